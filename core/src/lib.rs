@@ -1,0 +1,1 @@
+pub mod placeholder_until_core {}
