@@ -1,1 +1,29 @@
-pub mod placeholder_until_core {}
+//! verraft-core: a deterministic, sans-IO Raft node.
+//!
+//! A [`Node`] is a value (`Clone + Eq + Hash`): it does no IO, reads no clock and draws no
+//! unseeded randomness. Inputs go in ([`Node::tick`], [`Node::step`], [`Node::propose`], or the
+//! timer events [`Node::fire_election_timeout`] / [`Node::fire_heartbeat`] for drivers that pick
+//! timing themselves); [`Node::ready`] hands out what to persist, send and reply.
+pub mod bugs;
+pub mod config;
+mod election;
+pub mod kv;
+pub mod log;
+pub mod message;
+pub mod node;
+pub mod ready;
+mod replication;
+pub mod rng;
+pub mod state_machine;
+pub mod storage;
+pub mod types;
+
+pub use bugs::{Bug, BugSet};
+pub use config::{Config, ConfigError};
+pub use kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore};
+pub use message::{Envelope, Message};
+pub use node::{Node, NodeError, Progress, Proposal, ProposeError};
+pub use ready::{Applied, Ready};
+pub use state_machine::StateMachine;
+pub use storage::{LogWrite, MemStorage, Storage, StorageError};
+pub use types::{Data, Entry, HardState, Index, NodeId, Payload, Role, Term};

@@ -1,0 +1,145 @@
+//! Seeded bugs: deliberate mutations of a correct Raft, each one a bug a real implementation
+//! shipped. The harness proves its worth by catching every one; production code never turns
+//! them on (the default set is empty).
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum Bug {
+    /// A candidate counts grants as a number, not a set of voters: a duplicated grant counts twice.
+    VoteCount,
+    /// A grant from an earlier term is counted in the current election.
+    StaleTermVote,
+    /// `voted_for` is cleared when a candidate steps down to follower in the same term.
+    ForgetVote,
+    /// Term and vote are kept only in memory and lost on a crash.
+    NoPersistVote,
+    /// Votes are granted without checking that the candidate's log is at least as up to date.
+    NoUpToDateCheck,
+    /// The follower skips the prevLogTerm check for the first entry of the log.
+    PrevTermSkip,
+    /// The follower appends entries although it has no entry at prevLogIndex.
+    GapAppend,
+    /// The leader commits with a quorum of n/2 instead of a majority.
+    WrongQuorum,
+    /// The leader commits an entry of an earlier term by counting replicas (Raft paper, Figure 8).
+    Figure8,
+    /// The follower sets its commit index to the leader's without capping it at the last new entry.
+    CommitOverrun,
+    /// Log writes are acknowledged before they are durable; a crash can lose them.
+    AckBeforeSync,
+    /// The key-value store applies a retried request again instead of answering from the session.
+    DedupLost,
+}
+
+impl Bug {
+    pub const ALL: [Bug; 12] = [
+        Bug::VoteCount,
+        Bug::StaleTermVote,
+        Bug::ForgetVote,
+        Bug::NoPersistVote,
+        Bug::NoUpToDateCheck,
+        Bug::PrevTermSkip,
+        Bug::GapAppend,
+        Bug::WrongQuorum,
+        Bug::Figure8,
+        Bug::CommitOverrun,
+        Bug::AckBeforeSync,
+        Bug::DedupLost,
+    ];
+
+    /// The name used in scenario files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::VoteCount => "vote-count",
+            Bug::StaleTermVote => "stale-term-vote",
+            Bug::ForgetVote => "forget-vote",
+            Bug::NoPersistVote => "no-persist-vote",
+            Bug::NoUpToDateCheck => "no-uptodate-check",
+            Bug::PrevTermSkip => "prev-term-skip",
+            Bug::GapAppend => "gap-append",
+            Bug::WrongQuorum => "wrong-quorum",
+            Bug::Figure8 => "figure-8",
+            Bug::CommitOverrun => "commit-overrun",
+            Bug::AckBeforeSync => "ack-before-sync",
+            Bug::DedupLost => "dedup-lost",
+        }
+    }
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown bug '{0}' (known: vote-count, stale-term-vote, forget-vote, no-persist-vote, no-uptodate-check, prev-term-skip, gap-append, wrong-quorum, figure-8, commit-overrun, ack-before-sync, dedup-lost)")]
+pub struct UnknownBug(pub String);
+
+impl FromStr for Bug {
+    type Err = UnknownBug;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Bug::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| UnknownBug(s.to_string()))
+    }
+}
+
+/// A set of seeded bugs, as a bitmask so that it hashes and clones for free.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct BugSet(u32);
+
+impl BugSet {
+    pub const NONE: BugSet = BugSet(0);
+
+    pub fn with(self, bug: Bug) -> BugSet {
+        BugSet(self.0 | bug.bit())
+    }
+
+    pub fn contains(self, bug: Bug) -> bool {
+        self.0 & bug.bit() != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Bug> {
+        Bug::ALL.into_iter().filter(move |b| self.contains(*b))
+    }
+}
+
+impl FromIterator<Bug> for BugSet {
+    fn from_iter<I: IntoIterator<Item = Bug>>(iter: I) -> Self {
+        iter.into_iter().fold(BugSet::NONE, BugSet::with)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for bug in Bug::ALL {
+            assert_eq!(bug.name().parse::<Bug>(), Ok(bug));
+        }
+        assert!("no-such-bug".parse::<Bug>().is_err());
+    }
+
+    #[test]
+    fn set_holds_exactly_what_was_added() {
+        let set: BugSet = [Bug::Figure8, Bug::VoteCount].into_iter().collect();
+        assert!(set.contains(Bug::Figure8) && set.contains(Bug::VoteCount));
+        assert!(!set.contains(Bug::GapAppend));
+        assert_eq!(set.iter().count(), 2);
+        assert!(BugSet::NONE.is_empty());
+    }
+}

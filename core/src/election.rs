@@ -1,0 +1,103 @@
+//! Leader election (Raft §5.2, §5.4.1): timeouts, RequestVote, counting votes.
+use crate::bugs::Bug;
+use crate::message::Message;
+use crate::node::{Node, Progress};
+use crate::state_machine::StateMachine;
+use crate::types::{Index, NodeId, Payload, Role, Term};
+
+impl<M: StateMachine> Node<M> {
+    /// The election timer fired: a follower or candidate starts an election for the next term.
+    /// Drivers that choose timer events themselves (the model checker) call this directly.
+    pub fn fire_election_timeout(&mut self) {
+        if self.role == Role::Leader {
+            return;
+        }
+        self.term += 1;
+        self.voted_for = Some(self.config.id);
+        self.persist_hard_state();
+        self.role = Role::Candidate;
+        self.leader = None;
+        self.votes.clear();
+        self.votes.insert(self.config.id);
+        self.vote_tally = 1;
+        self.reset_election_timer();
+        if self.has_won_election() {
+            self.become_leader();
+            return;
+        }
+        let request = Message::RequestVote {
+            term: self.term,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+        };
+        let peers: Vec<NodeId> = self.peers().collect();
+        for peer in peers {
+            self.send(peer, request.clone());
+        }
+    }
+
+    /// Figure 2, RequestVote receiver: grant when the term is current, this node has not voted
+    /// for someone else in it, and the candidate's log is at least as up to date as its own.
+    pub(crate) fn handle_request_vote(
+        &mut self,
+        candidate: NodeId,
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+    ) {
+        let free_to_vote = self.voted_for.is_none() || self.voted_for == Some(candidate);
+        let log_ok = self.config.bugs.contains(Bug::NoUpToDateCheck)
+            || self.log.is_up_to_date(last_log_index, last_log_term);
+        let granted = term == self.term && free_to_vote && log_ok;
+        if granted {
+            self.voted_for = Some(candidate);
+            self.persist_hard_state();
+            self.reset_election_timer();
+        }
+        self.send(
+            candidate,
+            Message::RequestVoteResponse {
+                term: self.term,
+                granted,
+            },
+        );
+    }
+
+    pub(crate) fn handle_vote_response(&mut self, voter: NodeId, term: Term, granted: bool) {
+        let counts_stale = self.config.bugs.contains(Bug::StaleTermVote) && term < self.term;
+        if self.role != Role::Candidate || !granted || (term != self.term && !counts_stale) {
+            return;
+        }
+        self.votes.insert(voter);
+        self.vote_tally += 1;
+        if self.has_won_election() {
+            self.become_leader();
+        }
+    }
+
+    fn has_won_election(&self) -> bool {
+        let count = if self.config.bugs.contains(Bug::VoteCount) {
+            self.vote_tally as usize
+        } else {
+            self.votes.len()
+        };
+        count >= self.config.quorum()
+    }
+
+    /// A new leader appends a no-op of its own term (so that it can commit earlier entries,
+    /// §5.4.2) and sends it to everyone at once, which also announces its leadership.
+    fn become_leader(&mut self) {
+        self.role = Role::Leader;
+        self.leader = Some(self.config.id);
+        self.heartbeat_elapsed = 0;
+        let next = self.log.last_index() + 1;
+        let peers: Vec<NodeId> = self.peers().collect();
+        self.progress = peers
+            .iter()
+            .map(|p| (*p, Progress { matched: 0, next }))
+            .collect();
+        self.append_own(Payload::Noop);
+        self.replicate_new_entries();
+        self.maybe_commit();
+    }
+}

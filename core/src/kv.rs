@@ -1,0 +1,311 @@
+//! The key-value state machine with client sessions (Raft thesis §6.3): every request carries
+//! (client, sequence number); a retried request is applied once and answered from the session.
+use crate::state_machine::StateMachine;
+use crate::types::Index;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub type ClientId = u64;
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum KvOp {
+    Get {
+        key: String,
+    },
+    Put {
+        key: String,
+        value: String,
+    },
+    Append {
+        key: String,
+        value: String,
+    },
+    /// Replace the value when it equals `expected` (`None` = key absent), etcd-style.
+    Cas {
+        key: String,
+        expected: Option<String>,
+        new: String,
+    },
+    Delete {
+        key: String,
+    },
+}
+
+impl KvOp {
+    pub fn key(&self) -> &str {
+        match self {
+            KvOp::Get { key }
+            | KvOp::Put { key, .. }
+            | KvOp::Append { key, .. }
+            | KvOp::Cas { key, .. }
+            | KvOp::Delete { key } => key,
+        }
+    }
+
+    /// True when the operation cannot change the store.
+    pub fn is_read(&self) -> bool {
+        matches!(self, KvOp::Get { .. })
+    }
+}
+
+impl fmt::Display for KvOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KvOp::Get { key } => write!(f, "get {key}"),
+            KvOp::Put { key, value } => write!(f, "put {key} {value}"),
+            KvOp::Append { key, value } => write!(f, "append {key} {value}"),
+            KvOp::Cas {
+                key,
+                expected: Some(e),
+                new,
+            } => write!(f, "cas {key} {e} {new}"),
+            KvOp::Cas {
+                key,
+                expected: None,
+                new,
+            } => write!(f, "cas {key} - {new}"),
+            KvOp::Delete { key } => write!(f, "delete {key}"),
+        }
+    }
+}
+
+/// One client request: an operation within a client session.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
+pub struct KvCommand {
+    pub client: ClientId,
+    pub seq: u64,
+    pub op: KvOp,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum KvOutput {
+    /// The value a get read (`None`: absent).
+    Value(Option<String>),
+    /// A put, append or delete took effect.
+    Done,
+    /// A compare-and-set: whether it swapped, and the value it found.
+    Cas {
+        swapped: bool,
+        found: Option<String>,
+    },
+    /// The request is older than the session's latest: the client has moved on, nothing applied.
+    Stale,
+}
+
+impl fmt::Display for KvOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KvOutput::Value(Some(v)) => write!(f, "{v}"),
+            KvOutput::Value(None) => write!(f, "-"),
+            KvOutput::Done => write!(f, "ok"),
+            KvOutput::Cas { swapped: true, .. } => write!(f, "swapped"),
+            KvOutput::Cas {
+                swapped: false,
+                found,
+            } => {
+                write!(f, "unchanged({})", found.as_deref().unwrap_or("-"))
+            }
+            KvOutput::Stale => write!(f, "stale"),
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Session {
+    pub last_seq: u64,
+    pub last_output: KvOutput,
+}
+
+/// The store. Sessions are part of its state, so a replica rebuilt from the log (or, later, a
+/// snapshot) deduplicates exactly like the one it replaces.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct KvStore {
+    data: BTreeMap<String, String>,
+    sessions: BTreeMap<ClientId, Session>,
+    /// Seeded bug `dedup-lost`: apply retried requests again.
+    skip_dedup: bool,
+}
+
+impl KvStore {
+    pub fn new() -> KvStore {
+        KvStore::default()
+    }
+
+    /// A store with the `dedup-lost` bug: it ignores sessions.
+    pub fn without_dedup() -> KvStore {
+        KvStore {
+            skip_dedup: true,
+            ..KvStore::default()
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.data.get(key).map(String::as_str)
+    }
+
+    pub fn data(&self) -> &BTreeMap<String, String> {
+        &self.data
+    }
+
+    pub fn session(&self, client: ClientId) -> Option<&Session> {
+        self.sessions.get(&client)
+    }
+
+    fn execute(&mut self, op: &KvOp) -> KvOutput {
+        match op {
+            KvOp::Get { key } => KvOutput::Value(self.data.get(key).cloned()),
+            KvOp::Put { key, value } => {
+                self.data.insert(key.clone(), value.clone());
+                KvOutput::Done
+            }
+            KvOp::Append { key, value } => {
+                self.data.entry(key.clone()).or_default().push_str(value);
+                KvOutput::Done
+            }
+            KvOp::Cas { key, expected, new } => {
+                let found = self.data.get(key).cloned();
+                let swapped = found == *expected;
+                if swapped {
+                    self.data.insert(key.clone(), new.clone());
+                }
+                KvOutput::Cas { swapped, found }
+            }
+            KvOp::Delete { key } => {
+                self.data.remove(key);
+                KvOutput::Done
+            }
+        }
+    }
+}
+
+impl StateMachine for KvStore {
+    type Command = KvCommand;
+    type Output = KvOutput;
+
+    fn apply(&mut self, _index: Index, cmd: &KvCommand) -> KvOutput {
+        if !self.skip_dedup {
+            if let Some(session) = self.sessions.get(&cmd.client) {
+                if cmd.seq == session.last_seq {
+                    return session.last_output.clone();
+                }
+                if cmd.seq < session.last_seq {
+                    return KvOutput::Stale;
+                }
+            }
+        }
+        let output = self.execute(&cmd.op);
+        self.sessions.insert(
+            cmd.client,
+            Session {
+                last_seq: cmd.seq,
+                last_output: output.clone(),
+            },
+        );
+        output
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(client: ClientId, seq: u64, op: KvOp) -> KvCommand {
+        KvCommand { client, seq, op }
+    }
+    fn append(key: &str, value: &str) -> KvOp {
+        KvOp::Append {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn operations_follow_their_specification() {
+        let mut kv = KvStore::new();
+        assert_eq!(
+            kv.apply(1, &cmd(1, 1, KvOp::Get { key: "x".into() })),
+            KvOutput::Value(None)
+        );
+        assert_eq!(
+            kv.apply(
+                2,
+                &cmd(
+                    1,
+                    2,
+                    KvOp::Put {
+                        key: "x".into(),
+                        value: "a".into()
+                    }
+                )
+            ),
+            KvOutput::Done
+        );
+        assert_eq!(kv.apply(3, &cmd(1, 3, append("x", "b"))), KvOutput::Done);
+        assert_eq!(kv.get("x"), Some("ab"));
+        let failed = KvOp::Cas {
+            key: "x".into(),
+            expected: Some("zz".into()),
+            new: "c".into(),
+        };
+        assert_eq!(
+            kv.apply(4, &cmd(1, 4, failed)),
+            KvOutput::Cas {
+                swapped: false,
+                found: Some("ab".into())
+            }
+        );
+        let ok = KvOp::Cas {
+            key: "x".into(),
+            expected: Some("ab".into()),
+            new: "c".into(),
+        };
+        assert_eq!(
+            kv.apply(5, &cmd(1, 5, ok)),
+            KvOutput::Cas {
+                swapped: true,
+                found: Some("ab".into())
+            }
+        );
+        assert_eq!(
+            kv.apply(6, &cmd(1, 6, KvOp::Delete { key: "x".into() })),
+            KvOutput::Done
+        );
+        assert_eq!(kv.get("x"), None);
+        let absent = KvOp::Cas {
+            key: "x".into(),
+            expected: None,
+            new: "d".into(),
+        };
+        assert_eq!(
+            kv.apply(7, &cmd(1, 7, absent)),
+            KvOutput::Cas {
+                swapped: true,
+                found: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_retried_request_applies_once_and_gets_the_cached_reply() {
+        let mut kv = KvStore::new();
+        kv.apply(1, &cmd(7, 1, append("k", "x")));
+        assert_eq!(kv.apply(2, &cmd(7, 1, append("k", "x"))), KvOutput::Done);
+        assert_eq!(kv.get("k"), Some("x"));
+        // Sessions are per client: another client's seq 1 is a new request.
+        kv.apply(3, &cmd(8, 1, append("k", "y")));
+        assert_eq!(kv.get("k"), Some("xy"));
+        // An older request than the session's latest does nothing.
+        kv.apply(4, &cmd(7, 2, append("k", "z")));
+        assert_eq!(kv.apply(5, &cmd(7, 1, append("k", "x"))), KvOutput::Stale);
+        assert_eq!(kv.get("k"), Some("xyz"));
+    }
+
+    #[test]
+    fn the_dedup_lost_bug_applies_a_retry_twice() {
+        let mut kv = KvStore::without_dedup();
+        kv.apply(1, &cmd(7, 1, append("k", "x")));
+        kv.apply(2, &cmd(7, 1, append("k", "x")));
+        assert_eq!(kv.get("k"), Some("xx"));
+    }
+}

@@ -1,0 +1,383 @@
+//! The Raft node: its state, its inputs (`tick`, `step`, `propose`, timer events) and its
+//! output batch (`ready`). The per-role rules live in `election.rs` and `replication.rs`.
+use crate::bugs::Bug;
+use crate::config::{Config, ConfigError};
+use crate::log::RaftLog;
+use crate::message::{Envelope, Message};
+use crate::ready::{Applied, Ready};
+use crate::rng::SplitMix64;
+use crate::state_machine::StateMachine;
+use crate::storage::{LogWrite, Storage, StorageError};
+use crate::types::{Entry, HardState, Index, NodeId, Payload, Role, Term};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the leader knows of one follower's log.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Progress {
+    /// Highest index known to be replicated on the follower.
+    pub matched: Index,
+    /// Next index to send (optimistically advanced when entries are sent: pipelining).
+    pub next: Index,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeError {
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("stored log is not in term order at index {index}")]
+    CorruptLog { index: Index },
+    #[error("message from {0}, which is not a member of this cluster")]
+    UnknownSender(NodeId),
+}
+
+/// Why a proposal was refused. Clients follow `leader` to the node that can take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum ProposeError {
+    #[error("not the leader (known leader: {leader:?})")]
+    NotLeader { leader: Option<NodeId> },
+}
+
+/// Where a proposal went: it is committed if and when the entry at `index` has `term`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Proposal {
+    pub index: Index,
+    pub term: Term,
+}
+
+/// Output not yet handed to the driver. Empty between `ready` calls in every state a
+/// simulator stores, so it does not split otherwise equal states.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+struct Outbox<M: StateMachine> {
+    hard_state_dirty: bool,
+    persist_from: Option<Index>,
+    messages: Vec<Envelope<M::Command>>,
+    applied: Vec<Applied<M::Command, M::Output>>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Node<M: StateMachine> {
+    pub(crate) config: Config,
+    pub(crate) term: Term,
+    pub(crate) voted_for: Option<NodeId>,
+    pub(crate) log: RaftLog<M::Command>,
+    pub(crate) role: Role,
+    pub(crate) leader: Option<NodeId>,
+    pub(crate) commit: Index,
+    pub(crate) applied: Index,
+    /// Voters that granted this node its vote in its current (or last won) election.
+    pub(crate) votes: BTreeSet<NodeId>,
+    /// Grants counted as a plain number: only read with the `vote-count` bug on.
+    pub(crate) vote_tally: u32,
+    pub(crate) progress: BTreeMap<NodeId, Progress>,
+    pub(crate) election_elapsed: u32,
+    pub(crate) heartbeat_elapsed: u32,
+    pub(crate) election_timeout: u32,
+    pub(crate) rng: SplitMix64,
+    pub(crate) state_machine: M,
+    outbox: Outbox<M>,
+}
+
+impl<M: StateMachine> Node<M> {
+    /// A brand-new node with empty storage.
+    pub fn new(config: Config, state_machine: M) -> Result<Self, NodeError> {
+        config.validate()?;
+        let mut node = Node {
+            term: 0,
+            voted_for: None,
+            log: RaftLog::from_entries(Vec::new()),
+            role: Role::Follower,
+            leader: None,
+            commit: 0,
+            applied: 0,
+            votes: BTreeSet::new(),
+            vote_tally: 0,
+            progress: BTreeMap::new(),
+            election_elapsed: 0,
+            heartbeat_elapsed: 0,
+            election_timeout: config.election_ticks,
+            rng: SplitMix64(config.seed),
+            state_machine,
+            outbox: Outbox {
+                hard_state_dirty: false,
+                persist_from: None,
+                messages: Vec::new(),
+                applied: Vec::new(),
+            },
+            config,
+        };
+        node.reset_election_timer();
+        Ok(node)
+    }
+
+    /// A node rebuilt after a crash from its storage alone, with a fresh state machine that
+    /// will be brought up to date by re-applying the log as the commit index is learned again.
+    pub fn restart<S: Storage<M::Command>>(
+        config: Config,
+        storage: &S,
+        state_machine: M,
+    ) -> Result<Self, NodeError> {
+        let hs = storage.hard_state()?;
+        let entries = storage.entries()?;
+        if let Some(i) = entries.windows(2).position(|w| w[1].term < w[0].term) {
+            return Err(NodeError::CorruptLog {
+                index: i as Index + 2,
+            });
+        }
+        let mut node = Node::new(config, state_machine)?;
+        node.term = hs.term;
+        node.voted_for = hs.voted_for;
+        node.log = RaftLog::from_entries(entries);
+        Ok(node)
+    }
+
+    // ----- inputs -----
+
+    /// One unit of logical time.
+    pub fn tick(&mut self) {
+        if self.role == Role::Leader {
+            self.heartbeat_elapsed += 1;
+            if self.heartbeat_elapsed >= self.config.heartbeat_ticks {
+                self.fire_heartbeat();
+            }
+        } else {
+            self.election_elapsed += 1;
+            if self.election_elapsed >= self.election_timeout {
+                self.fire_election_timeout();
+            }
+        }
+    }
+
+    /// The heartbeat timer fired: a leader sends AppendEntries to every follower.
+    /// Drivers that choose timer events themselves (the model checker) call this directly.
+    pub fn fire_heartbeat(&mut self) {
+        if self.role != Role::Leader {
+            return;
+        }
+        self.heartbeat_elapsed = 0;
+        self.broadcast_heartbeat();
+    }
+
+    /// Feed a message from `from`.
+    pub fn step(&mut self, from: NodeId, msg: Message<M::Command>) -> Result<(), NodeError> {
+        if !self.config.voters.contains(&from) || from == self.config.id {
+            return Err(NodeError::UnknownSender(from));
+        }
+        let msg_term = msg.term();
+        if msg_term > self.term {
+            let leader = matches!(msg, Message::AppendEntries { .. }).then_some(from);
+            self.become_follower(msg_term, leader);
+        }
+        match msg {
+            Message::RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => self.handle_request_vote(from, term, last_log_index, last_log_term),
+            Message::RequestVoteResponse { term, granted } => {
+                self.handle_vote_response(from, term, granted)
+            }
+            Message::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            } => self.handle_append_entries(
+                from,
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            ),
+            Message::AppendEntriesResponse {
+                term,
+                success,
+                index,
+                conflict_term,
+            } => self.handle_append_response(from, term, success, index, conflict_term),
+        }
+        Ok(())
+    }
+
+    /// Propose a command. Only the leader takes it; it is committed once a majority has it.
+    pub fn propose(&mut self, command: M::Command) -> Result<Proposal, ProposeError> {
+        if self.role != Role::Leader {
+            return Err(ProposeError::NotLeader {
+                leader: self.leader,
+            });
+        }
+        let index = self.append_own(Payload::Command(command));
+        self.replicate_new_entries();
+        Ok(Proposal {
+            index,
+            term: self.term,
+        })
+    }
+
+    /// Take everything the driver must do now. See `Ready` for the persist-before-send rule.
+    pub fn ready(&mut self) -> Ready<M::Command, M::Output> {
+        let outbox = &mut self.outbox;
+        // With the no-persist-vote bug, term and vote never reach the disk.
+        let hard_state = (outbox.hard_state_dirty
+            && !self.config.bugs.contains(Bug::NoPersistVote))
+        .then_some(HardState {
+            term: self.term,
+            voted_for: self.voted_for,
+        });
+        outbox.hard_state_dirty = false;
+        let log_write = outbox.persist_from.take().map(|from| LogWrite {
+            from,
+            entries: self.log.slice(from, self.log.last_index()).to_vec(),
+        });
+        Ready {
+            hard_state,
+            log_write,
+            must_sync: !self.config.bugs.contains(Bug::AckBeforeSync),
+            messages: std::mem::take(&mut outbox.messages),
+            applied: std::mem::take(&mut outbox.applied),
+        }
+    }
+
+    /// Whether `ready` would return anything.
+    pub fn has_ready(&self) -> bool {
+        self.outbox.hard_state_dirty
+            || self.outbox.persist_from.is_some()
+            || !self.outbox.messages.is_empty()
+            || !self.outbox.applied.is_empty()
+    }
+
+    // ----- observers -----
+
+    pub fn id(&self) -> NodeId {
+        self.config.id
+    }
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn term(&self) -> Term {
+        self.term
+    }
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.voted_for
+    }
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+    pub fn commit_index(&self) -> Index {
+        self.commit
+    }
+    pub fn applied_index(&self) -> Index {
+        self.applied
+    }
+    pub fn log(&self) -> &[Entry<M::Command>] {
+        self.log.entries()
+    }
+    pub fn last_index(&self) -> Index {
+        self.log.last_index()
+    }
+    pub fn last_term(&self) -> Term {
+        self.log.last_term()
+    }
+    pub fn votes(&self) -> &BTreeSet<NodeId> {
+        &self.votes
+    }
+    pub fn progress(&self) -> &BTreeMap<NodeId, Progress> {
+        &self.progress
+    }
+    pub fn state_machine(&self) -> &M {
+        &self.state_machine
+    }
+    pub fn election_timeout(&self) -> u32 {
+        self.election_timeout
+    }
+
+    // ----- shared helpers for the role modules -----
+
+    pub(crate) fn peers(&self) -> impl Iterator<Item = NodeId> + '_ {
+        let me = self.config.id;
+        self.config.voters.iter().copied().filter(move |v| *v != me)
+    }
+
+    pub(crate) fn send(&mut self, to: NodeId, msg: Message<M::Command>) {
+        self.outbox.messages.push(Envelope {
+            from: self.config.id,
+            to,
+            msg,
+        });
+    }
+
+    pub(crate) fn persist_hard_state(&mut self) {
+        self.outbox.hard_state_dirty = true;
+    }
+
+    /// Mark the log from `index` on as changed, so the next `ready` writes it.
+    pub(crate) fn persist_log_from(&mut self, index: Index) {
+        let from = self.outbox.persist_from.map_or(index, |f| f.min(index));
+        self.outbox.persist_from = Some(from);
+    }
+
+    pub(crate) fn append_own(&mut self, payload: Payload<M::Command>) -> Index {
+        let index = self.log.push(Entry {
+            term: self.term,
+            payload,
+        });
+        self.persist_log_from(index);
+        index
+    }
+
+    pub(crate) fn reset_election_timer(&mut self) {
+        self.election_elapsed = 0;
+        // Without jitter the rng is left alone: otherwise every timer reset would make a
+        // new state for the model checker.
+        if self.config.election_jitter > 0 {
+            self.election_timeout =
+                self.config.election_ticks + self.rng.up_to(self.config.election_jitter);
+        }
+    }
+
+    pub(crate) fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+            self.persist_hard_state();
+        }
+        self.role = Role::Follower;
+        self.leader = leader;
+        self.votes.clear();
+        self.vote_tally = 0;
+        self.progress.clear();
+        self.heartbeat_elapsed = 0;
+        self.reset_election_timer();
+    }
+
+    /// Raise the commit index (never lower it) and apply what became committed.
+    pub(crate) fn advance_commit(&mut self, index: Index) {
+        if index <= self.commit {
+            return;
+        }
+        self.commit = index.min(self.log.last_index());
+        while self.applied < self.commit {
+            self.applied += 1;
+            let Some(entry) = self.log.get(self.applied).cloned() else {
+                break;
+            };
+            let output = match &entry.payload {
+                Payload::Noop => None,
+                Payload::Command(c) => Some(self.state_machine.apply(self.applied, c)),
+            };
+            self.outbox.applied.push(Applied {
+                index: self.applied,
+                entry,
+                output,
+            });
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Log replication (Raft §5.3, §5.4.2): AppendEntries, its responses, and the commit rule.
+use crate::bugs::Bug;
+use crate::message::Message;
+use crate::node::Node;
+use crate::state_machine::StateMachine;
+use crate::types::{Entry, Index, NodeId, Role, Term};
+
+impl<M: StateMachine> Node<M> {
+    /// Send `peer` the entries from its `next` index on (or an empty heartbeat), and advance
+    /// `next` past them without waiting for the answer: appends are pipelined.
+    pub(crate) fn send_append(&mut self, peer: NodeId) {
+        let Some(progress) = self.progress.get(&peer).copied() else {
+            return;
+        };
+        let prev_log_index = progress.next - 1;
+        let Some(prev_log_term) = self.log.term_at(prev_log_index) else {
+            return;
+        };
+        let last = self
+            .log
+            .last_index()
+            .min(prev_log_index + Index::from(self.config.max_append_entries));
+        let entries = self.log.slice(progress.next, last).to_vec();
+        if let Some(p) = self.progress.get_mut(&peer) {
+            p.next = prev_log_index + entries.len() as Index + 1;
+        }
+        let msg = Message::AppendEntries {
+            term: self.term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit: self.commit,
+        };
+        self.send(peer, msg);
+    }
+
+    /// After a proposal: send the new entries to every follower that is caught up; the others
+    /// are still being repaired and will get them as their responses come in.
+    pub(crate) fn replicate_new_entries(&mut self) {
+        let last = self.log.last_index();
+        let peers: Vec<NodeId> = self.peers().collect();
+        for peer in peers {
+            if self.progress.get(&peer).is_some_and(|p| p.next == last) {
+                self.send_append(peer);
+            }
+        }
+    }
+
+    /// Heartbeats re-send everything not yet acknowledged, so a lost append is repaired by the
+    /// next heartbeat instead of waiting for a rejection that will never come.
+    pub(crate) fn broadcast_heartbeat(&mut self) {
+        let peers: Vec<NodeId> = self.peers().collect();
+        for peer in peers {
+            if let Some(p) = self.progress.get_mut(&peer) {
+                p.next = p.matched + 1;
+            }
+            self.send_append(peer);
+        }
+    }
+
+    /// Figure 2, AppendEntries receiver.
+    pub(crate) fn handle_append_entries(
+        &mut self,
+        leader: NodeId,
+        term: Term,
+        prev_log_index: Index,
+        prev_log_term: Term,
+        entries: Vec<Entry<M::Command>>,
+        leader_commit: Index,
+    ) {
+        if term < self.term {
+            // A stale leader: tell it the newer term so it steps down.
+            self.reply_append(leader, false, 0, None);
+            return;
+        }
+        if self.role == Role::Leader {
+            // Two leaders in one term: impossible in a correct cluster. Refuse rather than
+            // corrupt this leader's log; the simulator's invariants report the situation.
+            self.reply_append(leader, false, 0, None);
+            return;
+        }
+        if self.role == Role::Candidate {
+            // Someone won this term: step down but keep the vote (forgetting it lets this
+            // node vote twice in the term, which is the forget-vote bug).
+            self.become_follower(term, Some(leader));
+            if self.config.bugs.contains(Bug::ForgetVote) {
+                self.voted_for = None;
+                self.persist_hard_state();
+            }
+        }
+        self.leader = Some(leader);
+        self.reset_election_timer();
+
+        let last = self.log.last_index();
+        let gap = prev_log_index > last;
+        if gap && !self.config.bugs.contains(Bug::GapAppend) {
+            self.reply_append(leader, false, last + 1, None);
+            return;
+        }
+        let append_at = if gap { last + 1 } else { prev_log_index + 1 };
+        if !gap {
+            let skip_check = self.config.bugs.contains(Bug::PrevTermSkip) && prev_log_index == 1;
+            let local_term = self.log.term_at(prev_log_index).unwrap_or(0);
+            if local_term != prev_log_term && !skip_check {
+                let hint = self.log.first_index_of_term(local_term, prev_log_index);
+                self.reply_append(leader, false, hint, Some(local_term));
+                return;
+            }
+        }
+
+        // Truncate only at a real conflict: a delayed, shorter append must not cut entries
+        // that a later append already added.
+        for (offset, entry) in entries.iter().enumerate() {
+            let index = append_at + offset as Index;
+            match self.log.term_at(index) {
+                Some(t) if t == entry.term => continue,
+                Some(_) => {
+                    self.log.truncate_from(index);
+                }
+                None => {}
+            }
+            for e in &entries[offset..] {
+                self.log.push(e.clone());
+            }
+            self.persist_log_from(index);
+            break;
+        }
+
+        let last_new = prev_log_index + entries.len() as Index;
+        let commit_cap = if self.config.bugs.contains(Bug::CommitOverrun) {
+            self.log.last_index()
+        } else {
+            last_new
+        };
+        self.advance_commit(leader_commit.min(commit_cap));
+        self.reply_append(leader, true, last_new, None);
+    }
+
+    fn reply_append(
+        &mut self,
+        leader: NodeId,
+        success: bool,
+        index: Index,
+        conflict_term: Option<Term>,
+    ) {
+        let msg = Message::AppendEntriesResponse {
+            term: self.term,
+            success,
+            index,
+            conflict_term,
+        };
+        self.send(leader, msg);
+    }
+
+    pub(crate) fn handle_append_response(
+        &mut self,
+        follower: NodeId,
+        term: Term,
+        success: bool,
+        index: Index,
+        conflict_term: Option<Term>,
+    ) {
+        if self.role != Role::Leader || term != self.term {
+            return;
+        }
+        let last = self.log.last_index();
+        let Some(progress) = self.progress.get_mut(&follower) else {
+            return;
+        };
+        if success {
+            let index = index.min(last);
+            if index > progress.matched {
+                progress.matched = index;
+            }
+            progress.next = progress.next.max(progress.matched + 1);
+            let behind = progress.next <= last;
+            self.maybe_commit();
+            if behind {
+                self.send_append(follower);
+            }
+            return;
+        }
+        if index <= progress.matched {
+            return; // a stale rejection: the follower has since acknowledged more
+        }
+        // Fast back-off: skip the follower's whole conflicting term at once, or, when the
+        // leader has entries of that term, resume just after its last one. (Logs are in term
+        // order, so the leader's last entry of that term lies before the rejected index.)
+        let hint = conflict_term
+            .and_then(|t| self.log.last_index_of_term(t).map(|i| i + 1))
+            .unwrap_or(index);
+        progress.next = hint.clamp(progress.matched + 1, last + 1);
+        self.send_append(follower);
+    }
+
+    /// Figure 2, leader: commit the highest index stored on a majority, but only when that
+    /// entry is of the current term (Figure 8: counting replicas of older entries is unsafe).
+    pub(crate) fn maybe_commit(&mut self) {
+        let mut matched: Vec<Index> = self.progress.values().map(|p| p.matched).collect();
+        matched.push(self.log.last_index());
+        matched.sort_unstable_by(|a, b| b.cmp(a));
+        let quorum = if self.config.bugs.contains(Bug::WrongQuorum) {
+            (self.config.voters.len() / 2).max(1)
+        } else {
+            self.config.quorum()
+        };
+        let candidate = matched[quorum - 1];
+        let own_term = self.log.term_at(candidate) == Some(self.term);
+        if candidate > self.commit && (own_term || self.config.bugs.contains(Bug::Figure8)) {
+            self.advance_commit(candidate);
+        }
+    }
+}

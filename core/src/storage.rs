@@ -1,0 +1,112 @@
+//! Durable state. The node never touches storage itself: it hands out `Ready` batches that the
+//! driver writes here, and a crashed node is rebuilt from what this holds alone.
+use crate::types::{Data, Entry, HardState, Index};
+use serde::{Deserialize, Serialize};
+
+/// A change to the durable log: drop every entry at `from` or later, then append `entries`
+/// (so the first appended entry lands at `from`).
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct LogWrite<C> {
+    pub from: Index,
+    pub entries: Vec<Entry<C>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    #[error("log write at index {from} would leave a gap after the last stored index {last}")]
+    Gap { from: Index, last: Index },
+    #[error("storage failure: {0}")]
+    Io(String),
+}
+
+/// Read and write access to one node's durable state.
+pub trait Storage<C> {
+    fn hard_state(&self) -> Result<HardState, StorageError>;
+    /// The whole stored log, index 1 first.
+    fn entries(&self) -> Result<Vec<Entry<C>>, StorageError>;
+    fn save_hard_state(&mut self, hs: HardState) -> Result<(), StorageError>;
+    fn write_log(&mut self, write: &LogWrite<C>) -> Result<(), StorageError>;
+}
+
+/// Storage in memory: the simulator's disk and the unit tests' storage.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct MemStorage<C> {
+    pub hard_state: HardState,
+    pub log: Vec<Entry<C>>,
+}
+
+impl<C> Default for MemStorage<C> {
+    fn default() -> Self {
+        MemStorage {
+            hard_state: HardState::default(),
+            log: Vec::new(),
+        }
+    }
+}
+
+impl<C: Data> Storage<C> for MemStorage<C> {
+    fn hard_state(&self) -> Result<HardState, StorageError> {
+        Ok(self.hard_state)
+    }
+
+    fn entries(&self) -> Result<Vec<Entry<C>>, StorageError> {
+        Ok(self.log.clone())
+    }
+
+    fn save_hard_state(&mut self, hs: HardState) -> Result<(), StorageError> {
+        self.hard_state = hs;
+        Ok(())
+    }
+
+    fn write_log(&mut self, write: &LogWrite<C>) -> Result<(), StorageError> {
+        let last = self.log.len() as Index;
+        if write.from == 0 || write.from > last + 1 {
+            return Err(StorageError::Gap {
+                from: write.from,
+                last,
+            });
+        }
+        self.log.truncate(write.from as usize - 1);
+        self.log.extend(write.entries.iter().cloned());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Payload;
+
+    fn e(term: u64) -> Entry<u8> {
+        Entry {
+            term,
+            payload: Payload::Noop,
+        }
+    }
+
+    #[test]
+    fn log_write_truncates_then_appends() {
+        let mut s = MemStorage::<u8>::default();
+        s.write_log(&LogWrite {
+            from: 1,
+            entries: vec![e(1), e(1), e(1)],
+        })
+        .unwrap();
+        s.write_log(&LogWrite {
+            from: 2,
+            entries: vec![e(2)],
+        })
+        .unwrap();
+        assert_eq!(s.log, vec![e(1), e(2)]);
+    }
+
+    #[test]
+    fn log_write_past_the_end_is_an_error() {
+        let mut s = MemStorage::<u8>::default();
+        let err = s.write_log(&LogWrite {
+            from: 3,
+            entries: vec![e(1)],
+        });
+        assert_eq!(err, Err(StorageError::Gap { from: 3, last: 0 }));
+    }
+}

@@ -1,0 +1,170 @@
+//! A hand-driven cluster for tests: nodes, their disks, a FIFO network, and the sequence each
+//! node applied. Tests decide exactly which messages are delivered, dropped or held back.
+#![allow(dead_code)]
+use std::collections::VecDeque;
+use verraft_core::*;
+
+pub type KvNode = Node<KvStore>;
+
+pub fn config(id: NodeId, n: u8, bugs: BugSet) -> Config {
+    let mut c = Config::new(id, (1..=n).collect());
+    c.election_jitter = 0;
+    c.bugs = bugs;
+    c
+}
+
+pub fn node(id: NodeId, n: u8) -> KvNode {
+    Node::new(config(id, n, BugSet::NONE), KvStore::new()).unwrap()
+}
+
+pub fn buggy(id: NodeId, n: u8, bug: Bug) -> KvNode {
+    Node::new(config(id, n, BugSet::NONE.with(bug)), KvStore::new()).unwrap()
+}
+
+/// Drain a node's output, returning the messages it sent.
+pub fn sent(node: &mut KvNode) -> Vec<Envelope<KvCommand>> {
+    node.ready().messages
+}
+
+pub fn put(client: ClientId, seq: u64, key: &str, value: &str) -> KvCommand {
+    KvCommand {
+        client,
+        seq,
+        op: KvOp::Append {
+            key: key.into(),
+            value: value.into(),
+        },
+    }
+}
+
+pub fn entry(term: Term) -> Entry<KvCommand> {
+    Entry {
+        term,
+        payload: Payload::Noop,
+    }
+}
+
+pub struct Cluster {
+    pub bugs: BugSet,
+    pub nodes: Vec<Option<KvNode>>,
+    pub disks: Vec<MemStorage<KvCommand>>,
+    pub network: VecDeque<Envelope<KvCommand>>,
+    /// Every entry each node applied, in order, across restarts (a restart starts over).
+    pub applied: Vec<Vec<(Index, Entry<KvCommand>, Option<KvOutput>)>>,
+}
+
+impl Cluster {
+    pub fn new(n: u8) -> Cluster {
+        Cluster::with_bugs(n, BugSet::NONE)
+    }
+
+    pub fn with_bugs(n: u8, bugs: BugSet) -> Cluster {
+        let nodes = (1..=n)
+            .map(|id| Some(Node::new(config(id, n, bugs), KvStore::new()).unwrap()))
+            .collect();
+        Cluster {
+            bugs,
+            nodes,
+            disks: vec![MemStorage::default(); n as usize],
+            network: VecDeque::new(),
+            applied: vec![Vec::new(); n as usize],
+        }
+    }
+
+    pub fn node(&self, id: NodeId) -> &KvNode {
+        self.nodes[id as usize - 1].as_ref().expect("node is down")
+    }
+
+    pub fn node_mut(&mut self, id: NodeId) -> &mut KvNode {
+        self.nodes[id as usize - 1].as_mut().expect("node is down")
+    }
+
+    /// Persist, then send, then record what was applied: the order `Ready` demands.
+    pub fn flush(&mut self, id: NodeId) {
+        let i = id as usize - 1;
+        let Some(node) = self.nodes[i].as_mut() else {
+            return;
+        };
+        let ready = node.ready();
+        if let Some(hs) = ready.hard_state {
+            self.disks[i].save_hard_state(hs).unwrap();
+        }
+        if let Some(w) = &ready.log_write {
+            self.disks[i].write_log(w).unwrap();
+        }
+        self.network.extend(ready.messages);
+        for a in ready.applied {
+            self.applied[i].push((a.index, a.entry, a.output));
+        }
+    }
+
+    pub fn timeout(&mut self, id: NodeId) {
+        self.node_mut(id).fire_election_timeout();
+        self.flush(id);
+    }
+
+    pub fn heartbeat(&mut self, id: NodeId) {
+        self.node_mut(id).fire_heartbeat();
+        self.flush(id);
+    }
+
+    pub fn propose(&mut self, id: NodeId, cmd: KvCommand) -> Result<Proposal, ProposeError> {
+        let r = self.node_mut(id).propose(cmd);
+        self.flush(id);
+        r
+    }
+
+    /// Deliver every message in flight (and those they cause) until the network is empty.
+    /// Messages to a crashed node are lost.
+    pub fn settle(&mut self) {
+        let mut budget = 100_000;
+        while let Some(env) = self.network.pop_front() {
+            budget -= 1;
+            assert!(budget > 0, "cluster does not settle");
+            let i = env.to as usize - 1;
+            if let Some(node) = self.nodes[i].as_mut() {
+                node.step(env.from, env.msg).unwrap();
+                self.flush(env.to);
+            }
+        }
+    }
+
+    pub fn crash(&mut self, id: NodeId) {
+        self.nodes[id as usize - 1] = None;
+        self.applied[id as usize - 1].clear();
+    }
+
+    pub fn restart(&mut self, id: NodeId) {
+        let i = id as usize - 1;
+        let n = self.disks.len() as u8;
+        let node = Node::restart(config(id, n, self.bugs), &self.disks[i], KvStore::new()).unwrap();
+        self.nodes[i] = Some(node);
+    }
+
+    pub fn leaders(&self) -> Vec<NodeId> {
+        self.nodes
+            .iter()
+            .flatten()
+            .filter(|n| n.role() == Role::Leader)
+            .map(|n| n.id())
+            .collect()
+    }
+
+    /// Elect `id`: it times out and every message is delivered.
+    pub fn elect(&mut self, id: NodeId) {
+        self.timeout(id);
+        self.settle();
+        assert_eq!(self.node(id).role(), Role::Leader, "n{id} did not win");
+    }
+
+    /// The applied sequences of all live nodes, as (index, term, output) lists.
+    pub fn applied_commands(&self, id: NodeId) -> Vec<KvCommand> {
+        self.applied[id as usize - 1]
+            .iter()
+            .filter_map(|(_, e, _)| match &e.payload {
+                Payload::Command(c) => Some(c.clone()),
+                Payload::Noop => None,
+            })
+            .collect()
+    }
+}
