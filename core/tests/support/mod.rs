@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use verraft_core::*;
 
 pub type KvNode = Node<KvStore>;
+pub type AppliedEntry = (Index, Entry<KvCommand>, Option<KvOutput>);
 
 pub fn config(id: NodeId, n: u8, bugs: BugSet) -> Config {
     let mut c = Config::new(id, (1..=n).collect());
@@ -50,7 +51,7 @@ pub struct Cluster {
     pub disks: Vec<MemStorage<KvCommand>>,
     pub network: VecDeque<Envelope<KvCommand>>,
     /// Every entry each node applied, in order, across restarts (a restart starts over).
-    pub applied: Vec<Vec<(Index, Entry<KvCommand>, Option<KvOutput>)>>,
+    pub applied: Vec<Vec<AppliedEntry>>,
 }
 
 impl Cluster {
