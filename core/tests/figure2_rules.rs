@@ -331,12 +331,13 @@ fn commit_index_never_decreases() {
 fn leader_commits_only_entries_of_its_own_term() {
     for bug in [None, Some(Bug::Figure8)] {
         let bugs = bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(b));
-        let mut storage = MemStorage::default();
-        storage.hard_state = HardState {
-            term: 3,
-            voted_for: None,
+        let storage = MemStorage {
+            hard_state: HardState {
+                term: 3,
+                voted_for: None,
+            },
+            log: vec![entry(1), entry(2)],
         };
-        storage.log = vec![entry(1), entry(2)];
         let mut l = Node::restart(config(1, 5, bugs), &storage, KvStore::new()).unwrap();
         l.fire_election_timeout();
         for voter in [2, 3] {
@@ -409,12 +410,13 @@ fn leader_needs_a_majority_not_half() {
 
 #[test]
 fn fast_backoff_skips_a_whole_conflicting_term() {
-    let mut storage = MemStorage::default();
-    storage.hard_state = HardState {
-        term: 5,
-        voted_for: None,
+    let storage = MemStorage {
+        hard_state: HardState {
+            term: 5,
+            voted_for: None,
+        },
+        log: vec![entry(1), entry(4), entry(4), entry(5)],
     };
-    storage.log = vec![entry(1), entry(4), entry(4), entry(5)];
     let mut leader = Node::restart(config(1, 3, BugSet::NONE), &storage, KvStore::new()).unwrap();
     leader.fire_election_timeout();
     leader
