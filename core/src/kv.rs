@@ -78,7 +78,7 @@ pub struct KvCommand {
     pub op: KvOp,
 }
 
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum KvOutput {
     /// The value a get read (`None`: absent).
     Value(Option<String>),

@@ -2,7 +2,7 @@
 use crate::types::{Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Message<C> {
     RequestVote {
         term: Term,
@@ -55,7 +55,7 @@ impl<C> Message<C> {
 }
 
 /// A message with its sender and receiver.
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub struct Envelope<C> {
     pub from: NodeId,
     pub to: NodeId,

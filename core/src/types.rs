@@ -19,7 +19,7 @@ pub trait Data:
 impl<T: Clone + Eq + Hash + Debug + Serialize + for<'de> Deserialize<'de> + 'static> Data for T {}
 
 /// What a log entry carries.
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Payload<C> {
     /// Appended by every new leader so that it can commit entries of earlier terms (Raft §5.4.2).
     Noop,
@@ -28,7 +28,7 @@ pub enum Payload<C> {
 }
 
 /// One log entry. Its index is its position in the log.
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub struct Entry<C> {
     pub term: Term,
     pub payload: Payload<C>,

@@ -1,0 +1,66 @@
+//! Clients: each performs its script of operations one at a time through its session
+//! (client id, sequence number), retrying a request after a timeout with the same number.
+use serde::{Deserialize, Serialize};
+use verraft_core::{ClientId, Index, KvOp, KvOutput, NodeId, Term};
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum ClientState {
+    /// Ready to start its next operation (or finished, when the script is done).
+    Idle,
+    /// The request was taken by `node` into its log at `index` in `term`; waiting for the
+    /// answer. `index` is `None` when the answer can no longer come (the node crashed).
+    Waiting {
+        node: NodeId,
+        index: Option<(Index, Term)>,
+    },
+    /// The answer is on its way to the client.
+    Answered { output: KvOutput },
+    /// The client gave up waiting (or was refused) and will send the request again.
+    Retrying,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Client {
+    pub id: ClientId,
+    /// Operations started so far (the current one is `script[started - 1]`).
+    pub started: usize,
+    pub state: ClientState,
+    /// Position of the current operation in the world's history.
+    pub history_index: usize,
+}
+
+impl Client {
+    pub fn new(id: ClientId) -> Client {
+        Client {
+            id,
+            started: 0,
+            state: ClientState::Idle,
+            history_index: 0,
+        }
+    }
+
+    /// The sequence number of the current (or last) request.
+    pub fn seq(&self) -> u64 {
+        self.started as u64
+    }
+
+    pub fn can_invoke(&self, script_len: usize) -> bool {
+        match self.state {
+            ClientState::Idle => self.started < script_len,
+            ClientState::Retrying => true,
+            _ => false,
+        }
+    }
+}
+
+/// One client operation as the client saw it. Times are a logical clock that advances at
+/// every invocation and every answer, which is all linearizability needs.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct HistoryOp {
+    pub client: ClientId,
+    pub seq: u64,
+    pub op: KvOp,
+    pub invoked_at: u32,
+    /// The answer and when it arrived; `None` while (or if forever) unknown.
+    pub returned: Option<(u32, KvOutput)>,
+}

@@ -1,0 +1,187 @@
+//! What a world is: its size, its faults, its bounds, its clients. Everything in here is
+//! written into the header of a scenario file, so a scenario replays the same world.
+use serde::{Deserialize, Serialize};
+use verraft_core::{BugSet, KvOp, NodeId, Term};
+
+/// The faults the world may inject. A fault that is off is never an enabled event.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Faults {
+    /// Messages can be lost.
+    pub loss: bool,
+    /// Messages can be delivered more than once.
+    pub duplication: bool,
+    /// Messages on one link can overtake each other (off: each link is FIFO).
+    pub reorder: bool,
+    /// Nodes can crash and restart.
+    pub crash: bool,
+    /// The network can split into groups and heal.
+    pub partition: bool,
+}
+
+impl Faults {
+    pub const NONE: Faults = Faults {
+        loss: false,
+        duplication: false,
+        reorder: false,
+        crash: false,
+        partition: false,
+    };
+    pub const ALL: Faults = Faults {
+        loss: true,
+        duplication: true,
+        reorder: true,
+        crash: true,
+        partition: true,
+    };
+
+    /// The names used in scenario headers and on the command line.
+    pub const NAMES: [&'static str; 5] = ["loss", "dup", "reorder", "crash", "partition"];
+
+    pub fn names(&self) -> Vec<&'static str> {
+        let on = [
+            self.loss,
+            self.duplication,
+            self.reorder,
+            self.crash,
+            self.partition,
+        ];
+        Faults::NAMES
+            .iter()
+            .zip(on)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// Parse a comma-separated list such as `loss,dup,crash`; `none` and `all` also work.
+    pub fn parse(list: &str) -> Result<Faults, String> {
+        let mut f = Faults::NONE;
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match name {
+                "none" => {}
+                "all" => f = Faults::ALL,
+                "loss" => f.loss = true,
+                "dup" => f.duplication = true,
+                "reorder" => f.reorder = true,
+                "crash" => f.crash = true,
+                "partition" => f.partition = true,
+                other => {
+                    return Err(format!(
+                        "unknown fault '{other}' (known: loss, dup, reorder, crash, partition, all, none)"
+                    ))
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// What a crash does to writes that were not synced (only the `ack-before-sync` bug leaves
+/// any: a correct node syncs before it sends).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum CrashMode {
+    /// The process dies, the operating system still writes its buffers out.
+    KeepUnsynced,
+    /// The machine loses power: unsynced writes are gone.
+    LoseUnsynced,
+}
+
+/// Bounds that keep the world finite for exhaustive search. `None` means unbounded.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Limits {
+    /// No election timeout fires at a node whose term is already this high.
+    pub max_term: Option<Term>,
+    /// Crashes allowed in the whole run.
+    pub max_crashes: Option<u32>,
+    /// Messages in flight at once; duplication is off at the bound (sends are never refused).
+    pub max_in_flight: Option<u32>,
+    /// Partitions allowed in the whole run.
+    pub max_partitions: Option<u32>,
+    /// Client timeouts (each followed by a retry) allowed in the whole run.
+    pub max_client_timeouts: Option<u32>,
+    /// No heartbeat fires at a leader once this many heartbeats were sent in the run.
+    pub max_heartbeats: Option<u32>,
+}
+
+impl Limits {
+    pub const NONE: Limits = Limits {
+        max_term: None,
+        max_crashes: None,
+        max_in_flight: None,
+        max_partitions: None,
+        max_client_timeouts: None,
+        max_heartbeats: None,
+    };
+}
+
+/// The world's complete description.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct WorldConfig {
+    pub nodes: u8,
+    pub bugs: BugSet,
+    pub faults: Faults,
+    pub crash_mode: CrashMode,
+    pub limits: Limits,
+    /// Most entries per AppendEntries message.
+    pub max_append_entries: u32,
+    /// Each client's operations, performed one after the other.
+    pub clients: Vec<Vec<KvOp>>,
+    /// The seed the run was generated from (informational: the world itself draws nothing).
+    pub seed: u64,
+}
+
+impl WorldConfig {
+    pub fn new(nodes: u8) -> WorldConfig {
+        WorldConfig {
+            nodes,
+            bugs: BugSet::NONE,
+            faults: Faults::ALL,
+            crash_mode: CrashMode::KeepUnsynced,
+            limits: Limits::NONE,
+            max_append_entries: 64,
+            clients: Vec::new(),
+            seed: 0,
+        }
+    }
+
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
+        1..=self.nodes
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=9).contains(&self.nodes) {
+            return Err(format!("nodes must be between 1 and 9, not {}", self.nodes));
+        }
+        if self.max_append_entries == 0 {
+            return Err("max-append must be at least 1".into());
+        }
+        if self.clients.len() > 9 {
+            return Err(format!("at most 9 clients, not {}", self.clients.len()));
+        }
+        for op in self.clients.iter().flatten() {
+            let words = op_words(op);
+            if let Some(bad) = words.iter().find(|w| !is_token(w)) {
+                return Err(format!("'{bad}' in '{op}': keys and values must be non-empty words without spaces, ';' or '#'"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The keys and values of an operation (a cas's absent expectation `None` is not a word).
+fn op_words(op: &KvOp) -> Vec<&str> {
+    match op {
+        KvOp::Get { key } | KvOp::Delete { key } => vec![key],
+        KvOp::Put { key, value } | KvOp::Append { key, value } => vec![key, value],
+        KvOp::Cas { key, expected, new } => {
+            let mut w = vec![key.as_str(), new.as_str()];
+            w.extend(expected.as_deref());
+            w
+        }
+    }
+}
+
+/// Scenario files write operations as words: `-` means "absent", `;` separates, `#` comments.
+fn is_token(w: &str) -> bool {
+    !w.is_empty() && w != "-" && !w.contains(|c: char| c.is_whitespace() || c == ';' || c == '#')
+}

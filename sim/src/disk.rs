@@ -1,0 +1,63 @@
+//! A node's disk: what is durable, and writes the node did not ask to sync yet (only the
+//! ack-before-sync bug produces those: a correct node syncs before it sends).
+use crate::config::CrashMode;
+use serde::{Deserialize, Serialize};
+use verraft_core::{HardState, KvCommand, LogWrite, MemStorage, Storage, StorageError};
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct Disk {
+    pub durable: MemStorage<KvCommand>,
+    pub unsynced: Vec<(Option<HardState>, Option<LogWrite<KvCommand>>)>,
+}
+
+impl Disk {
+    pub fn write(
+        &mut self,
+        hs: Option<HardState>,
+        log: Option<LogWrite<KvCommand>>,
+        sync: bool,
+    ) -> Result<(), StorageError> {
+        if hs.is_none() && log.is_none() {
+            return Ok(());
+        }
+        if sync {
+            self.flush()?;
+            self.apply(hs, log.as_ref())
+        } else {
+            self.unsynced.push((hs, log));
+            Ok(())
+        }
+    }
+
+    /// The operating system writes buffered data out.
+    pub fn flush(&mut self) -> Result<(), StorageError> {
+        for (hs, log) in std::mem::take(&mut self.unsynced) {
+            self.apply(hs, log.as_ref())?;
+        }
+        Ok(())
+    }
+
+    pub fn crash(&mut self, mode: CrashMode) -> Result<(), StorageError> {
+        match mode {
+            CrashMode::KeepUnsynced => self.flush(),
+            CrashMode::LoseUnsynced => {
+                self.unsynced.clear();
+                Ok(())
+            }
+        }
+    }
+
+    fn apply(
+        &mut self,
+        hs: Option<HardState>,
+        log: Option<&LogWrite<KvCommand>>,
+    ) -> Result<(), StorageError> {
+        if let Some(hs) = hs {
+            self.durable.save_hard_state(hs)?;
+        }
+        if let Some(w) = log {
+            self.durable.write_log(w)?;
+        }
+        Ok(())
+    }
+}

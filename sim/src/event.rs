@@ -1,0 +1,275 @@
+//! The one event language every engine speaks: the model checker enumerates events, the fuzzer
+//! decodes bytes into them, property tests generate them, scenario files spell them out.
+//!
+//! Messages are named by their content (sender, receiver and a full summary), never by an id:
+//! two identical messages in flight are interchangeable, so the model checker sees one state
+//! where ids would make many, and a scenario still replays after a minimizer removed events
+//! before it.
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use verraft_core::{ClientId, Entry, Envelope, Index, KvCommand, Message, NodeId, Payload, Term};
+
+/// An entry as a message summary names it: its term and which client request it carries.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum EntryRef {
+    Noop {
+        term: Term,
+    },
+    Command {
+        term: Term,
+        client: ClientId,
+        seq: u64,
+    },
+}
+
+impl EntryRef {
+    pub fn of(entry: &Entry<KvCommand>) -> EntryRef {
+        match &entry.payload {
+            Payload::Noop => EntryRef::Noop { term: entry.term },
+            Payload::Command(c) => EntryRef::Command {
+                term: entry.term,
+                client: c.client,
+                seq: c.seq,
+            },
+        }
+    }
+}
+
+impl fmt::Display for EntryRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryRef::Noop { term } => write!(f, "{term}:noop"),
+            EntryRef::Command { term, client, seq } => write!(f, "{term}:c{client}.{seq}"),
+        }
+    }
+}
+
+/// A message as events name it. Holds everything that distinguishes one message from another
+/// in a world (client requests are identified by client and sequence number).
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum MsgRef {
+    RequestVote {
+        term: Term,
+        last_index: Index,
+        last_term: Term,
+    },
+    Vote {
+        term: Term,
+        granted: bool,
+    },
+    Append {
+        term: Term,
+        prev_index: Index,
+        prev_term: Term,
+        commit: Index,
+        entries: Vec<EntryRef>,
+    },
+    AppendReply {
+        term: Term,
+        success: bool,
+        index: Index,
+        conflict_term: Option<Term>,
+    },
+}
+
+impl MsgRef {
+    pub fn of(msg: &Message<KvCommand>) -> MsgRef {
+        match msg {
+            Message::RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => MsgRef::RequestVote {
+                term: *term,
+                last_index: *last_log_index,
+                last_term: *last_log_term,
+            },
+            Message::RequestVoteResponse { term, granted } => MsgRef::Vote {
+                term: *term,
+                granted: *granted,
+            },
+            Message::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            } => MsgRef::Append {
+                term: *term,
+                prev_index: *prev_log_index,
+                prev_term: *prev_log_term,
+                commit: *leader_commit,
+                entries: entries.iter().map(EntryRef::of).collect(),
+            },
+            Message::AppendEntriesResponse {
+                term,
+                success,
+                index,
+                conflict_term,
+            } => MsgRef::AppendReply {
+                term: *term,
+                success: *success,
+                index: *index,
+                conflict_term: *conflict_term,
+            },
+        }
+    }
+
+    pub fn matches(&self, msg: &Message<KvCommand>) -> bool {
+        *self == MsgRef::of(msg)
+    }
+}
+
+impl fmt::Display for MsgRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MsgRef::RequestVote {
+                term,
+                last_index,
+                last_term,
+            } => write!(f, "RV t{term} last={last_index}/{last_term}"),
+            MsgRef::Vote { term, granted } => {
+                write!(f, "{} t{term}", if *granted { "V+" } else { "V-" })
+            }
+            MsgRef::Append {
+                term,
+                prev_index,
+                prev_term,
+                commit,
+                entries,
+            } => {
+                write!(
+                    f,
+                    "AE t{term} prev={prev_index}/{prev_term} commit={commit} ["
+                )?;
+                for (i, e) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                f.write_str("]")
+            }
+            MsgRef::AppendReply {
+                term,
+                success,
+                index,
+                conflict_term,
+            } => {
+                write!(
+                    f,
+                    "{} t{term} idx={index}",
+                    if *success { "A+" } else { "A-" }
+                )?;
+                if let Some(ct) = conflict_term {
+                    write!(f, " ct={ct}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Everything that can happen in a world.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum Event {
+    /// Deliver one copy of an in-flight message (any one: messages are reordered).
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        msg: MsgRef,
+    },
+    /// Lose one copy of an in-flight message.
+    Drop {
+        from: NodeId,
+        to: NodeId,
+        msg: MsgRef,
+    },
+    /// Put a second copy of an in-flight message on the wire.
+    Duplicate {
+        from: NodeId,
+        to: NodeId,
+        msg: MsgRef,
+    },
+    /// A follower's or candidate's election timer fires.
+    Timeout(NodeId),
+    /// A leader's heartbeat timer fires.
+    Heartbeat(NodeId),
+    /// The node stops: its volatile state is gone, its disk stays.
+    Crash(NodeId),
+    /// A crashed node starts again from its disk.
+    Restart(NodeId),
+    /// The network splits into these groups; messages between groups are lost.
+    Partition(Vec<Vec<NodeId>>),
+    /// The network is whole again.
+    Heal,
+    /// A client sends its current request to a node (a first try, or a retry).
+    Invoke { client: ClientId, node: NodeId },
+    /// A client stops waiting for its request; it will retry it (same sequence number).
+    ClientTimeout(ClientId),
+    /// A node's answer reaches the client.
+    Reply(ClientId),
+}
+
+impl Event {
+    pub fn deliver(env: &Envelope<KvCommand>) -> Event {
+        Event::Deliver {
+            from: env.from,
+            to: env.to,
+            msg: MsgRef::of(&env.msg),
+        }
+    }
+
+    /// The node whose state the event changes, if it is one node.
+    pub fn node(&self) -> Option<NodeId> {
+        match self {
+            Event::Deliver { to, .. } => Some(*to),
+            Event::Timeout(n) | Event::Heartbeat(n) | Event::Crash(n) | Event::Restart(n) => {
+                Some(*n)
+            }
+            Event::Invoke { node, .. } => Some(*node),
+            _ => None,
+        }
+    }
+
+    /// Whether the event is a fault (as opposed to the normal working of the system).
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            Event::Drop { .. }
+                | Event::Duplicate { .. }
+                | Event::Crash(_)
+                | Event::Partition(_)
+                | Event::ClientTimeout(_)
+        )
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Deliver { from, to, msg } => write!(f, "deliver n{from}->n{to} {msg}"),
+            Event::Drop { from, to, msg } => write!(f, "drop n{from}->n{to} {msg}"),
+            Event::Duplicate { from, to, msg } => write!(f, "dup n{from}->n{to} {msg}"),
+            Event::Timeout(n) => write!(f, "timeout n{n}"),
+            Event::Heartbeat(n) => write!(f, "heartbeat n{n}"),
+            Event::Crash(n) => write!(f, "crash n{n}"),
+            Event::Restart(n) => write!(f, "restart n{n}"),
+            Event::Partition(groups) => {
+                f.write_str("partition ")?;
+                for (i, g) in groups.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" | ")?;
+                    }
+                    let names: Vec<String> = g.iter().map(|n| format!("n{n}")).collect();
+                    f.write_str(&names.join(","))?;
+                }
+                Ok(())
+            }
+            Event::Heal => f.write_str("heal"),
+            Event::Invoke { client, node } => write!(f, "invoke c{client} n{node}"),
+            Event::ClientTimeout(c) => write!(f, "client-timeout c{c}"),
+            Event::Reply(c) => write!(f, "reply c{c}"),
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! Raft's safety invariants (Figure 3 of the paper) and the harness's own, checked after every
+//! event by every engine. Each returns a violation that explains itself to a person.
+//!
+//! The checks need a little history that no single state holds (who led each term, what was
+//! committed and applied), kept in `Ghost`. Only the node an event touched can have changed,
+//! so each check looks at that node against the rest.
+use crate::event::EntryRef;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use verraft_core::{Applied, Entry, Index, KvCommand, KvOutput, KvStore, Node, NodeId, Role, Term};
+
+pub type KvNode = Node<KvStore>;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum Invariant {
+    ElectionSafety,
+    LeaderAppendOnly,
+    LogMatching,
+    LeaderCompleteness,
+    StateMachineSafety,
+    CommitMonotonic,
+    AppliedPrefix,
+    DurableState,
+    Linearizability,
+    Liveness,
+}
+
+impl Invariant {
+    pub const ALL: [Invariant; 10] = [
+        Invariant::ElectionSafety,
+        Invariant::LeaderAppendOnly,
+        Invariant::LogMatching,
+        Invariant::LeaderCompleteness,
+        Invariant::StateMachineSafety,
+        Invariant::CommitMonotonic,
+        Invariant::AppliedPrefix,
+        Invariant::DurableState,
+        Invariant::Linearizability,
+        Invariant::Liveness,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Invariant::ElectionSafety => "Election Safety",
+            Invariant::LeaderAppendOnly => "Leader Append-Only",
+            Invariant::LogMatching => "Log Matching",
+            Invariant::LeaderCompleteness => "Leader Completeness",
+            Invariant::StateMachineSafety => "State Machine Safety",
+            Invariant::CommitMonotonic => "Commit Monotonic",
+            Invariant::AppliedPrefix => "Applied Prefix",
+            Invariant::DurableState => "Durable State",
+            Invariant::Linearizability => "Linearizability",
+            Invariant::Liveness => "Liveness",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Invariant> {
+        Invariant::ALL
+            .into_iter()
+            .find(|i| i.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A broken invariant: which one, a one-line summary, and lines of detail.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Violation {
+    pub invariant: Invariant,
+    pub summary: String,
+    pub details: Vec<String>,
+}
+
+impl Violation {
+    pub fn new(invariant: Invariant, summary: impl Into<String>) -> Violation {
+        Violation {
+            invariant,
+            summary: summary.into(),
+            details: Vec::new(),
+        }
+    }
+
+    pub fn detail(mut self, line: impl Into<String>) -> Violation {
+        self.details.push(line.into());
+        self
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.invariant, self.summary)?;
+        for d in &self.details {
+            write!(f, "\n  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The first leader seen in a term, and who voted for it.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct LeaderRecord {
+    pub node: NodeId,
+    pub votes: BTreeSet<NodeId>,
+}
+
+/// What the invariants remember across events.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct Ghost {
+    pub leaders: BTreeMap<Term, LeaderRecord>,
+    /// Every committed index, with its entry and the term of the first node seen committing it.
+    pub committed: Vec<(Entry<KvCommand>, Term)>,
+    /// The one sequence every node's applied entries must be a prefix of.
+    pub applied: Vec<(Entry<KvCommand>, Option<KvOutput>)>,
+}
+
+/// What an event's node looked like before the event.
+pub struct Before {
+    pub node: NodeId,
+    pub alive: bool,
+    pub role: Role,
+    pub term: Term,
+    pub commit: Index,
+    /// The log, kept only when the node was a leader (Leader Append-Only needs it).
+    pub leader_log: Option<Vec<Entry<KvCommand>>>,
+}
+
+impl Before {
+    pub fn of(id: NodeId, node: Option<&KvNode>) -> Before {
+        match node {
+            Some(n) => Before {
+                node: id,
+                alive: true,
+                role: n.role(),
+                term: n.term(),
+                commit: n.commit_index(),
+                leader_log: (n.role() == Role::Leader).then(|| n.log().to_vec()),
+            },
+            None => Before {
+                node: id,
+                alive: false,
+                role: Role::Follower,
+                term: 0,
+                commit: 0,
+                leader_log: None,
+            },
+        }
+    }
+}
+
+fn votes(set: &BTreeSet<NodeId>) -> String {
+    let names: Vec<String> = set.iter().map(|n| format!("n{n}")).collect();
+    format!("{{{}}}", names.join(", "))
+}
+
+/// Election Safety: at most one leader per term.
+pub fn election_safety(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation> {
+    if node.role() != Role::Leader {
+        return Ok(());
+    }
+    let record = LeaderRecord {
+        node: node.id(),
+        votes: node.votes().clone(),
+    };
+    match ghost.leaders.get(&node.term()) {
+        None => {
+            ghost.leaders.insert(node.term(), record);
+            Ok(())
+        }
+        Some(first) if first.node == node.id() => Ok(()),
+        Some(first) => {
+            let term = node.term();
+            let mut v = Violation::new(
+                Invariant::ElectionSafety,
+                format!(
+                    "n{} and n{} are both leader of term {term}",
+                    first.node,
+                    node.id()
+                ),
+            )
+            .detail(format!(
+                "n{} won term {term} with votes {}",
+                first.node,
+                votes(&first.votes)
+            ))
+            .detail(format!(
+                "n{} won term {term} with votes {}",
+                node.id(),
+                votes(&record.votes)
+            ));
+            let twice: Vec<String> = first
+                .votes
+                .intersection(&record.votes)
+                .map(|n| format!("n{n}"))
+                .collect();
+            if !twice.is_empty() {
+                v = v.detail(format!(
+                    "{} voted for both in term {term}",
+                    twice.join(", ")
+                ));
+            }
+            Err(v)
+        }
+    }
+}
+
+/// Leader Append-Only: a leader never overwrites or deletes entries in its log.
+pub fn leader_append_only(before: &Before, node: &KvNode) -> Result<(), Violation> {
+    let Some(old) = &before.leader_log else {
+        return Ok(());
+    };
+    if node.role() != Role::Leader || node.term() != before.term {
+        return Ok(());
+    }
+    let new = node.log();
+    if new.len() >= old.len() && new[..old.len()] == old[..] {
+        return Ok(());
+    }
+    let at = old
+        .iter()
+        .zip(new)
+        .position(|(a, b)| a != b)
+        .unwrap_or(new.len())
+        + 1;
+    Err(Violation::new(
+        Invariant::LeaderAppendOnly,
+        format!(
+            "leader n{} of term {} changed its log at index {at}",
+            node.id(),
+            node.term()
+        ),
+    )
+    .detail(format!("before: {}", log_summary(old)))
+    .detail(format!("after:  {}", log_summary(new))))
+}
+
+/// Log Matching: if two logs hold an entry with the same index and term, they are identical
+/// in every entry up to that index.
+pub fn log_matching(node: &KvNode, others: &[&KvNode]) -> Result<(), Violation> {
+    let mine = node.log();
+    for other in others {
+        let theirs = other.log();
+        let common = mine.len().min(theirs.len());
+        let Some(i) = (0..common).rev().find(|&i| mine[i].term == theirs[i].term) else {
+            continue;
+        };
+        if mine[..=i] != theirs[..=i] {
+            let bad = (0..=i).find(|&j| mine[j] != theirs[j]).unwrap_or(0);
+            return Err(Violation::new(
+                Invariant::LogMatching,
+                format!(
+                    "n{} and n{} both hold an entry of term {} at index {} but differ at index {}",
+                    node.id(),
+                    other.id(),
+                    mine[i].term,
+                    i + 1,
+                    bad + 1
+                ),
+            )
+            .detail(format!("n{}: {}", node.id(), log_summary(mine)))
+            .detail(format!("n{}: {}", other.id(), log_summary(theirs))));
+        }
+    }
+    Ok(())
+}
+
+/// Record what `node` now considers committed, checking it agrees with what others committed
+/// (State Machine Safety: a committed entry is the one every node will apply at its index).
+pub fn record_commit(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation> {
+    let commit = node.commit_index() as usize;
+    let log = node.log();
+    for i in 0..commit.min(log.len()) {
+        match ghost.committed.get(i) {
+            Some((entry, term)) if *entry != log[i] => {
+                return Err(Violation::new(
+                    Invariant::StateMachineSafety,
+                    format!("two different entries were committed at index {}", i + 1),
+                )
+                .detail(format!("committed in term {term}: {}", EntryRef::of(entry)))
+                .detail(format!(
+                    "n{} (term {}) committed {}",
+                    node.id(),
+                    node.term(),
+                    EntryRef::of(&log[i])
+                )));
+            }
+            Some(_) => {}
+            None => ghost.committed.push((log[i].clone(), node.term())),
+        }
+    }
+    Ok(())
+}
+
+/// Leader Completeness: an entry committed in a term is in the log of every leader of every
+/// later term.
+pub fn leader_completeness(ghost: &Ghost, leaders: &[&KvNode]) -> Result<(), Violation> {
+    for leader in leaders {
+        for (i, (entry, committed_in)) in ghost.committed.iter().enumerate() {
+            if *committed_in >= leader.term() {
+                continue;
+            }
+            if leader.log().get(i) != Some(entry) {
+                let has = leader
+                    .log()
+                    .get(i)
+                    .map_or("nothing".to_string(), |e| EntryRef::of(e).to_string());
+                return Err(Violation::new(
+                    Invariant::LeaderCompleteness,
+                    format!(
+                        "leader n{} of term {} lacks entry {} committed at index {} in term {committed_in}",
+                        leader.id(),
+                        leader.term(),
+                        EntryRef::of(entry),
+                        i + 1
+                    ),
+                )
+                .detail(format!("n{} has {has} at index {}", leader.id(), i + 1))
+                .detail(format!("n{}: {}", leader.id(), log_summary(leader.log()))));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// State Machine Safety and Applied Prefix: every node applies the same entry at each index
+/// with the same result, so each applied sequence is a prefix of one common sequence.
+pub fn record_applied(
+    ghost: &mut Ghost,
+    node: NodeId,
+    applied: &[Applied<KvCommand, KvOutput>],
+) -> Result<(), Violation> {
+    for a in applied {
+        let i = a.index as usize - 1;
+        match ghost.applied.get(i) {
+            None if i == ghost.applied.len() => {
+                ghost.applied.push((a.entry.clone(), a.output.clone()))
+            }
+            None => {
+                return Err(Violation::new(
+                    Invariant::AppliedPrefix,
+                    format!(
+                        "n{node} applied index {} before index {}",
+                        a.index,
+                        ghost.applied.len() + 1
+                    ),
+                ))
+            }
+            Some((entry, _)) if *entry != a.entry => {
+                return Err(Violation::new(
+                    Invariant::StateMachineSafety,
+                    format!(
+                        "n{node} applied {} at index {}, another node applied {}",
+                        EntryRef::of(&a.entry),
+                        a.index,
+                        EntryRef::of(entry)
+                    ),
+                ))
+            }
+            Some((_, output)) if *output != a.output => {
+                return Err(Violation::new(
+                    Invariant::AppliedPrefix,
+                    format!(
+                        "n{node} applied {} at index {} with another result",
+                        EntryRef::of(&a.entry),
+                        a.index
+                    ),
+                )
+                .detail(format!(
+                    "n{node} got {}, another node got {}",
+                    show(&a.output),
+                    show(output)
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn show(o: &Option<KvOutput>) -> String {
+    o.as_ref().map_or("nothing".into(), |o| o.to_string())
+}
+
+/// Commit index never decreases during a node's life (it is volatile: a restart resets it).
+pub fn commit_monotonic(before: &Before, node: &KvNode) -> Result<(), Violation> {
+    if before.alive && node.commit_index() < before.commit {
+        return Err(Violation::new(
+            Invariant::CommitMonotonic,
+            format!(
+                "n{} lowered its commit index from {} to {}",
+                node.id(),
+                before.commit,
+                node.commit_index()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A log in one line: `[1:noop 1:c1.1 2:noop]`.
+pub fn log_summary(log: &[Entry<KvCommand>]) -> String {
+    let parts: Vec<String> = log.iter().map(|e| EntryRef::of(e).to_string()).collect();
+    format!("[{}]", parts.join(" "))
+}

@@ -1,0 +1,20 @@
+//! verraft-sim: the single definition of the world every verraft engine explores.
+//!
+//! A [`World`] holds N core nodes, their disks, the messages in flight, the clients and the
+//! history they observed. [`World::enabled_events`] lists what can happen next;
+//! [`World::apply`] makes one [`Event`] happen and checks every invariant. A run is written
+//! down as a [`scenario::Scenario`], the project's one counterexample format.
+pub mod client;
+pub mod config;
+pub mod disk;
+pub mod event;
+pub mod invariants;
+pub mod network;
+pub mod replay;
+pub mod scenario;
+pub mod world;
+
+pub use config::{CrashMode, Faults, Limits, WorldConfig};
+pub use event::{EntryRef, Event, MsgRef};
+pub use invariants::{Invariant, Violation};
+pub use world::{EventError, World};

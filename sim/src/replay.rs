@@ -1,0 +1,105 @@
+//! Re-running a scenario step by step, as fixed-column lines a person can read.
+use crate::event::Event;
+use crate::invariants::Violation;
+use crate::scenario::Scenario;
+use crate::world::{EventError, World};
+use std::fmt::Write;
+use verraft_core::Role;
+
+/// How a replay ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every event applied and no invariant broke.
+    Clean,
+    /// Step `step` (1-based) broke an invariant.
+    Violation { step: usize, violation: Violation },
+    /// Step `step` could not be applied: the scenario does not fit its world.
+    Invalid { step: usize, error: EventError },
+}
+
+pub struct Replay {
+    pub world: World,
+    pub lines: Vec<String>,
+    pub outcome: Outcome,
+}
+
+/// Width of the event column; longer events are cut with `…`.
+const EVENT_WIDTH: usize = 44;
+
+/// Replay a scenario, returning one line per applied event and how it ended.
+pub fn replay(scenario: &Scenario) -> Result<Replay, String> {
+    let mut world = World::new(scenario.config.clone())?;
+    let mut lines = vec![header(&world)];
+    for (i, event) in scenario.events().enumerate() {
+        let step = i + 1;
+        match world.apply(event) {
+            Ok(result) => {
+                lines.push(state_line(step, event, &world));
+                if let Some(violation) = result {
+                    return Ok(Replay {
+                        world,
+                        lines,
+                        outcome: Outcome::Violation { step, violation },
+                    });
+                }
+            }
+            Err(error) => {
+                return Ok(Replay {
+                    world,
+                    lines,
+                    outcome: Outcome::Invalid { step, error },
+                })
+            }
+        }
+    }
+    Ok(Replay {
+        world,
+        lines,
+        outcome: Outcome::Clean,
+    })
+}
+
+pub fn header(world: &World) -> String {
+    let mut s = format!("{:>4}  {:<w$}", "step", "event", w = EVENT_WIDTH);
+    for id in world.config.node_ids() {
+        let _ = write!(s, "  {:<16}", format!("n{id}"));
+    }
+    s.push_str("  in flight");
+    s
+}
+
+/// One node in a fixed-width cell: role, term, last log index, commit index, and its vote
+/// while it is a follower.
+pub fn node_cell(world: &World, id: verraft_core::NodeId) -> String {
+    match world.node(id) {
+        None => "down".to_string(),
+        Some(n) => {
+            let mut s = format!(
+                "{} t{} i{} c{}",
+                n.role().letter(),
+                n.term(),
+                n.last_index(),
+                n.commit_index()
+            );
+            if n.role() == Role::Follower {
+                if let Some(v) = n.voted_for() {
+                    let _ = write!(s, " v{v}");
+                }
+            }
+            s
+        }
+    }
+}
+
+pub fn state_line(step: usize, event: &Event, world: &World) -> String {
+    let mut text = event.to_string();
+    if text.chars().count() > EVENT_WIDTH {
+        text = text.chars().take(EVENT_WIDTH - 1).collect::<String>() + "…";
+    }
+    let mut s = format!("{step:>4}  {text:<w$}", w = EVENT_WIDTH);
+    for id in world.config.node_ids() {
+        let _ = write!(s, "  {:<16}", node_cell(world, id));
+    }
+    let _ = write!(s, "  {}", world.network.len());
+    s
+}

@@ -1,0 +1,91 @@
+use super::Scenario;
+use crate::config::{CrashMode, Limits};
+use std::fmt::Write;
+use verraft_core::KvOp;
+
+pub fn print(s: &Scenario) -> String {
+    let mut out = String::from("# verraft scenario\n");
+    for note in &s.notes {
+        if note.is_empty() {
+            out.push_str("#\n");
+        } else {
+            let _ = writeln!(out, "# {note}");
+        }
+    }
+    let c = &s.config;
+    let _ = writeln!(out, "nodes {}", c.nodes);
+    let bugs: Vec<&str> = c.bugs.iter().map(|b| b.name()).collect();
+    let _ = writeln!(
+        out,
+        "bugs {}",
+        if bugs.is_empty() {
+            "none".into()
+        } else {
+            bugs.join(",")
+        }
+    );
+    let faults = c.faults.names();
+    let _ = writeln!(
+        out,
+        "faults {}",
+        if faults.is_empty() {
+            "none".into()
+        } else {
+            faults.join(",")
+        }
+    );
+    let mode = match c.crash_mode {
+        CrashMode::KeepUnsynced => "keep-unsynced",
+        CrashMode::LoseUnsynced => "lose-unsynced",
+    };
+    let _ = writeln!(out, "crash-mode {mode}");
+    let _ = writeln!(out, "max-append {}", c.max_append_entries);
+    let limits = limits_text(&c.limits);
+    if !limits.is_empty() {
+        let _ = writeln!(out, "limits {limits}");
+    }
+    let _ = writeln!(out, "seed {}", c.seed);
+    for (i, script) in c.clients.iter().enumerate() {
+        let ops: Vec<String> = script.iter().map(op_text).collect();
+        let _ = writeln!(out, "client c{} {}", i + 1, ops.join("; "));
+    }
+    match s.expect {
+        Some(inv) => {
+            let _ = writeln!(out, "expect {inv}");
+        }
+        None => out.push_str("expect none\n"),
+    }
+    for step in &s.steps {
+        let line = step.event.to_string();
+        match &step.comment {
+            Some(c) => {
+                let _ = writeln!(out, "{line:<40} # {c}");
+            }
+            None => {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+    out
+}
+
+pub(super) fn limits_text(l: &Limits) -> String {
+    let parts = [
+        ("term", l.max_term),
+        ("crashes", l.max_crashes.map(u64::from)),
+        ("in-flight", l.max_in_flight.map(u64::from)),
+        ("partitions", l.max_partitions.map(u64::from)),
+        ("client-timeouts", l.max_client_timeouts.map(u64::from)),
+        ("heartbeats", l.max_heartbeats.map(u64::from)),
+    ];
+    parts
+        .iter()
+        .filter_map(|(name, v)| v.map(|v| format!("{name}={v}")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An operation as written in a `client` line. `-` stands for "absent" in a cas.
+pub fn op_text(op: &KvOp) -> String {
+    op.to_string()
+}

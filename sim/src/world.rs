@@ -1,0 +1,635 @@
+//! The world: nodes, their disks, the network, clients and what they observed. Every engine
+//! drives it through `enabled_events` and `apply`, and every event is followed by the
+//! invariant checks.
+use crate::client::{Client, ClientState, HistoryOp};
+use crate::config::WorldConfig;
+use crate::disk::Disk;
+use crate::event::Event;
+use crate::invariants::{self, Before, Ghost, Invariant, KvNode, Violation};
+use crate::network::Network;
+use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
+use verraft_core::{ClientId, Config, KvCommand, KvStore, Node, NodeId, Role};
+
+/// Why an event could not be applied: it is not possible in this state (a scenario that does
+/// not fit the world it describes).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    #[error("no such node n{0}")]
+    NoSuchNode(NodeId),
+    #[error("no such client c{0}")]
+    NoSuchClient(ClientId),
+    #[error("not possible now: {0}")]
+    NotEnabled(String),
+    #[error("the run already stopped at a violation")]
+    AfterViolation,
+}
+
+/// Counts of bounded faults used so far.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct Counters {
+    pub crashes: u32,
+    pub partitions: u32,
+    pub client_timeouts: u32,
+    pub heartbeats: u32,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct World {
+    pub config: WorldConfig,
+    pub nodes: Vec<Option<KvNode>>,
+    pub disks: Vec<Disk>,
+    pub network: Network,
+    /// Group of each node while the network is split.
+    pub partition: Option<Vec<u8>>,
+    pub clients: Vec<Client>,
+    pub history: Vec<HistoryOp>,
+    /// Logical time of client-visible events.
+    pub clock: u32,
+    pub counters: Counters,
+    pub ghost: Ghost,
+    pub violation: Option<Violation>,
+}
+
+/// The configuration is the same in every state of one run, so it is left out of the hash:
+/// states are hashed millions of times by the model checker.
+impl Hash for World {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.nodes.hash(state);
+        self.disks.hash(state);
+        self.network.hash(state);
+        self.partition.hash(state);
+        self.clients.hash(state);
+        self.history.hash(state);
+        self.clock.hash(state);
+        self.counters.hash(state);
+        self.ghost.hash(state);
+        self.violation.hash(state);
+    }
+}
+
+impl World {
+    pub fn new(config: WorldConfig) -> Result<World, String> {
+        config.validate()?;
+        let nodes = config
+            .node_ids()
+            .map(|id| {
+                Node::new(node_config(&config, id), state_machine(&config))
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let clients = (1..=config.clients.len() as ClientId)
+            .map(Client::new)
+            .collect();
+        Ok(World {
+            nodes,
+            disks: vec![Disk::default(); config.nodes as usize],
+            network: Network::default(),
+            partition: None,
+            clients,
+            history: Vec::new(),
+            clock: 0,
+            counters: Counters::default(),
+            ghost: Ghost::default(),
+            violation: None,
+            config,
+        })
+    }
+
+    pub fn node(&self, id: NodeId) -> Option<&KvNode> {
+        self.nodes.get(id as usize - 1).and_then(Option::as_ref)
+    }
+
+    pub fn live_nodes(&self) -> impl Iterator<Item = &KvNode> {
+        self.nodes.iter().flatten()
+    }
+
+    pub fn leaders(&self) -> Vec<NodeId> {
+        self.live_nodes()
+            .filter(|n| n.role() == Role::Leader)
+            .map(|n| n.id())
+            .collect()
+    }
+
+    /// Whether every client has finished its script.
+    pub fn clients_done(&self) -> bool {
+        self.clients.iter().all(|c| {
+            c.state == ClientState::Idle
+                && c.started == self.config.clients[c.id as usize - 1].len()
+        })
+    }
+
+    fn connected(&self, a: NodeId, b: NodeId) -> bool {
+        self.partition
+            .as_ref()
+            .is_none_or(|g| g[a as usize - 1] == g[b as usize - 1])
+    }
+
+    fn room_in_flight(&self) -> bool {
+        self.config
+            .limits
+            .max_in_flight
+            .is_none_or(|m| (self.network.len() as u32) < m)
+    }
+
+    fn under(limit: Option<u32>, used: u32) -> bool {
+        limit.is_none_or(|m| used < m)
+    }
+
+    // ----- what can happen -----
+
+    /// Every event possible now, in a fixed order. Empty after a violation.
+    pub fn enabled_events(&self) -> Vec<Event> {
+        let mut out = Vec::new();
+        if self.violation.is_some() {
+            return out;
+        }
+        let f = self.config.faults;
+        let limits = self.config.limits;
+        let room = self.room_in_flight();
+        for env in self.network.deliverable(f.reorder) {
+            if self.node(env.to).is_some() && self.connected(env.from, env.to) {
+                out.push(Event::deliver(env));
+            }
+        }
+        for node in self.live_nodes() {
+            let id = node.id();
+            match node.role() {
+                Role::Leader => {
+                    if room
+                        && Self::under(limits.max_heartbeats, self.counters.heartbeats)
+                        && self.config.nodes > 1
+                    {
+                        out.push(Event::Heartbeat(id));
+                    }
+                }
+                _ => {
+                    if room && limits.max_term.is_none_or(|t| node.term() < t) {
+                        out.push(Event::Timeout(id));
+                    }
+                }
+            }
+        }
+        for client in &self.clients {
+            let script = self.config.clients[client.id as usize - 1].len();
+            if client.can_invoke(script) && room {
+                for leader in self.leaders() {
+                    out.push(Event::Invoke {
+                        client: client.id,
+                        node: leader,
+                    });
+                }
+            }
+            if matches!(client.state, ClientState::Answered { .. }) {
+                out.push(Event::Reply(client.id));
+            }
+            let waiting = matches!(
+                client.state,
+                ClientState::Waiting { .. } | ClientState::Answered { .. }
+            );
+            if waiting && Self::under(limits.max_client_timeouts, self.counters.client_timeouts) {
+                out.push(Event::ClientTimeout(client.id));
+            }
+        }
+        if f.crash {
+            for id in self.config.node_ids() {
+                match self.node(id) {
+                    Some(_) if Self::under(limits.max_crashes, self.counters.crashes) => {
+                        out.push(Event::Crash(id))
+                    }
+                    None => out.push(Event::Restart(id)),
+                    _ => {}
+                }
+            }
+        }
+        if f.loss {
+            for env in self.network.distinct() {
+                out.push(Event::Drop {
+                    from: env.from,
+                    to: env.to,
+                    msg: crate::event::MsgRef::of(&env.msg),
+                });
+            }
+        }
+        if f.duplication && room {
+            for env in self.network.distinct() {
+                out.push(Event::Duplicate {
+                    from: env.from,
+                    to: env.to,
+                    msg: crate::event::MsgRef::of(&env.msg),
+                });
+            }
+        }
+        if f.partition {
+            if self.partition.is_some() {
+                out.push(Event::Heal);
+            } else if Self::under(limits.max_partitions, self.counters.partitions) {
+                out.extend(
+                    two_way_splits(self.config.nodes)
+                        .into_iter()
+                        .map(Event::Partition),
+                );
+            }
+        }
+        out
+    }
+
+    // ----- making it happen -----
+
+    /// Perform one event and check the invariants. `Ok(Some(v))`: the event broke invariant `v`
+    /// (the world keeps it in `violation` and enables nothing more). `Err`: the event is not
+    /// possible in this state.
+    pub fn apply(&mut self, event: &Event) -> Result<Option<Violation>, EventError> {
+        if self.violation.is_some() {
+            return Err(EventError::AfterViolation);
+        }
+        self.check_ids(event)?;
+        let target = event.node();
+        let before = target.map(|id| Before::of(id, self.node(id)));
+        if let Some(id) = target {
+            // Whatever the node wrote without syncing reaches the disk before it acts again.
+            if let Err(e) = self.disks[id as usize - 1].flush() {
+                return Ok(Some(self.fail(Violation::new(
+                    Invariant::DurableState,
+                    format!("n{id}: {e}"),
+                ))));
+            }
+        }
+        if let Err(v) = self.perform(event)? {
+            return Ok(Some(self.fail(v)));
+        }
+        if let (Some(id), Some(before)) = (target, before) {
+            if let Err(v) = self.check_node(id, &before) {
+                return Ok(Some(self.fail(v)));
+            }
+        }
+        Ok(None)
+    }
+
+    fn fail(&mut self, v: Violation) -> Violation {
+        self.violation = Some(v.clone());
+        v
+    }
+
+    fn check_ids(&self, event: &Event) -> Result<(), EventError> {
+        let n = self.config.nodes;
+        let node_ok = |id: NodeId| {
+            if (1..=n).contains(&id) {
+                Ok(())
+            } else {
+                Err(EventError::NoSuchNode(id))
+            }
+        };
+        let client_ok = |c: ClientId| {
+            if (1..=self.clients.len() as ClientId).contains(&c) {
+                Ok(())
+            } else {
+                Err(EventError::NoSuchClient(c))
+            }
+        };
+        match event {
+            Event::Deliver { from, to, .. }
+            | Event::Drop { from, to, .. }
+            | Event::Duplicate { from, to, .. } => {
+                node_ok(*from)?;
+                node_ok(*to)
+            }
+            Event::Timeout(id) | Event::Heartbeat(id) | Event::Crash(id) | Event::Restart(id) => {
+                node_ok(*id)
+            }
+            Event::Partition(groups) => groups.iter().flatten().try_for_each(|id| node_ok(*id)),
+            Event::Heal => Ok(()),
+            Event::Invoke { client, node } => {
+                client_ok(*client)?;
+                node_ok(*node)
+            }
+            Event::ClientTimeout(c) | Event::Reply(c) => client_ok(*c),
+        }
+    }
+
+    fn live_mut(&mut self, id: NodeId) -> Result<&mut KvNode, EventError> {
+        self.nodes[id as usize - 1]
+            .as_mut()
+            .ok_or_else(|| EventError::NotEnabled(format!("n{id} is down")))
+    }
+
+    /// The event's effect. The outer `Result` is "possible at all", the inner one a violation.
+    fn perform(&mut self, event: &Event) -> Result<Result<(), Violation>, EventError> {
+        let f = self.config.faults;
+        match event {
+            Event::Deliver { from, to, msg } => {
+                if !self.connected(*from, *to) {
+                    return Err(EventError::NotEnabled(format!(
+                        "n{from} and n{to} are partitioned"
+                    )));
+                }
+                let at = self
+                    .network
+                    .find(*from, *to, msg, f.reorder)
+                    .ok_or_else(|| {
+                        EventError::NotEnabled(format!(
+                            "no message n{from}->n{to} {msg} can be delivered"
+                        ))
+                    })?;
+                self.live_mut(*to)?;
+                let env = self.network.take(at);
+                let node = self.live_mut(*to)?;
+                node.step(env.from, env.msg)
+                    .map_err(|e| EventError::NotEnabled(e.to_string()))?;
+                Ok(self.flush_node(*to))
+            }
+            Event::Drop { from, to, msg } => {
+                if !f.loss {
+                    return Err(EventError::NotEnabled("message loss is off".into()));
+                }
+                let at = self.find_any(*from, *to, msg)?;
+                self.network.take(at);
+                Ok(Ok(()))
+            }
+            Event::Duplicate { from, to, msg } => {
+                if !f.duplication {
+                    return Err(EventError::NotEnabled("duplication is off".into()));
+                }
+                let at = self.find_any(*from, *to, msg)?;
+                let copy = self.network.messages()[at].clone();
+                self.network.send(copy, f.reorder);
+                Ok(Ok(()))
+            }
+            Event::Timeout(id) => {
+                let node = self.live_mut(*id)?;
+                if node.role() == Role::Leader {
+                    return Err(EventError::NotEnabled(format!(
+                        "n{id} is leader: its election timer does not run"
+                    )));
+                }
+                node.fire_election_timeout();
+                Ok(self.flush_node(*id))
+            }
+            Event::Heartbeat(id) => {
+                let node = self.live_mut(*id)?;
+                if node.role() != Role::Leader {
+                    return Err(EventError::NotEnabled(format!(
+                        "n{id} is not leader: it sends no heartbeats"
+                    )));
+                }
+                node.fire_heartbeat();
+                self.counters.heartbeats += 1;
+                Ok(self.flush_node(*id))
+            }
+            Event::Crash(id) => {
+                if !f.crash {
+                    return Err(EventError::NotEnabled("crashes are off".into()));
+                }
+                self.live_mut(*id)?;
+                self.nodes[*id as usize - 1] = None;
+                self.counters.crashes += 1;
+                // Connections to the dead process are reset: what was on its way to it is lost.
+                self.network.retain(|e| e.to != *id);
+                for c in &mut self.clients {
+                    if let ClientState::Waiting { node, index } = &mut c.state {
+                        if *node == *id {
+                            *index = None;
+                        }
+                    }
+                }
+                let mode = self.config.crash_mode;
+                Ok(self.disks[*id as usize - 1]
+                    .crash(mode)
+                    .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}"))))
+            }
+            Event::Restart(id) => {
+                if self.node(*id).is_some() {
+                    return Err(EventError::NotEnabled(format!("n{id} is running")));
+                }
+                let cfg = node_config(&self.config, *id);
+                match Node::restart(
+                    cfg,
+                    &self.disks[*id as usize - 1].durable,
+                    state_machine(&self.config),
+                ) {
+                    Ok(node) => {
+                        self.nodes[*id as usize - 1] = Some(node);
+                        Ok(Ok(()))
+                    }
+                    Err(e) => Ok(Err(Violation::new(
+                        Invariant::DurableState,
+                        format!("n{id} cannot restart from its disk: {e}"),
+                    ))),
+                }
+            }
+            Event::Partition(groups) => {
+                if !f.partition {
+                    return Err(EventError::NotEnabled("partitions are off".into()));
+                }
+                let mut group_of = vec![u8::MAX; self.config.nodes as usize];
+                for (g, members) in groups.iter().enumerate() {
+                    for id in members {
+                        if group_of[*id as usize - 1] != u8::MAX {
+                            return Err(EventError::NotEnabled(format!("n{id} is in two groups")));
+                        }
+                        group_of[*id as usize - 1] = g as u8;
+                    }
+                }
+                if let Some(missing) = group_of.iter().position(|g| *g == u8::MAX) {
+                    return Err(EventError::NotEnabled(format!(
+                        "n{} is in no group",
+                        missing + 1
+                    )));
+                }
+                self.network
+                    .retain(|e| group_of[e.from as usize - 1] == group_of[e.to as usize - 1]);
+                self.partition = Some(group_of);
+                self.counters.partitions += 1;
+                Ok(Ok(()))
+            }
+            Event::Heal => {
+                if self.partition.take().is_none() {
+                    return Err(EventError::NotEnabled(
+                        "the network is not partitioned".into(),
+                    ));
+                }
+                Ok(Ok(()))
+            }
+            Event::Invoke { client, node } => self.invoke(*client, *node),
+            Event::ClientTimeout(c) => {
+                let client = &mut self.clients[*c as usize - 1];
+                if !matches!(
+                    client.state,
+                    ClientState::Waiting { .. } | ClientState::Answered { .. }
+                ) {
+                    return Err(EventError::NotEnabled(format!("c{c} is not waiting")));
+                }
+                client.state = ClientState::Retrying;
+                self.counters.client_timeouts += 1;
+                Ok(Ok(()))
+            }
+            Event::Reply(c) => {
+                let client = &mut self.clients[*c as usize - 1];
+                let ClientState::Answered { output } = &client.state else {
+                    return Err(EventError::NotEnabled(format!(
+                        "c{c} has no answer on its way"
+                    )));
+                };
+                self.clock += 1;
+                self.history[client.history_index].returned = Some((self.clock, output.clone()));
+                client.state = ClientState::Idle;
+                Ok(Ok(()))
+            }
+        }
+    }
+
+    fn find_any(
+        &self,
+        from: NodeId,
+        to: NodeId,
+        msg: &crate::event::MsgRef,
+    ) -> Result<usize, EventError> {
+        self.network.find(from, to, msg, true).ok_or_else(|| {
+            EventError::NotEnabled(format!("no message n{from}->n{to} {msg} in flight"))
+        })
+    }
+
+    fn invoke(
+        &mut self,
+        c: ClientId,
+        node_id: NodeId,
+    ) -> Result<Result<(), Violation>, EventError> {
+        let script = &self.config.clients[c as usize - 1];
+        let client = &self.clients[c as usize - 1];
+        if !client.can_invoke(script.len()) {
+            return Err(EventError::NotEnabled(format!("c{c} has nothing to send")));
+        }
+        let fresh = client.state == ClientState::Idle;
+        let started = client.started + usize::from(fresh);
+        let op = script[started - 1].clone();
+        let cmd = KvCommand {
+            client: c,
+            seq: started as u64,
+            op: op.clone(),
+        };
+        let node = self.live_mut(node_id)?;
+        let proposal = node.propose(cmd);
+        if fresh {
+            self.clock += 1;
+            let client = &mut self.clients[c as usize - 1];
+            client.started = started;
+            client.history_index = self.history.len();
+            self.history.push(HistoryOp {
+                client: c,
+                seq: started as u64,
+                op,
+                invoked_at: self.clock,
+                returned: None,
+            });
+        }
+        let client = &mut self.clients[c as usize - 1];
+        client.state = match proposal {
+            Ok(p) => ClientState::Waiting {
+                node: node_id,
+                index: Some((p.index, p.term)),
+            },
+            // Refused outright: the request was not taken, the client will try again.
+            Err(_) => ClientState::Retrying,
+        };
+        Ok(self.flush_node(node_id))
+    }
+
+    /// Hand a node's output to the world: disk first, then the network, then the clients.
+    fn flush_node(&mut self, id: NodeId) -> Result<(), Violation> {
+        let i = id as usize - 1;
+        let Some(node) = self.nodes[i].as_mut() else {
+            return Ok(());
+        };
+        let ready = node.ready();
+        self.disks[i]
+            .write(ready.hard_state, ready.log_write, ready.must_sync)
+            .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}")))?;
+        let reorder = self.config.faults.reorder;
+        for env in ready.messages {
+            // Sends to a down node or across a partition are lost on the wire.
+            if self.nodes[env.to as usize - 1].is_some() && self.connected(env.from, env.to) {
+                self.network.send(env, reorder);
+            }
+        }
+        invariants::record_applied(&mut self.ghost, id, &ready.applied)?;
+        for a in &ready.applied {
+            for client in &mut self.clients {
+                if let ClientState::Waiting {
+                    node,
+                    index: Some((index, term)),
+                } = client.state
+                {
+                    if node == id && index == a.index {
+                        let ours = a.entry.term == term
+                            && matches!(&a.entry.payload, verraft_core::Payload::Command(c) if c.client == client.id && c.seq == client.seq());
+                        client.state = match (&a.output, ours) {
+                            (Some(output), true) => ClientState::Answered {
+                                output: output.clone(),
+                            },
+                            // Another entry took the slot: no answer will come, the client times out.
+                            _ => ClientState::Waiting { node, index: None },
+                        };
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The invariants that involve the node an event touched.
+    fn check_node(&mut self, id: NodeId, before: &Before) -> Result<(), Violation> {
+        let Some(node) = self.nodes[id as usize - 1].as_ref() else {
+            return Ok(());
+        };
+        invariants::election_safety(&mut self.ghost, node)?;
+        invariants::leader_append_only(before, node)?;
+        invariants::commit_monotonic(before, node)?;
+        let others: Vec<&KvNode> = self
+            .nodes
+            .iter()
+            .flatten()
+            .filter(|n| n.id() != id)
+            .collect();
+        invariants::log_matching(node, &others)?;
+        invariants::record_commit(&mut self.ghost, node)?;
+        let leaders: Vec<&KvNode> = self
+            .nodes
+            .iter()
+            .flatten()
+            .filter(|n| n.role() == Role::Leader)
+            .collect();
+        invariants::leader_completeness(&self.ghost, &leaders)
+    }
+}
+
+fn node_config(world: &WorldConfig, id: NodeId) -> Config {
+    let mut c = Config::new(id, world.node_ids().collect());
+    c.election_jitter = 0;
+    c.max_append_entries = world.max_append_entries;
+    c.bugs = world.bugs;
+    c
+}
+
+fn state_machine(world: &WorldConfig) -> KvStore {
+    if world.bugs.contains(verraft_core::Bug::DedupLost) {
+        KvStore::without_dedup()
+    } else {
+        KvStore::new()
+    }
+}
+
+/// Every way to split the nodes into two non-empty groups, each split once.
+pub fn two_way_splits(n: u8) -> Vec<Vec<Vec<NodeId>>> {
+    let mut out = Vec::new();
+    // Node 1 is always in the first group, so each split appears once.
+    for mask in 0u32..(1 << (n - 1)) {
+        let second: Vec<NodeId> = (2..=n).filter(|id| mask & (1 << (id - 2)) != 0).collect();
+        if second.is_empty() {
+            continue;
+        }
+        let first: Vec<NodeId> = (1..=n).filter(|id| !second.contains(id)).collect();
+        out.push(vec![first, second]);
+    }
+    out
+}
