@@ -1,9 +1,82 @@
+//! `verraft replay FILE`: re-run a scenario step by step.
 use clap::Args;
+use std::path::PathBuf;
+use verraft_sim::replay::{replay, Outcome};
+use verraft_sim::scenario::{self, Scenario};
 
 #[derive(Args)]
-pub struct ReplayArgs {}
+pub struct ReplayArgs {
+    /// The scenario file to re-run
+    file: PathBuf,
+    /// Print only the outcome, not one line per event
+    #[arg(long, short)]
+    quiet: bool,
+}
 
-pub fn run(_args: ReplayArgs) -> u8 {
-    eprintln!("verraft: 'replay' is not built yet");
-    2
+/// Exit codes: 0 the scenario ran clean, 1 it broke an invariant, 2 bad input (unreadable or
+/// malformed file, or an event that is not possible in its world).
+pub fn run(args: ReplayArgs) -> u8 {
+    let path = args.file.display().to_string();
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("verraft replay: {path}: {e}");
+            return 2;
+        }
+    };
+    let scenario = match scenario::parse(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("verraft replay: {path}:{}: {}", e.line, e.message);
+            return 2;
+        }
+    };
+    run_scenario(&scenario, &path, Some(&text), args.quiet)
+}
+
+/// Replay and print; shared with the other commands that end in a scenario.
+pub fn run_scenario(scenario: &Scenario, name: &str, source: Option<&str>, quiet: bool) -> u8 {
+    let result = match replay(scenario) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("verraft replay: {name}: {e}");
+            return 2;
+        }
+    };
+    if !quiet {
+        for line in &result.lines {
+            println!("{line}");
+        }
+    }
+    match result.outcome {
+        Outcome::Clean => {
+            println!("CLEAN  {} events, no invariant broken", scenario.steps.len());
+            0
+        }
+        Outcome::Violation { step, violation } => {
+            println!("VIOLATION at step {step}  {violation}");
+            1
+        }
+        Outcome::Invalid { step, error } => {
+            // Point at the file line of the offending event for the person editing it.
+            let line = source.and_then(|t| event_line(t, step)).map_or(String::new(), |l| format!(":{l}"));
+            eprintln!("verraft replay: {name}{line}: step {step} ({}): {error}", scenario.steps[step - 1].event);
+            2
+        }
+    }
+}
+
+/// The file line (1-based) of the `step`-th event: event lines are the non-blank lines that
+/// are neither comments nor header lines.
+fn event_line(text: &str, step: usize) -> Option<usize> {
+    const HEADER: [&str; 9] = ["nodes", "bugs", "faults", "crash-mode", "max-append", "limits", "seed", "client", "expect"];
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let body = l.split('#').next().unwrap_or("").trim();
+            let word = body.split_whitespace().next().unwrap_or("");
+            !body.is_empty() && !HEADER.contains(&word)
+        })
+        .nth(step - 1)
+        .map(|(i, _)| i + 1)
 }
