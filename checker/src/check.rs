@@ -1,0 +1,255 @@
+//! Checking a whole history: split it into independent parts, search each (in parallel),
+//! and combine the verdicts.
+use crate::explain::{explain, Explanation};
+use crate::history::{History, Operation};
+use crate::model::{Model, Part};
+use crate::search::{search, Limits, SearchOutcome, SearchStats, StopReason};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How to check.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// Give up (verdict `Unknown`) after this long.
+    pub timeout: Option<Duration>,
+    /// Approximate memory the memo tables of one part may use before giving up.
+    pub memory_limit: Option<usize>,
+    /// Worker threads for independent parts; 0 means one per available core.
+    pub threads: usize,
+    /// Use the model's partition of the history (P-compositionality).
+    pub partition: bool,
+    /// Stop the other parts as soon as one is not linearizable (they become `Unknown`);
+    /// by default every part gets its own verdict.
+    pub stop_at_first_failure: bool,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            timeout: None,
+            memory_limit: None,
+            threads: 0,
+            partition: true,
+            stop_at_first_failure: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Linearizable,
+    NotLinearizable,
+    Unknown,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Verdict::Linearizable => "linearizable",
+            Verdict::NotLinearizable => "NOT linearizable",
+            Verdict::Unknown => "unknown",
+        })
+    }
+}
+
+/// The verdict on one part, with its evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// `witness` lists history indices in linearization order. Operations with an unknown
+    /// outcome that are absent never took effect (or took effect after everything).
+    Linearizable {
+        witness: Vec<usize>,
+    },
+    NotLinearizable {
+        explanation: Explanation,
+    },
+    /// `longest_prefix`: the longest linearizable prefix found before stopping.
+    Unknown {
+        reason: StopReason,
+        longest_prefix: Vec<usize>,
+    },
+}
+
+impl Outcome {
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            Outcome::Linearizable { .. } => Verdict::Linearizable,
+            Outcome::NotLinearizable { .. } => Verdict::NotLinearizable,
+            Outcome::Unknown { .. } => Verdict::Unknown,
+        }
+    }
+
+    /// The linearization order shown in reports: the witness, or the longest prefix.
+    pub fn order(&self) -> &[usize] {
+        match self {
+            Outcome::Linearizable { witness } => witness,
+            Outcome::NotLinearizable { explanation } => &explanation.prefix,
+            Outcome::Unknown { longest_prefix, .. } => longest_prefix,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartResult {
+    pub label: String,
+    /// Every operation of the part (history indices, ascending).
+    pub ops: Vec<usize>,
+    /// How many of them the search considered (reads with unknown outcome are dropped).
+    pub searched: usize,
+    pub outcome: Outcome,
+    pub stats: SearchStats,
+    pub elapsed: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckResult {
+    pub verdict: Verdict,
+    pub parts: Vec<PartResult>,
+    pub elapsed: Duration,
+}
+
+/// Not linearizable if any part is not (that is sound whatever the others say);
+/// linearizable if all parts are; unknown otherwise.
+fn combine(parts: &[PartResult]) -> Verdict {
+    let verdicts = parts.iter().map(|p| p.outcome.verdict());
+    if verdicts.clone().any(|v| v == Verdict::NotLinearizable) {
+        Verdict::NotLinearizable
+    } else if verdicts.clone().all(|v| v == Verdict::Linearizable) {
+        Verdict::Linearizable
+    } else {
+        Verdict::Unknown
+    }
+}
+
+fn check_part<M: Model>(
+    model: &M,
+    history: &History<M::Input, M::Output>,
+    part: &Part,
+    limits: &Limits<'_>,
+) -> PartResult {
+    let start = Instant::now();
+    let all = history.ops();
+    // A read with an unknown outcome constrains nothing: drop it before the search.
+    let searched: Vec<usize> = part
+        .ops
+        .iter()
+        .copied()
+        .filter(|&i| all[i].output.is_some() || !model.is_read_only(&all[i].input, None))
+        .collect();
+    let ops: Vec<&Operation<M::Input, M::Output>> = searched.iter().map(|&i| &all[i]).collect();
+    let (outcome, stats) = search(model, &ops, limits);
+    let global = |v: Vec<usize>| v.into_iter().map(|p| searched[p]).collect::<Vec<_>>();
+    let outcome = match outcome {
+        SearchOutcome::Linearizable { order } => Outcome::Linearizable {
+            witness: global(order),
+        },
+        SearchOutcome::NotLinearizable { deepest } => Outcome::NotLinearizable {
+            explanation: explain(model, history, &searched, &deepest),
+        },
+        SearchOutcome::Unknown { reason, deepest } => Outcome::Unknown {
+            reason,
+            longest_prefix: global(deepest),
+        },
+    };
+    PartResult {
+        label: part.label.clone(),
+        ops: part.ops.clone(),
+        searched: searched.len(),
+        outcome,
+        stats,
+        elapsed: start.elapsed(),
+    }
+}
+
+/// The parts a history is checked as: the model's partition (when enabled), else one part.
+pub fn parts_of<M: Model>(
+    model: &M,
+    history: &History<M::Input, M::Output>,
+    partition: bool,
+) -> Vec<Part> {
+    let parts = if partition {
+        model.partition(history)
+    } else {
+        None
+    };
+    parts.unwrap_or_else(|| {
+        vec![Part {
+            label: "whole history".to_string(),
+            ops: (0..history.len()).collect(),
+        }]
+    })
+}
+
+/// Checks a history for linearizability against `model`.
+pub fn check<M: Model>(
+    model: &M,
+    history: &History<M::Input, M::Output>,
+    options: &CheckOptions,
+) -> CheckResult {
+    let start = Instant::now();
+    let parts = parts_of(model, history, options.partition);
+    let cancel = AtomicBool::new(false);
+    let limits = Limits {
+        deadline: options.timeout.map(|t| start + t),
+        cancel: Some(&cancel),
+        memory: options.memory_limit,
+    };
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(parts.len())
+    .max(1);
+    // Largest parts first, so a long one does not start last and leave a core idle.
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(parts[i].ops.len()));
+    let results: Vec<Mutex<Option<PartResult>>> = parts.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let worker = || loop {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        let Some(&i) = order.get(k) else { break };
+        let r = check_part(model, history, &parts[i], &limits);
+        if options.stop_at_first_failure && r.outcome.verdict() == Verdict::NotLinearizable {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        if let Ok(mut slot) = results[i].lock() {
+            *slot = Some(r);
+        }
+    };
+    if threads == 1 {
+        // No thread spawn for the common one-part case: it costs more than a small search.
+        worker();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(worker);
+            }
+        });
+    }
+    let parts: Vec<PartResult> = results
+        .into_iter()
+        .zip(parts)
+        .map(|(slot, part)| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| PartResult {
+                    label: part.label,
+                    ops: part.ops,
+                    searched: 0,
+                    outcome: Outcome::Unknown {
+                        reason: StopReason::Cancelled,
+                        longest_prefix: Vec::new(),
+                    },
+                    stats: SearchStats::default(),
+                    elapsed: Duration::ZERO,
+                })
+        })
+        .collect();
+    CheckResult {
+        verdict: combine(&parts),
+        parts,
+        elapsed: start.elapsed(),
+    }
+}

@@ -1,0 +1,64 @@
+//! Sequential specifications.
+use crate::history::{History, Operation};
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// One independent part of a history (P-compositionality): the history is linearizable iff
+/// every part is, so the parts are checked separately and in parallel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// Shown in reports, e.g. `key "3"`.
+    pub label: String,
+    /// Indices into the history's operations.
+    pub ops: Vec<usize>,
+}
+
+/// A sequential specification: a deterministic state machine over operations.
+///
+/// The checker interns states (each distinct state is hashed once and referred to by a small
+/// id afterwards) and memoizes `step` per (state, operation), so `step` may allocate freely.
+pub trait Model: Sync {
+    /// Inputs are compared to treat identical operations of unknown outcome as
+    /// interchangeable.
+    type Input: Clone + Debug + Eq + Hash + Send + Sync;
+    type Output: Clone + Debug + Send + Sync;
+    type State: Clone + Eq + Hash + Debug + Send + Sync;
+
+    /// The state before any operation.
+    fn init(&self) -> Self::State;
+
+    /// Applies `input` in `state`. With `Some(output)`, returns the next state if the
+    /// specification allows that output here, `None` if it does not. With `None` (unknown
+    /// outcome) returns the state after the operation takes effect, whatever it returned;
+    /// `None` there means the operation cannot take effect in this state.
+    fn step(
+        &self,
+        state: &Self::State,
+        input: &Self::Input,
+        output: Option<&Self::Output>,
+    ) -> Option<Self::State>;
+
+    /// Splits a history into independent parts, or `None` to check it whole.
+    fn partition(&self, _history: &History<Self::Input, Self::Output>) -> Option<Vec<Part>> {
+        None
+    }
+
+    /// True when the operation with this output leaves the state unchanged wherever it is
+    /// legal (a read; a cas observed to fail). Answering true lets the search linearize such
+    /// an operation as soon as it fits, without trying alternatives, and drop it altogether
+    /// when its outcome is unknown. Answering false is always safe, only slower.
+    fn is_read_only(&self, _input: &Self::Input, _output: Option<&Self::Output>) -> bool {
+        false
+    }
+
+    /// Human description of an operation, e.g. `cas(1, 2) -> ok`.
+    fn describe_operation(&self, input: &Self::Input, output: Option<&Self::Output>) -> String;
+
+    /// Human description of a state.
+    fn describe_state(&self, state: &Self::State) -> String;
+}
+
+/// Describes an operation of a history with the model, marking unknown outcomes.
+pub fn describe<M: Model>(model: &M, op: &Operation<M::Input, M::Output>) -> String {
+    model.describe_operation(&op.input, op.output.as_ref())
+}

@@ -1,0 +1,6 @@
+//! Built-in sequential specifications.
+pub mod kv;
+pub mod register;
+
+pub use kv::{KvInput, KvModel, KvOutput, KvState};
+pub use register::{RegisterInput, RegisterModel, RegisterOutput};

@@ -1,0 +1,461 @@
+//! The search for a linearization of one independent part of a history.
+//!
+//! Wing–Gong/Lowe backtracking over a doubly linked list of call and return events sorted
+//! by time: the calls before the first remaining return are the operations that may be
+//! linearized next; reaching a return whose operation is not yet linearized is a dead end.
+//! Every explored configuration (set of linearized operations, state) is memoized, so each
+//! is explored once. On top of that:
+//!
+//! - States are interned: each distinct state is hashed once and then named by a `u32`, and
+//!   `step` results are memoized per (state, operation), so the model is called once per
+//!   distinct pair however often the search meets it.
+//! - The set of linearized operations is a bitset with an incremental (Zobrist) hash.
+//! - Operations with an unknown outcome have no return event: they are never a dead end, and
+//!   the search succeeds as soon as every operation with a known outcome is linearized (the
+//!   rest take effect after everything, which is the same as never).
+//! - An operation with an unknown outcome is not tried where it would leave the state as it
+//!   is (using it up gains nothing), nor while an identical unknown-outcome operation invoked
+//!   no later is still available (the two are interchangeable).
+//! - A read-only candidate (one the model says never changes the state where it is legal: a
+//!   read, a cas observed to fail) that fits the current state is linearized at once with no
+//!   alternative tried: if any linearization exists from here, moving that operation to the
+//!   front keeps it valid, since nothing still pending has to precede it and it changes
+//!   nothing, neither here nor where it stood. (An operation that merely happens to leave
+//!   this state unchanged, like a cas of unknown outcome whose comparison fails here, does
+//!   not qualify: later it might take effect.)
+use crate::bitset::Bitset;
+use crate::hash::FxHashMap;
+use crate::history::{Operation, Time};
+use crate::model::Model;
+use crate::visited::Visited;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+const NIL: u32 = u32::MAX;
+
+/// When to give up and answer `Unknown`.
+#[derive(Clone, Copy, Default)]
+pub struct Limits<'a> {
+    pub deadline: Option<Instant>,
+    /// Set by another thread to abandon this search.
+    pub cancel: Option<&'a AtomicBool>,
+    /// Approximate bytes the memo tables may use.
+    pub memory: Option<usize>,
+}
+
+/// Why a search stopped without a verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    Timeout,
+    MemoryLimit,
+    Cancelled,
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StopReason::Timeout => "timeout",
+            StopReason::MemoryLimit => "memory limit",
+            StopReason::Cancelled => "cancelled after another part failed",
+        })
+    }
+}
+
+/// Result of a search; operation indices are positions in the slice searched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SearchOutcome {
+    /// A linearization of every operation with a known outcome (and of the unknown ones that
+    /// had to take effect).
+    Linearizable { order: Vec<usize> },
+    /// No linearization; `deepest` is the longest linearizable prefix the search reached.
+    NotLinearizable { deepest: Vec<usize> },
+    Unknown {
+        reason: StopReason,
+        deepest: Vec<usize>,
+    },
+}
+
+/// Counters, for benchmarks and reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SearchStats {
+    /// Distinct (linearized set, state) configurations explored.
+    pub configurations: usize,
+    /// Distinct model states met.
+    pub states: usize,
+    /// Model `step` calls (distinct (state, operation) pairs).
+    pub steps: usize,
+}
+
+/// Interned states and memoized steps.
+struct Stepper<'m, M: Model> {
+    model: &'m M,
+    states: Vec<M::State>,
+    ids: FxHashMap<M::State, u32>,
+    steps: FxHashMap<u64, u32>,
+}
+
+impl<'m, M: Model> Stepper<'m, M> {
+    fn new(model: &'m M) -> Self {
+        let mut s = Stepper {
+            model,
+            states: Vec::new(),
+            ids: FxHashMap::default(),
+            steps: FxHashMap::default(),
+        };
+        s.intern(model.init());
+        s
+    }
+
+    fn intern(&mut self, state: M::State) -> u32 {
+        if let Some(&id) = self.ids.get(&state) {
+            return id;
+        }
+        let id = self.states.len() as u32;
+        self.states.push(state.clone());
+        self.ids.insert(state, id);
+        id
+    }
+
+    #[inline]
+    fn step(
+        &mut self,
+        state: u32,
+        op: u32,
+        ops: &[&Operation<M::Input, M::Output>],
+    ) -> Option<u32> {
+        let key = u64::from(state) << 32 | u64::from(op);
+        if let Some(&r) = self.steps.get(&key) {
+            return (r != NIL).then_some(r);
+        }
+        let o = ops[op as usize];
+        let r = self
+            .model
+            .step(&self.states[state as usize], &o.input, o.output.as_ref())
+            .map(|s| self.intern(s));
+        self.steps.insert(key, r.unwrap_or(NIL));
+        r
+    }
+
+    fn bytes(&self) -> usize {
+        // Entries plus hashbrown's control bytes; states' own heap data is not counted.
+        self.steps.capacity() * 17
+            + self.ids.capacity() * (std::mem::size_of::<M::State>() + 5)
+            + self.states.capacity() * std::mem::size_of::<M::State>()
+    }
+}
+
+/// The event list: calls and returns sorted by time, calls first at equal times.
+struct Events {
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    /// Per event: its operation, and whether it is a call.
+    op: Vec<u32>,
+    is_call: Vec<bool>,
+    call_of: Vec<u32>,
+    ret_of: Vec<u32>,
+    head: u32,
+}
+
+impl Events {
+    fn new<I, O>(ops: &[&Operation<I, O>]) -> Self {
+        let mut evs: Vec<(Time, bool, u32)> = Vec::with_capacity(ops.len() * 2);
+        for (i, o) in ops.iter().enumerate() {
+            evs.push((o.call, false, i as u32));
+            if let Some(r) = o.effective_ret() {
+                evs.push((r, true, i as u32));
+            }
+        }
+        // `false` (call) sorts before `true` (return): operations that touch at one instant
+        // are concurrent.
+        evs.sort_unstable();
+        let n = evs.len();
+        let head = n as u32;
+        let mut ev = Events {
+            next: (1..=n as u32).chain([NIL]).collect(),
+            prev: Vec::with_capacity(n + 1),
+            op: evs.iter().map(|e| e.2).collect(),
+            is_call: evs.iter().map(|e| !e.1).collect(),
+            call_of: vec![NIL; ops.len()],
+            ret_of: vec![NIL; ops.len()],
+            head,
+        };
+        // The head sentinel is stored last; event 0 follows it.
+        ev.prev.push(head);
+        ev.prev.extend(0..n.saturating_sub(1) as u32);
+        ev.prev.push(NIL);
+        if n > 0 {
+            ev.next[n - 1] = NIL;
+        }
+        ev.next[n] = if n > 0 { 0 } else { NIL };
+        for (e, &(_, is_ret, op)) in evs.iter().enumerate() {
+            if is_ret {
+                ev.ret_of[op as usize] = e as u32;
+            } else {
+                ev.call_of[op as usize] = e as u32;
+            }
+        }
+        ev
+    }
+
+    #[inline]
+    fn unlink(&mut self, e: u32) {
+        let (p, n) = (self.prev[e as usize], self.next[e as usize]);
+        self.next[p as usize] = n;
+        if n != NIL {
+            self.prev[n as usize] = p;
+        }
+    }
+
+    /// Undoes `unlink(e)`; valid in LIFO order, as the removed node kept its links.
+    #[inline]
+    fn relink(&mut self, e: u32) {
+        let (p, n) = (self.prev[e as usize], self.next[e as usize]);
+        self.next[p as usize] = e;
+        if n != NIL {
+            self.prev[n as usize] = e;
+        }
+    }
+
+    #[inline]
+    fn lift(&mut self, op: u32) {
+        self.unlink(self.call_of[op as usize]);
+        let r = self.ret_of[op as usize];
+        if r != NIL {
+            self.unlink(r);
+        }
+    }
+
+    #[inline]
+    fn unlift(&mut self, op: u32) {
+        let r = self.ret_of[op as usize];
+        if r != NIL {
+            self.relink(r);
+        }
+        self.relink(self.call_of[op as usize]);
+    }
+
+    #[inline]
+    fn first(&self) -> u32 {
+        self.next[self.head as usize]
+    }
+}
+
+struct Frame {
+    op: u32,
+    prev_state: u32,
+    /// Taken without alternatives (see the module docs): backtracking skips past it.
+    forced: bool,
+}
+
+enum Action {
+    /// A configuration reached for the first time.
+    Fresh,
+    /// Try the candidate at this event, then the ones after it.
+    Scan(u32),
+    Backtrack,
+}
+
+/// Searches for a linearization of `ops` (which should not contain read-only operations
+/// with unknown outcome; they are harmless but useless).
+pub fn search<M: Model>(
+    model: &M,
+    ops: &[&Operation<M::Input, M::Output>],
+    limits: &Limits<'_>,
+) -> (SearchOutcome, SearchStats) {
+    let n = ops.len();
+    let mut ev = Events::new(ops);
+    let mut stepper = Stepper::new(model);
+    let known: Vec<bool> = ops.iter().map(|o| o.output.is_some()).collect();
+    let read_only: Vec<bool> = ops
+        .iter()
+        .map(|o| model.is_read_only(&o.input, o.output.as_ref()))
+        .collect();
+    let mut remaining = known.iter().filter(|&&k| k).count();
+    let twin_before = twins(ops);
+    let mut bits = Bitset::new(n);
+    let mut visited = Visited::new(bits.words().len());
+    visited.insert(bits.hash(), 0, bits.words());
+    let mut stack: Vec<Frame> = Vec::with_capacity(n);
+    let mut deepest: Vec<usize> = Vec::new();
+    let mut state: u32 = 0;
+    let mut action = Action::Fresh;
+    let mut fresh_count: u64 = 0;
+
+    let stats = |visited: &Visited, stepper: &Stepper<M>| SearchStats {
+        configurations: visited.len(),
+        states: stepper.states.len(),
+        steps: stepper.steps.len(),
+    };
+
+    loop {
+        match action {
+            Action::Fresh => {
+                if remaining == 0 {
+                    let order = stack.iter().map(|f| f.op as usize).collect();
+                    return (
+                        SearchOutcome::Linearizable { order },
+                        stats(&visited, &stepper),
+                    );
+                }
+                fresh_count += 1;
+                if fresh_count & 0x3ff == 1 {
+                    if let Some(reason) = exceeded(limits, &visited, &stepper) {
+                        let deepest = deepest_of(&stack, deepest);
+                        return (
+                            SearchOutcome::Unknown { reason, deepest },
+                            stats(&visited, &stepper),
+                        );
+                    }
+                }
+                let mut e = ev.first();
+                let mut forced = NIL;
+                while e != NIL && ev.is_call[e as usize] {
+                    let op = ev.op[e as usize];
+                    if read_only[op as usize] && stepper.step(state, op, ops) == Some(state) {
+                        forced = op;
+                        break;
+                    }
+                    e = ev.next[e as usize];
+                }
+                if forced == NIL {
+                    action = Action::Scan(ev.first());
+                    continue;
+                }
+                bits.toggle(forced as usize);
+                if visited.insert(bits.hash(), state, bits.words()) {
+                    stack.push(Frame {
+                        op: forced,
+                        prev_state: state,
+                        forced: true,
+                    });
+                    ev.lift(forced);
+                    remaining -= usize::from(known[forced as usize]);
+                } else {
+                    // Explored before from this very configuration and failed.
+                    bits.toggle(forced as usize);
+                    action = Action::Backtrack;
+                }
+            }
+            Action::Scan(e) => {
+                if e == NIL || !ev.is_call[e as usize] {
+                    action = Action::Backtrack;
+                    continue;
+                }
+                let op = ev.op[e as usize];
+                action = Action::Scan(ev.next[e as usize]);
+                let twin = twin_before[op as usize];
+                if twin != NIL && !bits.contains(twin as usize) {
+                    // An identical unknown-outcome operation invoked no later is still
+                    // available: trying this one too would only repeat its subtree.
+                    continue;
+                }
+                if let Some(next_state) = stepper.step(state, op, ops) {
+                    if next_state == state && !known[op as usize] {
+                        // Taking effect without changing anything only uses the operation
+                        // up: leaving it available is never worse.
+                        continue;
+                    }
+                    bits.toggle(op as usize);
+                    if visited.insert(bits.hash(), next_state, bits.words()) {
+                        stack.push(Frame {
+                            op,
+                            prev_state: state,
+                            forced: false,
+                        });
+                        state = next_state;
+                        ev.lift(op);
+                        remaining -= usize::from(known[op as usize]);
+                        action = Action::Fresh;
+                    } else {
+                        bits.toggle(op as usize);
+                    }
+                }
+            }
+            Action::Backtrack => {
+                if stack.len() > deepest.len() {
+                    deepest = stack.iter().map(|f| f.op as usize).collect();
+                }
+                loop {
+                    let Some(f) = stack.pop() else {
+                        return (
+                            SearchOutcome::NotLinearizable { deepest },
+                            stats(&visited, &stepper),
+                        );
+                    };
+                    bits.toggle(f.op as usize);
+                    ev.unlift(f.op);
+                    state = f.prev_state;
+                    remaining += usize::from(known[f.op as usize]);
+                    if !f.forced {
+                        action = Action::Scan(ev.next[ev.call_of[f.op as usize] as usize]);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// For each operation with an unknown outcome, the previous one (by invocation, then
+/// index) with an identical input and unknown outcome, or NIL. Such operations are
+/// interchangeable: both may take effect at any point after their invocations, or never,
+/// and the earlier one is available whenever the later one is. So the search only ever
+/// tries the first still-available operation of each such class.
+fn twins<I: Eq + std::hash::Hash, O>(ops: &[&Operation<I, O>]) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..ops.len()).filter(|&i| ops[i].output.is_none()).collect();
+    order.sort_by_key(|&i| (ops[i].call, i));
+    let mut last: FxHashMap<&I, u32> = FxHashMap::default();
+    let mut twin = vec![NIL; ops.len()];
+    for i in order {
+        if let Some(prev) = last.insert(&ops[i].input, i as u32) {
+            twin[i] = prev;
+        }
+    }
+    twin
+}
+
+fn deepest_of(stack: &[Frame], deepest: Vec<usize>) -> Vec<usize> {
+    if stack.len() > deepest.len() {
+        stack.iter().map(|f| f.op as usize).collect()
+    } else {
+        deepest
+    }
+}
+
+fn exceeded<M: Model>(
+    limits: &Limits<'_>,
+    visited: &Visited,
+    stepper: &Stepper<M>,
+) -> Option<StopReason> {
+    if limits.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Some(StopReason::Cancelled);
+    }
+    if limits.deadline.is_some_and(|d| Instant::now() >= d) {
+        return Some(StopReason::Timeout);
+    }
+    if limits
+        .memory
+        .is_some_and(|m| visited.bytes() + stepper.bytes() > m)
+    {
+        return Some(StopReason::MemoryLimit);
+    }
+    None
+}
+
+/// The operations that may be linearized right after `prefix`, and the operation whose
+/// return closes that window (the first pending return), if any.
+pub fn frontier<I, O>(ops: &[&Operation<I, O>], prefix: &[usize]) -> (Vec<usize>, Option<usize>) {
+    let mut done = vec![false; ops.len()];
+    for &i in prefix {
+        done[i] = true;
+    }
+    let deadline = (0..ops.len())
+        .filter(|&i| !done[i])
+        .filter_map(|i| ops[i].effective_ret().map(|r| (r, i)))
+        .min();
+    let candidates = (0..ops.len())
+        .filter(|&i| !done[i])
+        .filter(|&i| deadline.map_or(true, |(r, _)| ops[i].call <= r))
+        .collect();
+    (candidates, deadline.map(|(_, i)| i))
+}

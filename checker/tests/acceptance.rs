@@ -1,0 +1,53 @@
+//! Every history listed in the shared acceptance data gets its expected verdict.
+use std::path::PathBuf;
+use std::time::Duration;
+use verraft_checker::report::check_parsed;
+use verraft_checker::{parse_history, CheckOptions, Format, Verdict};
+
+fn data_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/porcupine");
+    assert!(
+        dir.join("EXPECTED.tsv").is_file(),
+        "acceptance data missing: expected {} (shared/ must sit beside the repository)",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn every_expected_verdict() {
+    let dir = data_dir();
+    let expected = std::fs::read_to_string(dir.join("EXPECTED.tsv")).unwrap();
+    let options = CheckOptions {
+        // Generous: the slowest file takes milliseconds. A timeout shows up as Unknown and
+        // fails the comparison below, so it cannot hide a wrong verdict.
+        timeout: Some(Duration::from_secs(120)),
+        ..CheckOptions::default()
+    };
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for line in expected.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        assert_eq!(cols.len(), 3, "bad EXPECTED.tsv line {line:?}");
+        let (file, ops, lin) = (cols[0], cols[1], cols[2]);
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let history = parse_history(&bytes, Format::Auto).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let result = check_parsed(&history, None, &options).unwrap();
+        let want = match lin {
+            "yes" => Verdict::Linearizable,
+            "no" => Verdict::NotLinearizable,
+            other => panic!("{file}: bad expectation {other:?}"),
+        };
+        let ops: usize = ops.parse().unwrap();
+        if result.verdict != want || history.len() != ops {
+            failures.push(format!(
+                "{file}: got {} with {} operations, expected {want} with {ops}",
+                result.verdict,
+                history.len()
+            ));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 108, "only {checked} histories listed");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
