@@ -15,6 +15,7 @@ pub type KvNode = Node<KvStore>;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Invariant {
     ElectionSafety,
+    SingleVote,
     LeaderAppendOnly,
     LogMatching,
     LeaderCompleteness,
@@ -27,8 +28,9 @@ pub enum Invariant {
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 10] = [
+    pub const ALL: [Invariant; 11] = [
         Invariant::ElectionSafety,
+        Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
         Invariant::LogMatching,
         Invariant::LeaderCompleteness,
@@ -43,6 +45,7 @@ impl Invariant {
     pub fn name(self) -> &'static str {
         match self {
             Invariant::ElectionSafety => "Election Safety",
+            Invariant::SingleVote => "Single Vote",
             Invariant::LeaderAppendOnly => "Leader Append-Only",
             Invariant::LogMatching => "Log Matching",
             Invariant::LeaderCompleteness => "Leader Completeness",
@@ -112,6 +115,8 @@ pub struct LeaderRecord {
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct Ghost {
     pub leaders: BTreeMap<Term, LeaderRecord>,
+    /// The vote each node cast in each term: (node, term) -> candidate.
+    pub votes: BTreeMap<(NodeId, Term), NodeId>,
     /// Every committed index, with its entry and the term of the first node seen committing it.
     pub committed: Vec<(Entry<KvCommand>, Term)>,
     /// The one sequence every node's applied entries must be a prefix of.
@@ -205,6 +210,31 @@ pub fn election_safety(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation
             }
             Err(v)
         }
+    }
+}
+
+/// Single Vote (Figure 2, votedFor): a node votes for at most one candidate in a term. This
+/// is the lemma Election Safety rests on; checking it directly catches a double vote even
+/// when it does not (yet) produce two leaders.
+pub fn single_vote(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation> {
+    let Some(candidate) = node.voted_for() else {
+        return Ok(());
+    };
+    let key = (node.id(), node.term());
+    match ghost.votes.get(&key) {
+        None => {
+            ghost.votes.insert(key, candidate);
+            Ok(())
+        }
+        Some(first) if *first == candidate => Ok(()),
+        Some(first) => Err(Violation::new(
+            Invariant::SingleVote,
+            format!(
+                "n{} voted for n{first} and then for n{candidate} in term {}",
+                node.id(),
+                node.term()
+            ),
+        )),
     }
 }
 

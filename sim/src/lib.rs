@@ -9,9 +9,13 @@ pub mod config;
 pub mod disk;
 pub mod event;
 pub mod invariants;
+pub mod linearizability;
+pub mod minimize;
 pub mod network;
+pub mod random;
 pub mod replay;
 pub mod scenario;
+pub mod symmetry;
 pub mod world;
 
 pub use config::{CrashMode, Faults, Limits, WorldConfig};

@@ -582,6 +582,7 @@ impl World {
         let Some(node) = self.nodes[id as usize - 1].as_ref() else {
             return Ok(());
         };
+        invariants::single_vote(&mut self.ghost, node)?;
         invariants::election_safety(&mut self.ghost, node)?;
         invariants::leader_append_only(before, node)?;
         invariants::commit_monotonic(before, node)?;

@@ -82,6 +82,54 @@ fn election_safety_catches_two_leaders_in_one_term() {
 }
 
 #[test]
+fn single_vote_catches_a_second_vote_in_one_term() {
+    let mut ghost = Ghost::default();
+    let mut n = node_with_log(2, 0, vec![]);
+    n.step(
+        1,
+        Message::RequestVote {
+            term: 1,
+            last_log_index: 0,
+            last_log_term: 0,
+        },
+    )
+    .unwrap();
+    assert!(invariants::single_vote(&mut ghost, &n).is_ok());
+    // The same node, restarted from a disk that forgot the vote, votes for n3 in term 1.
+    let mut forgetful = node_with_log(2, 1, vec![]);
+    forgetful
+        .step(
+            3,
+            Message::RequestVote {
+                term: 1,
+                last_log_index: 0,
+                last_log_term: 0,
+            },
+        )
+        .unwrap();
+    let v = invariants::single_vote(&mut ghost, &forgetful).unwrap_err();
+    assert_eq!(v.invariant, Invariant::SingleVote);
+    assert!(
+        v.summary
+            .contains("n2 voted for n1 and then for n3 in term 1"),
+        "{v}"
+    );
+    // A vote in a later term is a new vote.
+    let mut later = node_with_log(2, 1, vec![]);
+    later
+        .step(
+            3,
+            Message::RequestVote {
+                term: 2,
+                last_log_index: 0,
+                last_log_term: 0,
+            },
+        )
+        .unwrap();
+    assert!(invariants::single_vote(&mut ghost, &later).is_ok());
+}
+
+#[test]
 fn leader_append_only_catches_a_leader_that_rewrites_its_log() {
     let leader = leader_with_log(1, 0, vec![]); // log [1:noop]
     let mut before = Before::of(1, Some(&leader));
@@ -235,7 +283,8 @@ fn the_world_reports_election_safety_for_a_vote_lost_in_a_crash() {
         timeout n1\ndeliver n1->n2 RV t1 last=0/0\ndeliver n2->n1 V+ t1\ncrash n2\nrestart n2\n\
         timeout n3\ndeliver n3->n2 RV t1 last=0/0\ndeliver n2->n3 V+ t1\n";
     let (bug, fixed) = outcome(text);
-    assert_eq!(violated(&bug), Some(Invariant::ElectionSafety));
+    // n2's second vote in term 1 is caught the moment it is cast, one step before n3 wins.
+    assert_eq!(violated(&bug), Some(Invariant::SingleVote));
     assert_eq!(violated(&fixed), None);
 }
 

@@ -1,0 +1,343 @@
+//! Random simulation with swarm testing: each run's seed picks which faults are on and how
+//! often they strike, so different runs stress different mixes. After the fault phase comes
+//! a quiet phase (network healed, nodes restarted, no faults) in which a leader must emerge
+//! and every client operation must complete within a bound: that is the liveness check.
+use crate::client::ClientState;
+use crate::config::{CrashMode, Faults, Limits, WorldConfig};
+use crate::event::Event;
+use crate::invariants::{Invariant, Violation};
+use crate::scenario::Scenario;
+use crate::world::World;
+use std::hash::{Hash, Hasher};
+use verraft_core::rng::SplitMix64;
+use verraft_core::{BugSet, KvOp, Role};
+
+/// What the user asked for; each run refines it with its seed.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub nodes: u8,
+    /// Events in the fault phase.
+    pub steps: usize,
+    /// Faults that runs may switch on.
+    pub faults: Faults,
+    pub bugs: BugSet,
+    pub clients: usize,
+    pub ops_per_client: usize,
+    /// Most events the quiet phase may take before liveness is declared broken.
+    pub quiet_bound: usize,
+    pub crash_mode: CrashMode,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            nodes: 3,
+            steps: 200,
+            faults: Faults::ALL,
+            bugs: BugSet::NONE,
+            clients: 3,
+            ops_per_client: 4,
+            quiet_bound: 2_000,
+            crash_mode: CrashMode::LoseUnsynced,
+        }
+    }
+}
+
+/// The result of one run.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub seed: u64,
+    pub scenario: Scenario,
+    pub violation: Option<Violation>,
+    /// A hash of every event and the final world: equal for equal runs.
+    pub trace_hash: u64,
+}
+
+/// Relative weights of each kind of event in the fault phase, drawn per run.
+#[derive(Clone, Copy, Debug)]
+struct Swarm {
+    deliver: u32,
+    drop: u32,
+    duplicate: u32,
+    timeout: u32,
+    heartbeat: u32,
+    crash: u32,
+    restart: u32,
+    partition: u32,
+    heal: u32,
+    invoke: u32,
+    reply: u32,
+    client_timeout: u32,
+}
+
+impl Swarm {
+    fn draw(rng: &mut SplitMix64, allowed: Faults) -> (Swarm, Faults) {
+        // Each allowed fault is on in about two runs of three: the swarm.
+        let mut on = |allowed: bool| allowed && rng.up_to(2) > 0;
+        let faults = Faults {
+            loss: on(allowed.loss),
+            duplication: on(allowed.duplication),
+            reorder: on(allowed.reorder),
+            crash: on(allowed.crash),
+            partition: on(allowed.partition),
+        };
+        let mut w = |lo: u32, hi: u32| lo + rng.up_to(hi - lo);
+        let swarm = Swarm {
+            deliver: 100,
+            drop: w(1, 20),
+            duplicate: w(1, 20),
+            timeout: w(1, 10),
+            heartbeat: w(5, 30),
+            crash: w(1, 4),
+            restart: w(2, 20),
+            partition: w(1, 4),
+            heal: w(2, 20),
+            invoke: w(10, 40),
+            reply: 60,
+            client_timeout: w(1, 8),
+        };
+        (swarm, faults)
+    }
+
+    fn weight(&self, e: &Event) -> u32 {
+        match e {
+            Event::Deliver { .. } => self.deliver,
+            Event::Drop { .. } => self.drop,
+            Event::Duplicate { .. } => self.duplicate,
+            Event::Timeout(_) => self.timeout,
+            Event::Heartbeat(_) => self.heartbeat,
+            Event::Crash(_) => self.crash,
+            Event::Restart(_) => self.restart,
+            Event::Partition(_) => self.partition,
+            Event::Heal => self.heal,
+            Event::Invoke { .. } => self.invoke,
+            Event::Reply(_) => self.reply,
+            Event::ClientTimeout(_) => self.client_timeout,
+        }
+    }
+}
+
+/// Each client's script: a mix of operations on two keys, every written value unique so a
+/// read tells which write it saw.
+fn workload(rng: &mut SplitMix64, clients: usize, ops: usize) -> Vec<Vec<KvOp>> {
+    let keys = ["x", "y"];
+    (1..=clients)
+        .map(|c| {
+            (1..=ops)
+                .map(|i| {
+                    let key = keys[rng.up_to(1) as usize].to_string();
+                    let value = format!("{c}.{i}");
+                    match rng.up_to(9) {
+                        0..=2 => KvOp::Get { key },
+                        3..=4 => KvOp::Put { key, value },
+                        5..=7 => KvOp::Append { key, value },
+                        _ => KvOp::Cas {
+                            key,
+                            expected: None,
+                            new: value,
+                        },
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Pick one enabled event with the swarm's weights.
+fn pick(rng: &mut SplitMix64, swarm: &Swarm, events: &[Event]) -> Option<Event> {
+    let total: u64 = events.iter().map(|e| u64::from(swarm.weight(e))).sum();
+    if total == 0 {
+        return None;
+    }
+    let mut r = rng.next_u64() % total;
+    for e in events {
+        let w = u64::from(swarm.weight(e));
+        if r < w {
+            return Some(e.clone());
+        }
+        r -= w;
+    }
+    None
+}
+
+/// The world configuration a seed gives, and the event weights of its fault phase.
+fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
+    let mut rng = SplitMix64(seed);
+    let (swarm, faults) = Swarm::draw(&mut rng, opts.faults);
+    let mut config = WorldConfig::new(opts.nodes);
+    config.bugs = opts.bugs;
+    config.faults = faults;
+    config.crash_mode = opts.crash_mode;
+    config.limits = Limits::NONE;
+    config.max_append_entries = 1 + rng.up_to(7);
+    config.clients = workload(&mut rng, opts.clients, opts.ops_per_client);
+    config.seed = seed;
+    (config, swarm, rng)
+}
+
+/// One run: fault phase, quiet phase, then the history's linearizability.
+pub fn run_one(opts: &SimOptions, seed: u64) -> Result<RunResult, String> {
+    let (config, swarm, mut rng) = setup(opts, seed);
+    let mut world = World::new(config.clone())?;
+    let mut events = Vec::new();
+    let mut violation = None;
+    let mut step = |world: &mut World,
+                    events: &mut Vec<Event>,
+                    e: Event|
+     -> Result<Option<Violation>, String> {
+        let v = world
+            .apply(&e)
+            .map_err(|err| format!("internal: enabled event {e} failed: {err}"))?;
+        events.push(e);
+        Ok(v)
+    };
+    for _ in 0..opts.steps {
+        let enabled = world.enabled_events();
+        let Some(e) = pick(&mut rng, &swarm, &enabled) else {
+            break;
+        };
+        if let Some(v) = step(&mut world, &mut events, e)? {
+            violation = Some(v);
+            break;
+        }
+    }
+    if violation.is_none() {
+        violation = quiet_phase(
+            &mut world,
+            &mut events,
+            opts.quiet_bound,
+            &mut rng,
+            &mut step,
+        )?;
+    }
+    if violation.is_none() {
+        violation = world.check_history().err();
+    }
+    let mut scenario = Scenario::new(config, events);
+    scenario.expect = violation.as_ref().map(|v| v.invariant);
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    scenario.to_text().hash(&mut h);
+    world.hash(&mut h);
+    Ok(RunResult {
+        seed,
+        scenario,
+        violation,
+        trace_hash: h.finish(),
+    })
+}
+
+type Step<'a> =
+    dyn FnMut(&mut World, &mut Vec<Event>, Event) -> Result<Option<Violation>, String> + 'a;
+
+/// No more faults: heal, restart everyone, then drive the cluster fairly until every client
+/// is done. Failing to get there within `bound` events is a liveness violation.
+fn quiet_phase(
+    world: &mut World,
+    events: &mut Vec<Event>,
+    bound: usize,
+    rng: &mut SplitMix64,
+    step: &mut Step,
+) -> Result<Option<Violation>, String> {
+    if world.partition.is_some() {
+        if let Some(v) = step(world, events, Event::Heal)? {
+            return Ok(Some(v));
+        }
+    }
+    for id in world.config.node_ids() {
+        if world.node(id).is_none() {
+            if let Some(v) = step(world, events, Event::Restart(id))? {
+                return Ok(Some(v));
+            }
+        }
+    }
+    let mut idle_rounds = 0;
+    for _ in 0..bound {
+        if world.clients_done() {
+            return Ok(None);
+        }
+        let Some(e) = next_quiet_event(world, rng, &mut idle_rounds) else {
+            break;
+        };
+        if let Some(v) = step(world, events, e)? {
+            return Ok(Some(v));
+        }
+    }
+    if world.clients_done() {
+        return Ok(None);
+    }
+    let waiting: Vec<String> = world
+        .clients
+        .iter()
+        .filter(|c| {
+            !(c.state == ClientState::Idle
+                && c.started == world.config.clients[c.id as usize - 1].len())
+        })
+        .map(|c| format!("c{} ({:?})", c.id, c.state))
+        .collect();
+    let leaders: Vec<String> = world.leaders().iter().map(|l| format!("n{l}")).collect();
+    Ok(Some(
+        Violation::new(
+            Invariant::Liveness,
+            format!("clients not done after {bound} fault-free events"),
+        )
+        .detail(format!("waiting: {}", waiting.join(", ")))
+        .detail(format!(
+            "leaders: {}",
+            if leaders.is_empty() {
+                "none".into()
+            } else {
+                leaders.join(", ")
+            }
+        )),
+    ))
+}
+
+/// A fair, fault-free schedule: answers first, then messages in order, then client work,
+/// and timers only when the network is quiet.
+fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) -> Option<Event> {
+    let enabled = world.enabled_events();
+    let first = |f: &dyn Fn(&Event) -> bool| enabled.iter().find(|e| f(e)).cloned();
+    if let Some(e) = first(&|e| matches!(e, Event::Reply(_))) {
+        return Some(e);
+    }
+    if let Some(e) = first(&|e| matches!(e, Event::Deliver { .. })) {
+        return Some(e);
+    }
+    if let Some(e) = first(&|e| matches!(e, Event::Invoke { .. })) {
+        return Some(e);
+    }
+    // A client whose answer can no longer come gives up and retries.
+    for c in &world.clients {
+        let lost = matches!(c.state, ClientState::Waiting { index: None, .. });
+        let leader_gone = matches!(c.state, ClientState::Waiting { node, .. } if world.node(node).is_none_or(|n| n.role() != Role::Leader));
+        if (lost || (leader_gone && *idle_rounds > 2))
+            && enabled.contains(&Event::ClientTimeout(c.id))
+        {
+            *idle_rounds = 0;
+            return Some(Event::ClientTimeout(c.id));
+        }
+    }
+    *idle_rounds += 1;
+    let leaders = world.leaders();
+    let current = leaders
+        .iter()
+        .copied()
+        .max_by_key(|l| world.node(*l).map(|n| n.term()));
+    match current {
+        // A leader that a majority follows: its heartbeat moves commits and repairs followers.
+        Some(l) if *idle_rounds < 8 => first(&|e| *e == Event::Heartbeat(l)),
+        // No leader (or one nobody follows): a random node stands for election.
+        _ => {
+            *idle_rounds = 0;
+            let candidates: Vec<Event> = enabled
+                .iter()
+                .filter(|e| matches!(e, Event::Timeout(_)))
+                .cloned()
+                .collect();
+            if candidates.is_empty() {
+                return first(&|e| matches!(e, Event::Heartbeat(_)));
+            }
+            Some(candidates[rng.up_to(candidates.len() as u32 - 1) as usize].clone())
+        }
+    }
+}
