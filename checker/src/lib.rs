@@ -68,6 +68,7 @@ pub mod check;
 pub mod explain;
 pub mod hash;
 pub mod history;
+pub mod html;
 pub mod model;
 pub mod models;
 pub mod parse;

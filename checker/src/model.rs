@@ -38,6 +38,18 @@ pub trait Model: Sync {
         output: Option<&Self::Output>,
     ) -> Option<Self::State>;
 
+    /// Whether `step` would succeed. The search asks this instead of `step` for read-only
+    /// operations (see [`Model::is_read_only`]), whose next state is the current one, so a
+    /// model can skip building that state.
+    fn accepts(
+        &self,
+        state: &Self::State,
+        input: &Self::Input,
+        output: Option<&Self::Output>,
+    ) -> bool {
+        self.step(state, input, output).is_some()
+    }
+
     /// Splits a history into independent parts, or `None` to check it whole.
     fn partition(&self, _history: &History<Self::Input, Self::Output>) -> Option<Vec<Part>> {
         None

@@ -1,14 +1,16 @@
 //! A key-value store of strings with get, put and append. A missing key reads as the empty
 //! string. Keys are independent, so histories are partitioned per key.
+use super::text::{Rope, Text};
 use crate::history::History;
 use crate::model::{Model, Part};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum KvInput {
     Get { key: String },
-    Put { key: String, value: String },
-    Append { key: String, value: String },
+    Put { key: String, value: Text },
+    Append { key: String, value: Text },
 }
 
 impl KvInput {
@@ -22,19 +24,89 @@ impl KvInput {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum KvOutput {
     /// The value a get returned.
-    Value(String),
+    Value(Text),
     /// A put or append completed.
     Done,
 }
 
-/// The store's contents. Keys holding the empty string are absent, so that equal stores
-/// are equal states.
+/// The store's contents, sorted by key. Keys holding the empty string are absent, so that
+/// equal stores are equal states. Values are ropes, so a step copies only the key list, and
+/// the entry with the smallest key is kept inline: a one-key state (every state of a
+/// per-key partition) clones without allocating.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct KvState(pub BTreeMap<String, String>);
+pub struct KvState {
+    first: Option<(Arc<str>, Rope)>,
+    /// Empty whenever `first` is `None`.
+    rest: Vec<(Arc<str>, Rope)>,
+}
 
 impl KvState {
-    pub fn get(&self, key: &str) -> &str {
-        self.0.get(key).map_or("", String::as_str)
+    /// Key-value pairs in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Rope)> {
+        self.first
+            .iter()
+            .chain(self.rest.iter())
+            .map(|(k, v)| (&**k, v))
+    }
+
+    fn value(&self, key: &str) -> Option<&Rope> {
+        match &self.first {
+            Some((k, v)) if **k == *key => Some(v),
+            Some(_) => self
+                .rest
+                .binary_search_by(|(k, _)| (**k).cmp(key))
+                .ok()
+                .map(|i| &self.rest[i].1),
+            None => None,
+        }
+    }
+
+    /// The value of `key` (empty if absent).
+    pub fn get(&self, key: &str) -> Rope {
+        self.value(key).cloned().unwrap_or_default()
+    }
+
+    fn from_entries(mut entries: Vec<(Arc<str>, Rope)>) -> KvState {
+        if entries.is_empty() {
+            return KvState::default();
+        }
+        let first = entries.remove(0);
+        KvState {
+            first: Some(first),
+            rest: entries,
+        }
+    }
+
+    /// `key`'s value replaced by `value`.
+    fn with(&self, key: &str, value: Rope) -> KvState {
+        if self.rest.is_empty() {
+            // The common one-key case, without building a list.
+            let same_key = match &self.first {
+                None => true,
+                Some((k, _)) => **k == *key,
+            };
+            if same_key {
+                return if value.is_empty() {
+                    KvState::default()
+                } else {
+                    let k = self.first.as_ref().map_or_else(|| Arc::from(key), |(k, _)| k.clone());
+                    KvState {
+                        first: Some((k, value)),
+                        rest: Vec::new(),
+                    }
+                };
+            }
+        }
+        let mut entries: Vec<(Arc<str>, Rope)> = self.first.iter().chain(&self.rest).cloned().collect();
+        match (entries.binary_search_by(|(k, _)| (**k).cmp(key)), value.is_empty()) {
+            (Ok(i), true) => {
+                entries.remove(i);
+            }
+            (Ok(i), false) => entries[i].1 = value,
+            (Err(_), true) => {}
+            (Err(i), false) => entries.insert(i, (Arc::from(key), value)),
+        }
+        KvState::from_entries(entries)
     }
 }
 
@@ -53,26 +125,26 @@ impl Model for KvModel {
     fn step(&self, state: &KvState, input: &KvInput, output: Option<&KvOutput>) -> Option<KvState> {
         match (input, output) {
             (KvInput::Get { .. }, None) => Some(state.clone()),
-            (KvInput::Get { key }, Some(KvOutput::Value(v))) => {
-                (state.get(key) == v).then(|| state.clone())
+            (KvInput::Get { .. }, Some(_)) => {
+                self.accepts(state, input, output).then(|| state.clone())
             }
             (KvInput::Put { key, value }, None | Some(KvOutput::Done)) => {
-                let mut next = state.clone();
-                if value.is_empty() {
-                    next.0.remove(key);
-                } else {
-                    next.0.insert(key.clone(), value.clone());
-                }
-                Some(next)
+                Some(state.with(key, Rope::from_text(value)))
             }
             (KvInput::Append { key, value }, None | Some(KvOutput::Done)) => {
-                let mut next = state.clone();
-                if !value.is_empty() {
-                    next.0.entry(key.clone()).or_default().push_str(value);
-                }
-                Some(next)
+                Some(state.with(key, state.get(key).append(value)))
             }
             _ => None,
+        }
+    }
+
+    fn accepts(&self, state: &KvState, input: &KvInput, output: Option<&KvOutput>) -> bool {
+        match (input, output) {
+            (KvInput::Get { key }, Some(KvOutput::Value(v))) => match state.value(key) {
+                Some(r) => r.eq_text(v),
+                None => v.is_empty(),
+            },
+            _ => self.step(state, input, output).is_some(),
         }
     }
 
@@ -111,11 +183,10 @@ impl Model for KvModel {
     }
 
     fn describe_state(&self, state: &KvState) -> String {
-        if state.0.is_empty() {
+        if state.first.is_none() {
             return "{}".to_string();
         }
         let items: Vec<String> = state
-            .0
             .iter()
             .map(|(k, v)| format!("{k:?}: {v:?}"))
             .collect();
@@ -131,18 +202,22 @@ mod tests {
         x.to_string()
     }
 
+    fn t(x: &str) -> Text {
+        x.into()
+    }
+
     #[test]
     fn append_put_get() {
         let m = KvModel;
         let st = m.init();
         let get = KvInput::Get { key: s("k") };
-        assert!(m.step(&st, &get, Some(&KvOutput::Value(s("")))).is_some());
+        assert!(m.step(&st, &get, Some(&KvOutput::Value(t("")))).is_some());
         let st = m
             .step(
                 &st,
                 &KvInput::Append {
                     key: s("k"),
-                    value: s("ab"),
+                    value: t("ab"),
                 },
                 Some(&KvOutput::Done),
             )
@@ -152,21 +227,21 @@ mod tests {
                 &st,
                 &KvInput::Append {
                     key: s("k"),
-                    value: s("c"),
+                    value: t("c"),
                 },
                 None,
             )
             .unwrap();
         assert!(m
-            .step(&st, &get, Some(&KvOutput::Value(s("abc"))))
+            .step(&st, &get, Some(&KvOutput::Value(t("abc"))))
             .is_some());
-        assert!(m.step(&st, &get, Some(&KvOutput::Value(s("ab")))).is_none());
+        assert!(m.step(&st, &get, Some(&KvOutput::Value(t("ab")))).is_none());
         let st = m
             .step(
                 &st,
                 &KvInput::Put {
                     key: s("k"),
-                    value: s(""),
+                    value: t(""),
                 },
                 Some(&KvOutput::Done),
             )

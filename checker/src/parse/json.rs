@@ -109,8 +109,8 @@ fn ok_flag(out: &Map<String, Value>, default: bool) -> Result<bool, String> {
 fn kv_output(input: &KvInput, out: &Map<String, Value>) -> Result<KvOutput, String> {
     match input {
         KvInput::Get { .. } => match out.get("value") {
-            Some(Value::String(v)) => Ok(KvOutput::Value(v.clone())),
-            Some(Value::Null) => Ok(KvOutput::Value(String::new())),
+            Some(Value::String(v)) => Ok(KvOutput::Value(v.as_str().into())),
+            Some(Value::Null) => Ok(KvOutput::Value("".into())),
             _ => Err("a get's output needs \"value\" (a string)".to_string()),
         },
         _ => match ok_flag(out, true)? {
@@ -211,8 +211,8 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedHistory, ParseError> {
             (Ops::Kv(v), input) => {
                 let input = match input {
                     Input::Get { key } => KvInput::Get { key },
-                    Input::Put { key, value } => KvInput::Put { key, value },
-                    Input::Append { key, value } => KvInput::Append { key, value },
+                    Input::Put { key, value } => KvInput::Put { key, value: value.into() },
+                    Input::Append { key, value } => KvInput::Append { key, value: value.into() },
                     _ => return Err(err("not a key-value operation".to_string())),
                 };
                 let output = op
@@ -279,14 +279,14 @@ pub fn to_json(history: &ParsedHistory) -> String {
                     let input = match &o.input {
                         KvInput::Get { key } => serde_json::json!({"f": "get", "key": key}),
                         KvInput::Put { key, value } => {
-                            serde_json::json!({"f": "put", "key": key, "value": value})
+                            serde_json::json!({"f": "put", "key": key, "value": value.as_str()})
                         }
                         KvInput::Append { key, value } => {
-                            serde_json::json!({"f": "append", "key": key, "value": value})
+                            serde_json::json!({"f": "append", "key": key, "value": value.as_str()})
                         }
                     };
                     let output = o.output.as_ref().map(|out| match out {
-                        KvOutput::Value(v) => serde_json::json!({ "value": v }),
+                        KvOutput::Value(v) => serde_json::json!({ "value": v.as_str() }),
                         KvOutput::Done => serde_json::json!({}),
                     });
                     op_json(o.client, input, output, o.call, o.ret)

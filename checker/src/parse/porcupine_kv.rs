@@ -65,11 +65,11 @@ pub fn parse(bytes: &[u8]) -> Result<History<KvInput, KvOutput>, ParseError> {
                     ("get", _) => KvInput::Get { key },
                     ("put", v) => KvInput::Put {
                         key,
-                        value: v.unwrap_or_default(),
+                        value: v.unwrap_or_default().into(),
                     },
                     ("append", v) => KvInput::Append {
                         key,
-                        value: v.unwrap_or_default(),
+                        value: v.unwrap_or_default().into(),
                     },
                     (f, _) => {
                         return Err(ParseError::new(
@@ -100,7 +100,7 @@ pub fn parse(bytes: &[u8]) -> Result<History<KvInput, KvOutput>, ParseError> {
                 }
                 match e.kind.as_str() {
                     "ok" if f == "get" => {
-                        log.complete(client, KvOutput::Value(e.value.unwrap_or_default()))
+                        log.complete(client, KvOutput::Value(e.value.unwrap_or_default().into()))
                     }
                     "ok" => log.complete(client, KvOutput::Done),
                     "fail" => log.discard(client),
@@ -133,7 +133,7 @@ mod tests {
 "#;
         let h = parse(log.as_bytes()).unwrap();
         assert_eq!(h.len(), 3);
-        assert_eq!(h.ops()[1].output, Some(KvOutput::Value("ab".to_string())));
+        assert_eq!(h.ops()[1].output, Some(KvOutput::Value("ab".into())));
         assert_eq!((h.ops()[1].call, h.ops()[1].ret), (1, Some(3)));
         assert_eq!(h.ops()[2].output, None);
     }
