@@ -247,8 +247,9 @@ impl World {
         self.check_ids(event)?;
         let target = event.node();
         let before = target.map(|id| Before::of(id, self.node(id)));
-        if let Some(id) = target {
-            // Whatever the node wrote without syncing reaches the disk before it acts again.
+        if let (Some(id), false) = (target, matches!(event, Event::Crash(_))) {
+            // Whatever the node wrote without syncing reaches the disk before it acts again
+            // (but not before it crashes: losing those writes is what a crash may do).
             if let Err(e) = self.disks[id as usize - 1].flush() {
                 return Ok(Some(self.fail(Violation::new(
                     Invariant::DurableState,

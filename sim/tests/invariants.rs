@@ -321,3 +321,30 @@ fn the_world_reports_durable_state_when_a_disk_cannot_be_read_back() {
         .unwrap();
     assert_eq!(v.invariant, Invariant::DurableState);
 }
+
+/// The crash mode is a fault the harness must really inject: with lose-unsynced, a write the
+/// node acknowledged without syncing is gone after the crash, and a leader lacking a
+/// committed entry follows. With keep-unsynced (or the correct core) nothing is lost.
+#[test]
+fn a_crash_loses_unsynced_writes_and_leader_completeness_catches_it() {
+    let text = "nodes 3\nbugs ack-before-sync\nfaults crash,reorder\ncrash-mode lose-unsynced\nclient c1 put x 1\n\
+        timeout n1\ndeliver n1->n2 RV t1 last=0/0\ndeliver n2->n1 V+ t1\n\
+        deliver n1->n2 AE t1 prev=0/0 commit=0 [1:noop]\ndeliver n1->n3 AE t1 prev=0/0 commit=0 [1:noop]\n\
+        deliver n2->n1 A+ t1 idx=1\ndeliver n3->n1 A+ t1 idx=1\ninvoke c1 n1\n\
+        deliver n1->n2 AE t1 prev=1/1 commit=1 [1:c1.1]\ncrash n2\ndeliver n2->n1 A+ t1 idx=2\nrestart n2\n\
+        timeout n3\ndeliver n3->n2 RV t2 last=1/1\ndeliver n2->n3 V+ t2\n";
+    let (bug, fixed) = outcome(text);
+    assert_eq!(
+        violated(&bug),
+        Some(Invariant::LeaderCompleteness),
+        "{bug:?}"
+    );
+    assert_eq!(violated(&fixed), None);
+    let kept = text.replace("lose-unsynced", "keep-unsynced");
+    let (kept_bug, _) = outcome(&kept);
+    assert_eq!(
+        violated(&kept_bug),
+        None,
+        "nothing is lost when the crash keeps unsynced writes"
+    );
+}
