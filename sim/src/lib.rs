@@ -11,6 +11,7 @@ pub mod event;
 pub mod invariants;
 pub mod linearizability;
 pub mod minimize;
+pub mod narrate;
 pub mod network;
 pub mod random;
 pub mod replay;

@@ -1,6 +1,7 @@
 //! Re-running a scenario step by step, as fixed-column lines a person can read.
 use crate::event::Event;
 use crate::invariants::Violation;
+use crate::narrate::{narrate, Trace};
 use crate::scenario::Scenario;
 use crate::world::{EventError, World};
 use std::fmt::Write;
@@ -30,12 +31,16 @@ const EVENT_WIDTH: usize = 44;
 pub fn replay(scenario: &Scenario) -> Result<Replay, String> {
     let mut world = World::new(scenario.config.clone())?;
     let mut lines = vec![header(&world)];
+    let mut trace = Trace::default();
+    trace.record(&world, None);
     for (i, event) in scenario.events().enumerate() {
         let step = i + 1;
         match world.apply(event) {
             Ok(result) => {
+                trace.record(&world, Some(event));
                 lines.push(state_line(step, event, &world));
-                if let Some(violation) = result {
+                if let Some(mut violation) = result {
+                    violation.details.extend(narrate(&trace, &violation));
                     return Ok(Replay {
                         world,
                         lines,
