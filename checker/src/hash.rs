@@ -78,7 +78,7 @@ mod tests {
     use super::*;
     use std::hash::Hash;
 
-    fn h<T: Hash>(t: &T) -> u64 {
+    fn h<T: Hash + ?Sized>(t: &T) -> u64 {
         let mut s = FxHasher::default();
         t.hash(&mut s);
         s.finish()

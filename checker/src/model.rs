@@ -50,6 +50,21 @@ pub trait Model: Sync {
         self.step(state, input, output).is_some()
     }
 
+    /// Optional pruning for a read-only operation with a known output that is pending but
+    /// illegal in `state`: return false only if no sequence of operations drawn from
+    /// `others` (each at most once, in any order) can lead from `state` to a state where it
+    /// is legal. `others` holds the operations not yet linearized, other than read-only
+    /// ones, that were invoked before it returned. The default, true, never prunes.
+    fn can_become_legal(
+        &self,
+        _state: &Self::State,
+        _input: &Self::Input,
+        _output: &Self::Output,
+        _others: &[&Self::Input],
+    ) -> bool {
+        true
+    }
+
     /// Splits a history into independent parts, or `None` to check it whole.
     fn partition(&self, _history: &History<Self::Input, Self::Output>) -> Option<Vec<Part>> {
         None

@@ -16,6 +16,9 @@
 //! - An operation with an unknown outcome is not tried where it would leave the state as it
 //!   is (using it up gains nothing), nor while an identical unknown-outcome operation invoked
 //!   no later is still available (the two are interchangeable).
+//! - A configuration is abandoned as soon as the model says a pending read can never become
+//!   legal with the operations that may still precede it ([`Model::can_become_legal`]; for
+//!   the key-value store: without a put, the value read must extend the current one).
 //! - A read-only candidate (one the model says never changes the state where it is legal: a
 //!   read, a cas observed to fail) that fits the current state is linearized at once with no
 //!   alternative tried: if any linearization exists from here, moving that operation to the
@@ -247,6 +250,60 @@ impl Events {
     }
 }
 
+/// The model's pruning hook for pending reads ([`Model::can_become_legal`]).
+struct Lookahead<'o, I> {
+    /// The operations that may change the state, by invocation time.
+    mutators: Vec<u32>,
+    /// Per operation: how many of `mutators` are invoked no later than its return, i.e. may
+    /// be linearized before it.
+    horizon: Vec<usize>,
+    /// Scratch: the inputs handed to the model.
+    others: Vec<&'o I>,
+}
+
+impl<'o, I> Lookahead<'o, I> {
+    fn new<O>(ops: &[&'o Operation<I, O>], read_only: &[bool]) -> Self {
+        let mut by_call: Vec<u32> = (0..ops.len() as u32).filter(|&i| !read_only[i as usize]).collect();
+        by_call.sort_by_key(|&i| (ops[i as usize].call, i));
+        let calls: Vec<Time> = by_call.iter().map(|&i| ops[i as usize].call).collect();
+        let horizon = ops
+            .iter()
+            .map(|o| match o.effective_ret() {
+                Some(r) => calls.partition_point(|&c| c <= r),
+                None => calls.len(),
+            })
+            .collect();
+        Lookahead {
+            mutators: by_call,
+            horizon,
+            others: Vec::new(),
+        }
+    }
+
+    /// Whether the pending read `op`, illegal in `state`, may still become legal through
+    /// the operations not yet linearized that may precede it.
+    fn reachable<M: Model<Input = I>>(
+        &mut self,
+        stepper: &Stepper<'_, M>,
+        state: u32,
+        op: u32,
+        ops: &[&'o Operation<I, M::Output>],
+        bits: &Bitset,
+    ) -> bool {
+        let o = ops[op as usize];
+        let Some(out) = &o.output else { return true };
+        self.others.clear();
+        for &m in &self.mutators[..self.horizon[op as usize]] {
+            if !bits.contains(m as usize) {
+                self.others.push(&ops[m as usize].input);
+            }
+        }
+        stepper
+            .model
+            .can_become_legal(&stepper.states[state as usize], &o.input, out, &self.others)
+    }
+}
+
 /// One step of the current path: the operation linearized and the state before it.
 struct Frame {
     op: u32,
@@ -287,6 +344,7 @@ pub fn search<M: Model>(
     let rank = try_order(ops);
     let mut remaining = known.iter().filter(|&&k| k).count();
     let twin_before = twins(ops);
+    let mut lookahead = Lookahead::new(ops, &read_only);
     let mut bits = Bitset::new(n);
     let mut visited = Visited::new(bits.words().len());
     visited.insert(bits.hash(), 0, bits.words());
@@ -315,7 +373,7 @@ pub fn search<M: Model>(
                     );
                 }
                 fresh_count += 1;
-                if fresh_count & 0x3ff == 1 {
+                if fresh_count & 0xff == 1 {
                     if let Some(reason) = exceeded(limits, &visited, &stepper) {
                         let deepest = deepest_of(&path, deepest);
                         return (
@@ -328,15 +386,36 @@ pub fn search<M: Model>(
                 // fits is taken at once (see the module docs); otherwise all are queued.
                 let start = cands.len() as u32;
                 let mut forced = NIL;
+                let mut hopeless = false;
                 let mut e = ev.first();
                 while e != NIL && ev.is_call[e as usize] {
                     let op = ev.op[e as usize];
-                    if read_only[op as usize] && stepper.step(state, op, ops) == Some(state) {
-                        forced = op;
-                        break;
+                    if read_only[op as usize] {
+                        match stepper.step(state, op, ops) {
+                            Some(s) if s == state => {
+                                forced = op;
+                                break;
+                            }
+                            None if known[op as usize] && !lookahead.reachable(&stepper, state, op, ops, &bits) => {
+                                hopeless = true;
+                                break;
+                            }
+                            _ => {}
+                        }
                     }
                     cands.push(op);
                     e = ev.next[e as usize];
+                }
+                if hopeless {
+                    // A pending read can never be satisfied from here.
+                    cands.truncate(start as usize);
+                    levels.push(Level {
+                        start,
+                        next: start,
+                        end: start,
+                    });
+                    action = Action::Backtrack;
+                    continue;
                 }
                 if forced != NIL {
                     cands.truncate(start as usize);

@@ -125,7 +125,7 @@ impl Model for KvModel {
     fn step(&self, state: &KvState, input: &KvInput, output: Option<&KvOutput>) -> Option<KvState> {
         match (input, output) {
             (KvInput::Get { .. }, None) => Some(state.clone()),
-            (KvInput::Get { .. }, Some(_)) => {
+            (KvInput::Get { .. }, Some(KvOutput::Value(_))) => {
                 self.accepts(state, input, output).then(|| state.clone())
             }
             (KvInput::Put { key, value }, None | Some(KvOutput::Done)) => {
@@ -146,6 +146,23 @@ impl Model for KvModel {
             },
             _ => self.step(state, input, output).is_some(),
         }
+    }
+
+    fn can_become_legal(
+        &self,
+        state: &KvState,
+        input: &KvInput,
+        output: &KvOutput,
+        others: &[&KvInput],
+    ) -> bool {
+        let (KvInput::Get { key }, KvOutput::Value(v)) = (input, output) else {
+            return true;
+        };
+        let put = others
+            .iter()
+            .any(|o| matches!(o, KvInput::Put { key: k, .. } if k == key));
+        // Without a put, the value only grows by appends: it must already be a prefix.
+        put || state.value(key).map_or(true, |r| r.is_prefix_of(v.as_str()))
     }
 
     fn partition(&self, history: &History<KvInput, KvOutput>) -> Option<Vec<Part>> {

@@ -69,6 +69,27 @@ impl Model for RegisterModel {
         )
     }
 
+    fn can_become_legal(
+        &self,
+        state: &Option<i64>,
+        input: &RegisterInput,
+        output: &RegisterOutput,
+        others: &[&RegisterInput],
+    ) -> bool {
+        match (input, output) {
+            // A read of v needs the register to hold v: something must still write it.
+            (RegisterInput::Read, RegisterOutput::Read(v)) => {
+                v == state
+                    || others.iter().any(|o| match (o, v) {
+                        (RegisterInput::Write(w), Some(v)) => w == v,
+                        (RegisterInput::Cas { to, .. }, Some(v)) => to == v,
+                        _ => false,
+                    })
+            }
+            _ => true,
+        }
+    }
+
     fn describe_operation(&self, input: &RegisterInput, output: Option<&RegisterOutput>) -> String {
         let call = match input {
             RegisterInput::Read => "read()".to_string(),

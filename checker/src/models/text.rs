@@ -172,6 +172,25 @@ impl Rope {
         true
     }
 
+    /// Whether this rope spells a prefix of `s`.
+    pub fn is_prefix_of(&self, s: &str) -> bool {
+        let bytes = s.as_bytes();
+        if self.len() > bytes.len() {
+            return false;
+        }
+        let mut end = self.len();
+        let mut node = self.0.as_deref();
+        while let Some(n) = node {
+            let p = n.piece.as_bytes();
+            if bytes[end - p.len()..end] != *p {
+                return false;
+            }
+            end -= p.len();
+            node = n.parent.as_deref();
+        }
+        true
+    }
+
     fn pieces(&self) -> Vec<&str> {
         let mut out = Vec::new();
         let mut node = self.0.as_deref();
@@ -281,6 +300,8 @@ mod tests {
         assert_ne!(ab, Rope::from_text(&"ba".into()));
         assert_eq!(ab.to_string(), "ab");
         assert!(Rope::empty().eq_text(&"".into()));
+        assert!(ab.is_prefix_of("abc") && ab.is_prefix_of("ab") && !ab.is_prefix_of("a"));
+        assert!(!ab.is_prefix_of("acb") && Rope::empty().is_prefix_of(""));
         let shared = ab.append(&"cd".into());
         assert_eq!(shared.clone(), shared);
         assert_eq!(shared, Rope::from_text(&"abcd".into()));
