@@ -103,3 +103,69 @@ fn correct_core_passes(scenario: &Scenario) -> Result<Option<usize>, String> {
 pub fn expected(text: &str) -> Option<Invariant> {
     parse(text).ok().and_then(|s| s.expect)
 }
+
+/// A regression file's text: `found_by` as the first line, then the scenario (whose own notes
+/// follow, minus any older "found by" line it replaces).
+pub fn file_text(scenario: &Scenario, found_by: &str) -> String {
+    let mut s = scenario.clone();
+    s.notes.retain(|n| !n.starts_with("found by"));
+    let body = s.to_text();
+    // The printer opens with its banner line; the file opens with what found it instead.
+    let body = body.strip_prefix("# verraft scenario\n").unwrap_or(&body);
+    format!("# {found_by}\n{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "nodes 4\nbugs vote-count\nfaults dup\nexpect Election Safety\n\
+        timeout n1\ndeliver n1->n3 RV t1 last=0/0\ntimeout n2\ndup n2->n4 RV t1 last=0/0\n\
+        dup n3->n1 V+ t1\ndeliver n3->n1 V+ t1\ndeliver n2->n4 RV t1 last=0/0\n\
+        deliver n2->n4 RV t1 last=0/0\ndeliver n3->n1 V+ t1\ndeliver n4->n2 V+ t1\n\
+        deliver n4->n2 V+ t1\n";
+
+    #[test]
+    fn a_counterexample_fails_with_its_bug_and_passes_without() {
+        let c = check(FILE).unwrap();
+        assert_eq!(c.fails_at, Some(11));
+        // Without the bug the second leader never wins; every event is still possible.
+        assert_eq!(c.correct_stops_at, None);
+    }
+
+    #[test]
+    fn a_file_that_no_longer_fails_is_reported() {
+        let cut = FILE.replace("deliver n4->n2 V+ t1\ndeliver n4->n2 V+ t1\n", "");
+        assert!(check(&cut).unwrap_err().contains("ran clean"));
+        let wrong = FILE.replace("expect Election Safety", "expect Log Matching");
+        assert!(check(&wrong).is_err());
+        let none = FILE.replace("expect Election Safety\n", "");
+        assert!(check(&none).is_err());
+    }
+
+    #[test]
+    fn a_violation_on_the_correct_core_is_reported() {
+        let correct = FILE.replace("bugs vote-count", "bugs none");
+        assert!(check(&correct).is_err());
+    }
+
+    #[test]
+    fn a_bug_the_core_no_longer_has_checks_the_correct_half_only() {
+        let gone = FILE.replace("bugs vote-count", "bugs long-gone-bug");
+        assert_eq!(
+            check(&gone),
+            Ok(Checked {
+                fails_at: None,
+                correct_stops_at: None
+            })
+        );
+    }
+
+    #[test]
+    fn the_file_opens_with_what_found_it() {
+        let s = parse(FILE).unwrap();
+        let text = file_text(&s, "found by hand");
+        assert!(text.starts_with("# found by hand\nnodes 4\n"), "{text}");
+        assert_eq!(parse(&text).unwrap().steps, s.steps);
+    }
+}

@@ -163,19 +163,32 @@ fn failure(config: WorldConfig, events: Vec<Event>, finding: Finding) -> Schedul
     match &finding {
         Finding::Violation { violation, .. } => {
             scenario.expect = Some(violation.invariant);
-            scenario.notes.push(format!("violates {violation}"));
+            add_note(
+                &mut scenario,
+                format!("violates {}: {}", violation.invariant, violation.summary),
+            );
+            for d in &violation.details {
+                add_note(&mut scenario, format!("  {d}"));
+            }
             if !reproduces(&scenario, violation) {
                 scenario
                     .notes
                     .push("WARNING: replaying this text does not reproduce the violation".into());
             }
         }
-        Finding::Rejected { error, .. } => scenario.notes.push(format!(
-            "the world refused its last event although it listed it as enabled: {error}"
-        )),
-        Finding::Panic { message, .. } => scenario.notes.push(format!("panic: {message}")),
+        Finding::Rejected { error, .. } => add_note(
+            &mut scenario,
+            format!("the world refused its last event although it listed it as enabled: {error}"),
+        ),
+        Finding::Panic { message, .. } => add_note(&mut scenario, format!("panic: {message}")),
     }
     ScheduleFailure { finding, scenario }
+}
+
+/// Add a note, one per line of `text`: a note is a comment line of the scenario file, and
+/// a second line without its `#` would make the file unreadable.
+fn add_note(scenario: &mut Scenario, text: String) {
+    scenario.notes.extend(text.lines().map(str::to_string));
 }
 
 /// Whether the scenario's text, parsed and replayed, breaks the same invariant: a crash that
@@ -194,5 +207,18 @@ fn reproduces(scenario: &Scenario, violation: &Violation) -> bool {
             .check_history()
             .is_err_and(|v| v.invariant == violation.invariant),
         Outcome::Invalid { .. } => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_never_span_lines() {
+        let mut s = Scenario::new(WorldConfig::new(3), []);
+        add_note(&mut s, "first\nsecond".into());
+        assert_eq!(s.notes, ["first", "second"]);
+        assert!(parse(&s.to_text()).is_ok());
     }
 }
