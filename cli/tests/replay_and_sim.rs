@@ -1,0 +1,161 @@
+//! The command line as a user meets it: exit codes, one-line errors, scenario files written
+//! by `sim` that `replay` reproduces.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn verraft(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verraft"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn corpus(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus/regressions")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("verraft-cli-test-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn replay_of_a_violation_exits_1_and_tells_the_story() {
+    let out = verraft(&["replay", &corpus("ux-no-persist-vote.scn")]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "VIOLATION at step 7  Single Vote: n2 voted for n1 and then for n3 in term 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("its restart at step 5 came back at term 0 with no vote"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.trim_start().starts_with(char::is_numeric))
+            .count(),
+        7,
+        "one line per step"
+    );
+}
+
+#[test]
+fn replay_of_the_same_scenario_without_the_bug_does_not_violate() {
+    let dir = temp_dir("nobug");
+    let text = std::fs::read_to_string(corpus("ux-no-persist-vote.scn"))
+        .unwrap()
+        .replace("bugs no-persist-vote", "bugs none");
+    let path = dir.join("fixed.scn");
+    std::fs::write(&path, text).unwrap();
+    let out = verraft(&["replay", path.to_str().unwrap()]);
+    // Without the bug n2 refuses the second vote, so the last grant never exists: the
+    // scenario stops at an impossible event (exit 2), never at a violation.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stdout(&out).contains("VIOLATION"));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("fixed.scn:17: step 8 (deliver n2->n3 V+ t1): not possible now"),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_scenarios_and_arguments_get_one_line_and_exit_2() {
+    let dir = temp_dir("bad");
+    let bad = dir.join("bad.scn");
+    std::fs::write(
+        &bad,
+        "nodes 3\ntimeout n1\ndeliver n1->n2 RV t1 last=zero\n",
+    )
+    .unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["replay", bad.to_str().unwrap()],
+            "bad.scn:3: expected INDEX/TERM, found 'zero'",
+        ),
+        (vec!["replay", "/no/such/file.scn"], "/no/such/file.scn"),
+        (
+            vec!["sim", "--faults", "teleport"],
+            "unknown fault 'teleport'",
+        ),
+        (vec!["sim", "--bug", "figure-9"], "unknown bug 'figure-9'"),
+        (vec!["sim", "--nodes", "0"], "--nodes"),
+        (vec!["frobnicate"], "frobnicate"),
+    ];
+    for (args, want) in cases {
+        let out = verraft(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn sim_writes_a_scenario_that_replay_reproduces() {
+    let dir = temp_dir("sim");
+    let out = verraft(&[
+        "sim",
+        "--runs",
+        "300",
+        "--bug",
+        "gap-append",
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let file = text
+        .split("reproduce: verraft replay ")
+        .nth(1)
+        .and_then(|r| r.lines().next())
+        .expect("a reproduce line")
+        .trim();
+    let replayed = verraft(&["replay", "--quiet", file]);
+    assert_eq!(replayed.status.code(), Some(1));
+    let first = text.lines().find(|l| l.starts_with("FAIL")).unwrap();
+    let invariant = first.split(": ").nth(1).unwrap();
+    assert!(
+        stdout(&replayed).contains(invariant),
+        "replay ends in the same invariant: {invariant}"
+    );
+}
+
+#[test]
+fn sim_of_the_correct_core_is_clean_and_deterministic() {
+    let dir = temp_dir("clean");
+    let out = verraft(&[
+        "sim",
+        "--runs",
+        "200",
+        "--check-determinism",
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("200 runs, 0 failed")
+            && text.contains("events/s")
+            && text.contains("deterministic"),
+        "{text}"
+    );
+}
