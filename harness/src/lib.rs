@@ -7,8 +7,12 @@
 //! - [`schedule`]: bytes → a world and a schedule of events, every invariant checked after
 //!   every event ([`schedule::check`], [`schedule::decode_schedule`]).
 //! - [`scenario_target`]: the scenario-file parser on raw bytes (never panics, round-trips).
+//! - [`lincheck_target`]: small random histories judged by the checker and by brute force
+//!   ([`brute`]), and the history parsers on raw bytes.
 //! - [`regression`]: replaying `corpus/regressions/*.scn` with and without their bug.
+pub mod brute;
 pub mod decode;
+pub mod lincheck_target;
 pub mod options;
 pub mod regression;
 pub mod scenario_target;

@@ -110,3 +110,15 @@ fn every_scenario_seed_round_trips() {
         }
     }
 }
+
+#[test]
+fn every_lincheck_seed_agrees_with_brute_force() {
+    let files = corpus("lincheck");
+    assert!(!files.is_empty());
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        if let Err(e) = verraft_harness::lincheck_target::check(&bytes) {
+            panic!("{}: {e}", file.display());
+        }
+    }
+}
