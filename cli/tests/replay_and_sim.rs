@@ -159,3 +159,43 @@ fn sim_of_the_correct_core_is_clean_and_deterministic() {
         "{text}"
     );
 }
+
+#[test]
+fn a_fuzz_input_decodes_to_a_scenario_that_replays_the_same_way() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/schedule");
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(&seeds)
+        .expect("corpus/schedule exists")
+        .map(|e| e.unwrap().path())
+        .collect();
+    inputs.sort();
+    let dir = temp_dir("fuzz");
+    for input in inputs.iter().take(5) {
+        let out_file = dir.join("decoded.scn");
+        let decoded = verraft(&[
+            "replay",
+            "--from-fuzz",
+            input.to_str().unwrap(),
+            "--bug",
+            "none",
+            "-o",
+            out_file.to_str().unwrap(),
+            "-q",
+        ]);
+        let replayed = verraft(&["replay", "-q", out_file.to_str().unwrap()]);
+        assert_eq!(
+            decoded.status.code(),
+            replayed.status.code(),
+            "{}",
+            input.display()
+        );
+        assert_ne!(
+            decoded.status.code(),
+            Some(2),
+            "{}: {}",
+            input.display(),
+            stderr(&decoded)
+        );
+    }
+    let missing = verraft(&["replay", "--from-fuzz", "/no/such/artifact"]);
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -1,13 +1,27 @@
 //! `verraft replay FILE`: re-run a scenario step by step.
 use clap::Args;
 use std::path::PathBuf;
+use verraft_harness::options::{FuzzOptions, ENV_BUGS, ENV_NODES};
+use verraft_harness::schedule::decode_schedule;
 use verraft_sim::replay::{replay, Outcome};
 use verraft_sim::scenario::{self, Scenario};
 
 #[derive(Args)]
 pub struct ReplayArgs {
-    /// The scenario file to re-run
+    /// The scenario file to re-run (with --from-fuzz: a fuzz input of target `schedule`)
     file: PathBuf,
+    /// FILE is a fuzz crash input (cargo fuzz artifact): decode it into its scenario first
+    #[arg(long)]
+    from_fuzz: bool,
+    /// With --from-fuzz: the seeded bugs the fuzz run forced (default: $VERRAFT_FUZZ_BUGS)
+    #[arg(long = "bug", requires = "from_fuzz")]
+    bugs: Vec<String>,
+    /// With --from-fuzz: the cluster size the fuzz run forced (default: $VERRAFT_FUZZ_NODES)
+    #[arg(long, requires = "from_fuzz")]
+    nodes: Option<String>,
+    /// With --from-fuzz: also write the decoded scenario to this file
+    #[arg(long, short, requires = "from_fuzz")]
+    out: Option<PathBuf>,
     /// Print only the outcome, not one line per event
     #[arg(long, short)]
     quiet: bool,
@@ -16,6 +30,9 @@ pub struct ReplayArgs {
 /// Exit codes: 0 the scenario ran clean, 1 it broke an invariant, 2 bad input (unreadable or
 /// malformed file, or an event that is not possible in its world).
 pub fn run(args: ReplayArgs) -> u8 {
+    if args.from_fuzz {
+        return from_fuzz(&args);
+    }
     let path = args.file.display().to_string();
     let text = match std::fs::read_to_string(&args.file) {
         Ok(t) => t,
@@ -34,6 +51,47 @@ pub fn run(args: ReplayArgs) -> u8 {
     run_scenario(&scenario, &path, Some(&text), args.quiet)
 }
 
+/// Decode a fuzz input exactly as the `schedule` target did, then replay the scenario.
+fn from_fuzz(args: &ReplayArgs) -> u8 {
+    let path = args.file.display().to_string();
+    let bytes = match std::fs::read(&args.file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("verraft replay: {path}: {e}");
+            return 2;
+        }
+    };
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let bugs = if args.bugs.is_empty() {
+        env(ENV_BUGS)
+    } else {
+        Some(args.bugs.join(","))
+    };
+    let nodes = args.nodes.clone().or_else(|| env(ENV_NODES));
+    let opts = match FuzzOptions::from_values(bugs.as_deref(), nodes.as_deref()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("verraft replay: {e}");
+            return 2;
+        }
+    };
+    let scenario = match decode_schedule(&bytes, &opts) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("verraft replay: {path}: {e}");
+            return 2;
+        }
+    };
+    if let Some(out) = &args.out {
+        if let Err(e) = std::fs::write(out, scenario.to_text()) {
+            eprintln!("verraft replay: cannot write {}: {e}", out.display());
+            return 2;
+        }
+        println!("scenario written to {}", out.display());
+    }
+    run_scenario(&scenario, &path, None, args.quiet)
+}
+
 /// Replay and print; shared with the other commands that end in a scenario.
 pub fn run_scenario(scenario: &Scenario, name: &str, source: Option<&str>, quiet: bool) -> u8 {
     let result = match replay(scenario) {
@@ -50,7 +108,10 @@ pub fn run_scenario(scenario: &Scenario, name: &str, source: Option<&str>, quiet
     }
     match result.outcome {
         Outcome::Clean => {
-            println!("CLEAN  {} events, no invariant broken", scenario.steps.len());
+            println!(
+                "CLEAN  {} events, no invariant broken",
+                scenario.steps.len()
+            );
             0
         }
         Outcome::Violation { step, violation } => {
@@ -59,8 +120,13 @@ pub fn run_scenario(scenario: &Scenario, name: &str, source: Option<&str>, quiet
         }
         Outcome::Invalid { step, error } => {
             // Point at the file line of the offending event for the person editing it.
-            let line = source.and_then(|t| event_line(t, step)).map_or(String::new(), |l| format!(":{l}"));
-            eprintln!("verraft replay: {name}{line}: step {step} ({}): {error}", scenario.steps[step - 1].event);
+            let line = source
+                .and_then(|t| event_line(t, step))
+                .map_or(String::new(), |l| format!(":{l}"));
+            eprintln!(
+                "verraft replay: {name}{line}: step {step} ({}): {error}",
+                scenario.steps[step - 1].event
+            );
             2
         }
     }
@@ -69,7 +135,17 @@ pub fn run_scenario(scenario: &Scenario, name: &str, source: Option<&str>, quiet
 /// The file line (1-based) of the `step`-th event: event lines are the non-blank lines that
 /// are neither comments nor header lines.
 fn event_line(text: &str, step: usize) -> Option<usize> {
-    const HEADER: [&str; 9] = ["nodes", "bugs", "faults", "crash-mode", "max-append", "limits", "seed", "client", "expect"];
+    const HEADER: [&str; 9] = [
+        "nodes",
+        "bugs",
+        "faults",
+        "crash-mode",
+        "max-append",
+        "limits",
+        "seed",
+        "client",
+        "expect",
+    ];
     text.lines()
         .enumerate()
         .filter(|(_, l)| {
