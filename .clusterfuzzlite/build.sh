@@ -1,0 +1,14 @@
+#!/bin/bash -eu
+# Build every fuzz target with the service's sanitizer flags and ship each with its seed
+# corpus (corpus/TARGET) and options. The service then runs the targets unchanged.
+cd "$SRC/verraft"
+cargo fuzz build -O --fuzz-dir fuzz
+release=fuzz/target/x86_64-unknown-linux-gnu/release
+for target in schedule lincheck scenario; do
+  cp "$release/$target" "$OUT/"
+  if ls corpus/"$target"/* >/dev/null 2>&1; then
+    zip -q -j "$OUT/${target}_seed_corpus.zip" corpus/"$target"/*
+  fi
+done
+# A schedule is a few configuration bytes and one byte per event, at most 256 events.
+printf '[libfuzzer]\nmax_len = 300\n' > "$OUT/schedule.options"
