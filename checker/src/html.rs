@@ -106,7 +106,11 @@ fn render_part<M: Model>(
         };
         position.insert(
             i,
-            (k + 1, model.describe_state(&state), model.describe_state(&next)),
+            (
+                k + 1,
+                model.describe_state(&state),
+                model.describe_state(&next),
+            ),
         );
         state = next;
     }
@@ -114,7 +118,11 @@ fn render_part<M: Model>(
     let mut notes: HashMap<usize, String> = HashMap::new();
     let mut text = String::new();
     if let Outcome::NotLinearizable { explanation } = &part.outcome {
-        for b in explanation.blocked.iter().chain(explanation.deadline.iter()) {
+        for b in explanation
+            .blocked
+            .iter()
+            .chain(explanation.deadline.iter())
+        {
             role.insert(b.op, Role::Blocked);
             let why = match &b.reason {
                 BlockReason::Illegal => {
@@ -203,7 +211,10 @@ fn render_part<M: Model>(
                 "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
                 x1 + 4.0,
                 lane_y(op.client) + LANE / 2.0 + 4.0,
-                escape(&clip(&describe(model, op), ((x2 - x1 - 8.0) / 6.5) as usize))
+                escape(&clip(
+                    &describe(model, op),
+                    ((x2 - x1 - 8.0) / 6.5) as usize
+                ))
             );
         }
         svg.push_str("</g>");
@@ -221,8 +232,15 @@ fn render_part<M: Model>(
         points.push((x, lane_y(op.client) + LANE / 2.0));
     }
     if points.len() > 1 {
-        let path: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-        let _ = write!(svg, "<polyline class=\"order\" points=\"{}\"/>", path.join(" "));
+        let path: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let _ = write!(
+            svg,
+            "<polyline class=\"order\" points=\"{}\"/>",
+            path.join(" ")
+        );
     }
     for (k, (x, y)) in points.iter().enumerate() {
         let _ = write!(
@@ -233,7 +251,11 @@ fn render_part<M: Model>(
     }
     svg.push_str("</svg>");
 
-    let open = if part.outcome.verdict() == Verdict::Linearizable { "" } else { " open" };
+    let open = if part.outcome.verdict() == Verdict::Linearizable {
+        ""
+    } else {
+        " open"
+    };
     format!(
         "<details class=\"part\"{open}><summary><span class=\"{}\">{}</span> {}: {} operations, {} linearized in order, {}</summary>\
          {}<div class=\"timeline\">{svg}</div></details>",
@@ -267,9 +289,14 @@ fn tooltip<M: Model>(
     let mut t = crate::explain::op_label(model, i, op);
     match position {
         Some((k, before, after)) => {
-            let _ = write!(t, "\nlinearized #{k}\nstate before: {before}\nstate after: {after}");
+            let _ = write!(
+                t,
+                "\nlinearized #{k}\nstate before: {before}\nstate after: {after}"
+            );
         }
-        None if op.output.is_none() => t.push_str("\noutcome unknown: not linearized (never took effect, or after everything)"),
+        None if op.output.is_none() => {
+            t.push_str("\noutcome unknown: not linearized (never took effect, or after everything)")
+        }
         None => t.push_str("\nnot linearized"),
     }
     if let Some(n) = note {

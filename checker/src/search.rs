@@ -36,6 +36,9 @@ use std::time::Instant;
 
 const NIL: u32 = u32::MAX;
 
+/// How many events past the candidates to scan for reads that can no longer be satisfied.
+const LOOKAHEAD_EVENTS: u32 = 48;
+
 /// When to give up and answer `Unknown`.
 #[derive(Clone, Copy, Default)]
 pub struct Limits<'a> {
@@ -263,7 +266,9 @@ struct Lookahead<'o, I> {
 
 impl<'o, I> Lookahead<'o, I> {
     fn new<O>(ops: &[&'o Operation<I, O>], read_only: &[bool]) -> Self {
-        let mut by_call: Vec<u32> = (0..ops.len() as u32).filter(|&i| !read_only[i as usize]).collect();
+        let mut by_call: Vec<u32> = (0..ops.len() as u32)
+            .filter(|&i| !read_only[i as usize])
+            .collect();
         by_call.sort_by_key(|&i| (ops[i as usize].call, i));
         let calls: Vec<Time> = by_call.iter().map(|&i| ops[i as usize].call).collect();
         let horizon = ops
@@ -396,7 +401,9 @@ pub fn search<M: Model>(
                                 forced = op;
                                 break;
                             }
-                            None if known[op as usize] && !lookahead.reachable(&stepper, state, op, ops, &bits) => {
+                            None if known[op as usize]
+                                && !lookahead.reachable(&stepper, state, op, ops, &bits) =>
+                            {
                                 hopeless = true;
                                 break;
                             }
@@ -405,6 +412,24 @@ pub fn search<M: Model>(
                     }
                     cands.push(op);
                     e = ev.next[e as usize];
+                }
+                if forced == NIL && !hopeless {
+                    // Reads invoked later must be satisfiable too: an operation linearized
+                    // now cannot be undone before them. Looking a bounded distance ahead
+                    // catches a wrong branch long before those reads become candidates.
+                    let mut budget = LOOKAHEAD_EVENTS;
+                    while e != NIL && budget > 0 && !hopeless {
+                        budget -= 1;
+                        let op = ev.op[e as usize];
+                        if ev.is_call[e as usize]
+                            && read_only[op as usize]
+                            && known[op as usize]
+                            && stepper.step(state, op, ops).is_none()
+                        {
+                            hopeless = !lookahead.reachable(&stepper, state, op, ops, &bits);
+                        }
+                        e = ev.next[e as usize];
+                    }
                 }
                 if hopeless {
                     // A pending read can never be satisfied from here.
@@ -536,7 +561,9 @@ fn try_order<I, O>(ops: &[&Operation<I, O>]) -> Vec<u32> {
 /// and the earlier one is available whenever the later one is. So the search only ever
 /// tries the first still-available operation of each such class.
 fn twins<I: Eq + std::hash::Hash, O>(ops: &[&Operation<I, O>]) -> Vec<u32> {
-    let mut order: Vec<usize> = (0..ops.len()).filter(|&i| ops[i].output.is_none()).collect();
+    let mut order: Vec<usize> = (0..ops.len())
+        .filter(|&i| ops[i].output.is_none())
+        .collect();
     order.sort_by_key(|&i| (ops[i].call, i));
     let mut last: FxHashMap<&I, u32> = FxHashMap::default();
     let mut twin = vec![NIL; ops.len()];
@@ -589,7 +616,7 @@ pub fn frontier<I, O>(ops: &[&Operation<I, O>], prefix: &[usize]) -> (Vec<usize>
         .min();
     let candidates = (0..ops.len())
         .filter(|&i| !done[i])
-        .filter(|&i| deadline.map_or(true, |(r, _)| ops[i].call <= r))
+        .filter(|&i| !matches!(deadline, Some((r, _)) if ops[i].call > r))
         .collect();
     (candidates, deadline.map(|(_, i)| i))
 }

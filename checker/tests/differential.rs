@@ -5,7 +5,9 @@ mod common;
 use common::{brute_force, valid_prefix, valid_witness};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use verraft_checker::models::{KvInput, KvModel, KvOutput, RegisterInput, RegisterModel, RegisterOutput};
+use verraft_checker::models::{
+    KvInput, KvModel, KvOutput, RegisterInput, RegisterModel, RegisterOutput,
+};
 use verraft_checker::{check, CheckOptions, History, Model, Operation, Outcome, Verdict};
 
 /// A raw operation: interval, input choice, and how to make up its output.
@@ -23,8 +25,24 @@ struct Raw {
 }
 
 fn raw() -> impl Strategy<Value = Raw> {
-    (0u64..12, 0u64..8, 0u8..3, 0u8..3, prop_oneof![2 => Just(0u8), 6 => Just(1u8), 2 => Just(2u8)], 0u8..4, 0u8..=100)
-        .prop_map(|(call, len, input, value, outcome, random, point)| Raw { call, len, input, value, outcome, random, point })
+    (
+        0u64..12,
+        0u64..8,
+        0u8..3,
+        0u8..3,
+        prop_oneof![2 => Just(0u8), 6 => Just(1u8), 2 => Just(2u8)],
+        0u8..4,
+        0u8..=100,
+    )
+        .prop_map(|(call, len, input, value, outcome, random, point)| Raw {
+            call,
+            len,
+            input,
+            value,
+            outcome,
+            random,
+            point,
+        })
 }
 
 /// Builds a history by running the operations on the model at their linearization points
@@ -45,7 +63,7 @@ fn build<M: Model>(
         let inp = input(&raws[i]);
         let (out, next) = truth(&state, &inp);
         // An unknown outcome may or may not have taken effect: say it did when `random` is odd.
-        if raws[i].outcome != 0 || raws[i].random % 2 == 1 {
+        if raws[i].outcome != 0 || raws[i].random & 1 == 1 {
             state = next;
         }
         outputs[i] = Some(out);
@@ -77,7 +95,10 @@ fn register_history(raws: &[Raw]) -> History<RegisterInput, RegisterOutput> {
         |r| match r.input {
             0 => RegisterInput::Read,
             1 => RegisterInput::Write(i64::from(r.value)),
-            _ => RegisterInput::Cas { from: i64::from(r.value), to: i64::from(r.random % 3) },
+            _ => RegisterInput::Cas {
+                from: i64::from(r.value),
+                to: i64::from(r.random % 3),
+            },
         },
         |s, i| match i {
             RegisterInput::Read => (RegisterOutput::Read(*s), *s),
@@ -88,24 +109,40 @@ fn register_history(raws: &[Raw]) -> History<RegisterInput, RegisterOutput> {
             }
         },
         |r| match r.input {
-            0 => RegisterOutput::Read(if r.random == 3 { None } else { Some(i64::from(r.random)) }),
+            0 => RegisterOutput::Read(if r.random == 3 {
+                None
+            } else {
+                Some(i64::from(r.random))
+            }),
             1 => RegisterOutput::Write,
-            _ => RegisterOutput::Cas(r.random % 2 == 0),
+            _ => RegisterOutput::Cas(r.random & 1 == 0),
         },
     )
 }
 
 fn kv_history(raws: &[Raw]) -> History<KvInput, KvOutput> {
     let m = KvModel;
-    let key = |r: &Raw| if r.value % 2 == 0 { "a".to_string() } else { "b".to_string() };
+    let key = |r: &Raw| {
+        if r.value & 1 == 0 {
+            "a".to_string()
+        } else {
+            "b".to_string()
+        }
+    };
     let piece = |r: &Raw| ["x", "y", ""][usize::from(r.random % 3)].into();
     build(
         &m,
         raws,
         |r| match r.input {
             0 => KvInput::Get { key: key(r) },
-            1 => KvInput::Append { key: key(r), value: piece(r) },
-            _ => KvInput::Put { key: key(r), value: piece(r) },
+            1 => KvInput::Append {
+                key: key(r),
+                value: piece(r),
+            },
+            _ => KvInput::Put {
+                key: key(r),
+                value: piece(r),
+            },
         },
         |s, i| match i {
             KvInput::Get { key } => (KvOutput::Value(s.get(key).to_string().into()), s.clone()),
@@ -118,23 +155,52 @@ fn kv_history(raws: &[Raw]) -> History<KvInput, KvOutput> {
     )
 }
 
-fn agree<M: Model>(model: &M, h: &History<M::Input, M::Output>, partition: bool) -> Result<(), TestCaseError> {
+fn agree<M: Model>(
+    model: &M,
+    h: &History<M::Input, M::Output>,
+    partition: bool,
+) -> Result<(), TestCaseError> {
     let expected = brute_force(model, h);
-    let options = CheckOptions { partition, threads: 1, ..CheckOptions::default() };
+    let options = CheckOptions {
+        partition,
+        threads: 1,
+        ..CheckOptions::default()
+    };
     let r = check(model, h, &options);
-    let want = if expected { Verdict::Linearizable } else { Verdict::NotLinearizable };
+    let want = if expected {
+        Verdict::Linearizable
+    } else {
+        Verdict::NotLinearizable
+    };
     prop_assert_eq!(r.verdict, want, "history {:?}", h);
     for part in &r.parts {
         match &part.outcome {
             Outcome::Linearizable { witness } => {
                 let sub = sub_history(h, &part.ops);
-                let local: Vec<usize> = witness.iter().map(|w| part.ops.iter().position(|p| p == w).unwrap()).collect();
-                prop_assert!(valid_witness(model, &sub, &local), "bad witness {:?} for {:?}", witness, h);
+                let local: Vec<usize> = witness
+                    .iter()
+                    .map(|w| part.ops.iter().position(|p| p == w).unwrap())
+                    .collect();
+                prop_assert!(
+                    valid_witness(model, &sub, &local),
+                    "bad witness {:?} for {:?}",
+                    witness,
+                    h
+                );
             }
             Outcome::NotLinearizable { explanation } => {
                 let sub = sub_history(h, &part.ops);
-                let local: Vec<usize> = explanation.prefix.iter().map(|w| part.ops.iter().position(|p| p == w).unwrap()).collect();
-                prop_assert!(valid_prefix(model, &sub, &local), "bad prefix {:?} for {:?}", explanation.prefix, h);
+                let local: Vec<usize> = explanation
+                    .prefix
+                    .iter()
+                    .map(|w| part.ops.iter().position(|p| p == w).unwrap())
+                    .collect();
+                prop_assert!(
+                    valid_prefix(model, &sub, &local),
+                    "bad prefix {:?} for {:?}",
+                    explanation.prefix,
+                    h
+                );
                 prop_assert!(!explanation.blocked.is_empty() || explanation.deadline.is_some());
             }
             Outcome::Unknown { .. } => prop_assert!(false, "no limits were set"),
@@ -169,7 +235,10 @@ fn generators_produce_both_verdicts() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let (mut yes, mut no) = (0, 0);
     for _ in 0..500 {
-        let raws = prop::collection::vec(raw(), 1..8).new_tree(&mut runner).unwrap().current();
+        let raws = prop::collection::vec(raw(), 1..8)
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
         if brute_force(&RegisterModel, &register_history(&raws)) {
             yes += 1;
         } else {

@@ -3,7 +3,12 @@
 use proptest::prelude::*;
 use verraft_checker::{parse_history, Format};
 
-const FORMATS: [Format; 4] = [Format::Auto, Format::Json, Format::PorcupineKv, Format::JepsenEtcd];
+const FORMATS: [Format; 4] = [
+    Format::Auto,
+    Format::Json,
+    Format::PorcupineKv,
+    Format::JepsenEtcd,
+];
 
 const SAMPLES: [&str; 3] = [
     "INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2]\nINFO  jepsen.util - 0\t:ok\t:cas\t[1 2]\nINFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:info\t:read\t:timed-out\n",
@@ -16,7 +21,11 @@ fn parse_all(bytes: &[u8]) {
         if let Err(e) = parse_history(bytes, f) {
             // An error always names a line within (or just past) the input.
             let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
-            assert!(e.line >= 1 && e.line <= lines + 1, "{e} for {} lines", lines);
+            assert!(
+                e.line >= 1 && e.line <= lines + 1,
+                "{e} for {} lines",
+                lines
+            );
         }
     }
 }

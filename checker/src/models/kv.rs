@@ -89,7 +89,10 @@ impl KvState {
                 return if value.is_empty() {
                     KvState::default()
                 } else {
-                    let k = self.first.as_ref().map_or_else(|| Arc::from(key), |(k, _)| k.clone());
+                    let k = self
+                        .first
+                        .as_ref()
+                        .map_or_else(|| Arc::from(key), |(k, _)| k.clone());
                     KvState {
                         first: Some((k, value)),
                         rest: Vec::new(),
@@ -97,8 +100,12 @@ impl KvState {
                 };
             }
         }
-        let mut entries: Vec<(Arc<str>, Rope)> = self.first.iter().chain(&self.rest).cloned().collect();
-        match (entries.binary_search_by(|(k, _)| (**k).cmp(key)), value.is_empty()) {
+        let mut entries: Vec<(Arc<str>, Rope)> =
+            self.first.iter().chain(&self.rest).cloned().collect();
+        match (
+            entries.binary_search_by(|(k, _)| (**k).cmp(key)),
+            value.is_empty(),
+        ) {
             (Ok(i), true) => {
                 entries.remove(i);
             }
@@ -158,11 +165,13 @@ impl Model for KvModel {
         let (KvInput::Get { key }, KvOutput::Value(v)) = (input, output) else {
             return true;
         };
-        let put = others
-            .iter()
-            .any(|o| matches!(o, KvInput::Put { key: k, .. } if k == key));
-        // Without a put, the value only grows by appends: it must already be a prefix.
-        put || state.value(key).map_or(true, |r| r.is_prefix_of(v.as_str()))
+        // Appends only extend the value and a put restarts it, so the value read must
+        // extend either the current value or the value of a put that may still happen.
+        let v = v.as_str();
+        !matches!(state.value(key), Some(r) if !r.is_prefix_of(v))
+            || others.iter().any(|o| {
+                matches!(o, KvInput::Put { key: k, value } if k == key && v.starts_with(value.as_str()))
+            })
     }
 
     fn partition(&self, history: &History<KvInput, KvOutput>) -> Option<Vec<Part>> {
@@ -203,10 +212,7 @@ impl Model for KvModel {
         if state.first.is_none() {
             return "{}".to_string();
         }
-        let items: Vec<String> = state
-            .iter()
-            .map(|(k, v)| format!("{k:?}: {v:?}"))
-            .collect();
+        let items: Vec<String> = state.iter().map(|(k, v)| format!("{k:?}: {v:?}")).collect();
         format!("{{{}}}", items.join(", "))
     }
 }

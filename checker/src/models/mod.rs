@@ -1,8 +1,8 @@
 //! Built-in sequential specifications.
 pub mod kv;
-pub mod text;
 pub mod register;
+pub mod text;
 
 pub use kv::{KvInput, KvModel, KvOutput, KvState};
-pub use text::{Rope, Text};
 pub use register::{RegisterInput, RegisterModel, RegisterOutput};
+pub use text::{Rope, Text};

@@ -65,7 +65,8 @@ impl Model for RegisterModel {
     fn is_read_only(&self, input: &RegisterInput, output: Option<&RegisterOutput>) -> bool {
         matches!(
             (input, output),
-            (RegisterInput::Read, _) | (RegisterInput::Cas { .. }, Some(RegisterOutput::Cas(false)))
+            (RegisterInput::Read, _)
+                | (RegisterInput::Cas { .. }, Some(RegisterOutput::Cas(false)))
         )
     }
 

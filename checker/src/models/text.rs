@@ -13,8 +13,9 @@ use std::sync::Arc;
 const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
 
 fn poly(s: &str) -> u64 {
-    s.bytes()
-        .fold(0u64, |h, b| h.wrapping_mul(BASE).wrapping_add(u64::from(b) + 1))
+    s.bytes().fold(0u64, |h, b| {
+        h.wrapping_mul(BASE).wrapping_add(u64::from(b) + 1)
+    })
 }
 
 fn pow(mut exp: usize) -> u64 {
@@ -291,7 +292,9 @@ mod tests {
 
     #[test]
     fn ropes_compare_by_content_not_by_pieces() {
-        let ab = Rope::from_text(&"a".into()).append(&"b".into()).append(&"".into());
+        let ab = Rope::from_text(&"a".into())
+            .append(&"b".into())
+            .append(&"".into());
         let ab2 = Rope::from_text(&"ab".into());
         assert_eq!(ab, ab2);
         assert!(ab.eq_text(&"ab".into()));

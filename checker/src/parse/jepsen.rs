@@ -1,5 +1,5 @@
 //! Jepsen's etcd register log: one event per line, `PROCESS :TYPE :F VALUE` after any
-//! logger prefix, e.g. `INFO  jepsen.util - 3	:invoke	:cas	[1 4]`. Fields may be separated by
+//! logger prefix, e.g. `INFO  jepsen.util - 3 :invoke :cas [1 4]`. Fields may be separated by
 //! tabs or spaces. The line position is the event's time.
 //!
 //! - `:ok` completes the operation (a read returns VALUE, `nil` for the empty register).

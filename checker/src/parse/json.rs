@@ -211,8 +211,14 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedHistory, ParseError> {
             (Ops::Kv(v), input) => {
                 let input = match input {
                     Input::Get { key } => KvInput::Get { key },
-                    Input::Put { key, value } => KvInput::Put { key, value: value.into() },
-                    Input::Append { key, value } => KvInput::Append { key, value: value.into() },
+                    Input::Put { key, value } => KvInput::Put {
+                        key,
+                        value: value.into(),
+                    },
+                    Input::Append { key, value } => KvInput::Append {
+                        key,
+                        value: value.into(),
+                    },
                     _ => return Err(err("not a key-value operation".to_string())),
                 };
                 let output = op

@@ -47,7 +47,8 @@ fn permute<M: Model>(
         }
         let i = chosen[k];
         // Every chosen operation that must precede `i` is already placed.
-        let ready = (0..chosen.len()).all(|j| used[j] || j == k || !precedes(&ops[chosen[j]], &ops[i]));
+        let ready =
+            (0..chosen.len()).all(|j| used[j] || j == k || !precedes(&ops[chosen[j]], &ops[i]));
         if !ready {
             continue;
         }
@@ -67,7 +68,11 @@ fn permute<M: Model>(
 
 /// Whether `order` is a valid linearization prefix: no repeats, real-time order respected
 /// (whatever must precede a placed operation is placed before it), every step legal.
-pub fn valid_prefix<M: Model>(model: &M, h: &History<M::Input, M::Output>, order: &[usize]) -> bool {
+pub fn valid_prefix<M: Model>(
+    model: &M,
+    h: &History<M::Input, M::Output>,
+    order: &[usize],
+) -> bool {
     let ops = h.ops();
     let mut placed = vec![false; ops.len()];
     let mut state = model.init();
@@ -88,10 +93,13 @@ pub fn valid_prefix<M: Model>(model: &M, h: &History<M::Input, M::Output>, order
 }
 
 /// A complete witness: a valid prefix that contains every operation with a known outcome.
-pub fn valid_witness<M: Model>(model: &M, h: &History<M::Input, M::Output>, order: &[usize]) -> bool {
+pub fn valid_witness<M: Model>(
+    model: &M,
+    h: &History<M::Input, M::Output>,
+    order: &[usize],
+) -> bool {
     valid_prefix(model, h, order)
-        && h
-            .ops()
+        && h.ops()
             .iter()
             .enumerate()
             .all(|(i, o)| o.output.is_none() || order.contains(&i))

@@ -1,10 +1,13 @@
 //! `verraft lincheck`: check client histories for linearizability. Parsing, checking and
 //! rendering live in verraft-checker; this module reads arguments and files and prints.
 use clap::Args;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use verraft_checker::report::{check_parsed, details, format_duration, summary_line, ModelChoice};
-use verraft_checker::{html, parse_history, CheckOptions, CheckResult, Format, ParsedHistory, Verdict};
+use verraft_checker::{
+    html, parse_history, CheckOptions, CheckResult, Format, ParsedHistory, Verdict,
+};
 
 /// Exit codes: 0 every history linearizable, 1 some history is not, 3 some verdict unknown
 /// (timeout or memory limit), 2 bad input (takes precedence).
@@ -48,6 +51,11 @@ pub struct LincheckArgs {
     max_memory: usize,
 }
 
+/// Prints to stdout, ignoring a closed pipe (`lincheck ... | head` must not panic).
+fn say(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v.get(v.len() / 2).copied().unwrap_or_default()
@@ -55,7 +63,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn html_path(out: &Path, file: &Path, several: bool) -> PathBuf {
     if several {
-        let stem = file.file_name().map_or_else(|| "history".into(), |s| s.to_string_lossy().into_owned());
+        let stem = file
+            .file_name()
+            .map_or_else(|| "history".into(), |s| s.to_string_lossy().into_owned());
         out.join(format!("{stem}.html"))
     } else {
         out.to_path_buf()
@@ -126,12 +136,12 @@ pub fn run(args: LincheckArgs) -> u8 {
         total += time;
         let line = summary_line(&name, history.len(), &result, time);
         if args.bench {
-            println!("{line} (median of {runs})");
+            say(&format!("{line} (median of {runs})\n"));
         } else {
-            println!("{line}");
+            say(&format!("{line}\n"));
         }
         if args.explain {
-            print!("{}", details(&result));
+            say(&details(&result));
         }
         match result.verdict {
             Verdict::Linearizable => {}
@@ -145,7 +155,11 @@ pub fn run(args: LincheckArgs) -> u8 {
         }
     }
     if args.bench {
-        println!("total: {} over {} files", format_duration(total), args.files.len());
+        say(&format!(
+            "total: {} over {} files\n",
+            format_duration(total),
+            args.files.len()
+        ));
     }
     if bad_input {
         2
