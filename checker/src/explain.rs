@@ -91,7 +91,16 @@ pub fn explain<M: Model>(
     Explanation {
         prefix: prefix.iter().map(|&p| part[p]).collect(),
         state: model.describe_state(&state),
-        blocked: candidates.iter().map(|&p| blocked_of(p)).collect(),
+        // An operation of unknown outcome that would change nothing here is no obstacle
+        // (the search never takes it), so it is not listed.
+        blocked: candidates
+            .iter()
+            .filter(|&&p| {
+                let o = ops[p];
+                o.output.is_some() || model.step(&state, &o.input, None).as_ref() != Some(&state)
+            })
+            .map(|&p| blocked_of(p))
+            .collect(),
         deadline: deadline.map(blocked_of),
     }
 }
