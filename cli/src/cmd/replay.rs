@@ -22,6 +22,9 @@ pub struct ReplayArgs {
     /// With --from-fuzz: also write the decoded scenario to this file
     #[arg(long, short, requires = "from_fuzz")]
     out: Option<PathBuf>,
+    /// Also draw the run as a self-contained HTML page (message-sequence chart, node states)
+    #[arg(long, value_name = "OUT")]
+    html: Option<PathBuf>,
     /// Print only the outcome, not one line per event
     #[arg(long, short)]
     quiet: bool,
@@ -48,7 +51,28 @@ pub fn run(args: ReplayArgs) -> u8 {
             return 2;
         }
     };
+    if let Some(code) = draw(&scenario, &path, args.html.as_ref()) {
+        return code;
+    }
     run_scenario(&scenario, &path, Some(&text), args.quiet)
+}
+
+/// Write the HTML drawing when asked; `Some(exit code)` when that failed.
+fn draw(scenario: &Scenario, name: &str, out: Option<&PathBuf>) -> Option<u8> {
+    let out = out?;
+    let html = match verraft_sim::draw::scenario_html(scenario, name) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("verraft replay: {name}: {e}");
+            return Some(2);
+        }
+    };
+    if let Err(e) = std::fs::write(out, html) {
+        eprintln!("verraft replay: cannot write {}: {e}", out.display());
+        return Some(2);
+    }
+    println!("drawing written to {}", out.display());
+    None
 }
 
 /// Decode a fuzz input exactly as the `schedule` target did, then replay the scenario.
@@ -88,6 +112,9 @@ fn from_fuzz(args: &ReplayArgs) -> u8 {
             return 2;
         }
         println!("scenario written to {}", out.display());
+    }
+    if let Some(code) = draw(&scenario, &path, args.html.as_ref()) {
+        return code;
     }
     run_scenario(&scenario, &path, None, args.quiet)
 }
