@@ -16,6 +16,7 @@ mod replication;
 pub mod rng;
 pub mod state_machine;
 pub mod storage;
+pub mod symmetry;
 pub mod types;
 
 pub use bugs::{Bug, BugSet};

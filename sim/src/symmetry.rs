@@ -18,7 +18,6 @@ use crate::client::ClientState;
 use crate::invariants::{Ghost, LeaderRecord};
 use crate::network::Network;
 use crate::world::World;
-use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use verraft_core::symmetry::{rename, renamed_envelope};
 use verraft_core::{HardState, NodeId, Term};
@@ -48,7 +47,7 @@ impl World {
             let Some(w) = self.renamed(&map) else {
                 return self.clone();
             };
-            let mut h = DefaultHasher::new();
+            let mut h = FxHasher::default();
             w.hash(&mut h);
             let fp = h.finish();
             if best.as_ref().is_none_or(|(b, _)| fp < *b) {
@@ -138,6 +137,7 @@ impl World {
             counters: self.counters,
             ghost,
             violation: self.violation.clone(),
+            log_touched: false,
         })
     }
 
@@ -146,7 +146,7 @@ impl World {
     /// and whether it leads a term in the ghost record.
     fn signature(&self, id: NodeId) -> u64 {
         let i = id as usize - 1;
-        let mut h = DefaultHasher::new();
+        let mut h = FxHasher::default();
         match &self.nodes[i] {
             Some(node) => {
                 1u8.hash(&mut h);
@@ -203,6 +203,41 @@ impl World {
         cast.sort_unstable();
         cast.hash(&mut h);
         h.finish()
+    }
+}
+
+/// The Fx hash (rustc's): much faster than SipHash on the many small writes a world makes,
+/// and deterministic. It only picks among candidate renamings, so its quality barely matters.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

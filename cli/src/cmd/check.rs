@@ -1,9 +1,391 @@
+//! `verraft check`: exhaustive model checking of the Raft core within bounds (stateright DFS
+//! with symmetry reduction), a shortest counterexample on a violation, and proof that the
+//! bounded model is not vacuous (every `sometimes` property reached).
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+use verraft_core::{Bug, BugSet};
+use verraft_models::{check, Bounds, CheckOptions, RaftModel, Report, Status};
+use verraft_sim::{CrashMode, Faults};
+
+/// The bounds of the model, shared by `check` and `explore`. Unset flags keep the defaults
+/// of `Bounds::default()` (or of the chosen preset).
+#[derive(Args, Clone, Debug)]
+pub struct BoundArgs {
+    /// Start from named bounds: tlc (the published TLC Raft benchmark: no faults, log <= 2,
+    /// one value, term <= 2) or tlc-faults (the same with restarts, loss and duplication)
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+    /// Number of nodes
+    #[arg(long, value_name = "N")]
+    nodes: Option<u8>,
+    /// Highest term an election may start
+    #[arg(long, value_name = "T")]
+    max_term: Option<u64>,
+    /// Client operations (alternating put x / get x), handed out round-robin to the clients
+    #[arg(long, value_name = "K")]
+    max_ops: Option<usize>,
+    /// Number of clients sharing the operations
+    #[arg(long, value_name = "N")]
+    clients: Option<usize>,
+    /// Longest log any node may hold (default: no limit beyond the other bounds)
+    #[arg(long, value_name = "L")]
+    max_log: Option<u64>,
+    /// Crashes in the whole run; each crashed node may restart
+    #[arg(long, value_name = "C")]
+    crashes: Option<u32>,
+    /// Faults that are on: a list of loss, dup, reorder, crash, partition (or all, none)
+    #[arg(long, value_name = "LIST")]
+    faults: Option<String>,
+    /// Messages in flight at once
+    #[arg(long, value_name = "M")]
+    max_in_flight: Option<u32>,
+    /// Leader heartbeats in the whole run
+    #[arg(long, value_name = "H")]
+    heartbeats: Option<u32>,
+    /// Network partitions in the whole run (needs partition in --faults)
+    #[arg(long, value_name = "P")]
+    partitions: Option<u32>,
+    /// Client timeouts (each followed by a retry) in the whole run
+    #[arg(long, value_name = "N")]
+    client_timeouts: Option<u32>,
+    /// Most entries in one AppendEntries message
+    #[arg(long, value_name = "E")]
+    max_append: Option<u32>,
+    /// A crash also loses writes that were not synced
+    #[arg(long)]
+    lose_unsynced: bool,
+    /// Switch on a seeded bug (repeatable): vote-count, forget-vote, no-persist-vote, ...
+    #[arg(long = "bug", value_name = "NAME")]
+    bugs: Vec<String>,
+}
+
+impl BoundArgs {
+    pub fn bounds(&self) -> Result<Bounds, String> {
+        let mut b = match self.preset.as_deref() {
+            None => Bounds::default(),
+            Some(name) => preset(name)?,
+        };
+        if let Some(v) = self.nodes {
+            b.nodes = v;
+        }
+        if let Some(v) = self.max_term {
+            b.max_term = v;
+        }
+        if let Some(v) = self.max_ops {
+            b.max_ops = v;
+        }
+        if let Some(v) = self.clients {
+            b.clients = v;
+        }
+        if self.max_log.is_some() {
+            b.max_log = self.max_log;
+        }
+        if let Some(list) = &self.faults {
+            b.faults = Faults::parse(list).map_err(|e| format!("--faults: {e}"))?;
+            // Crashes and partitions follow their fault unless counted explicitly.
+            if self.crashes.is_none() {
+                b.crashes = if b.faults.crash { b.crashes.max(1) } else { 0 };
+            }
+            if self.partitions.is_none() {
+                b.partitions = if b.faults.partition {
+                    b.partitions.max(1)
+                } else {
+                    0
+                };
+            }
+        }
+        if let Some(v) = self.crashes {
+            b.crashes = v;
+        }
+        if let Some(v) = self.partitions {
+            b.partitions = v;
+        }
+        if let Some(v) = self.max_in_flight {
+            b.max_in_flight = v;
+        }
+        if let Some(v) = self.heartbeats {
+            b.heartbeats = v;
+        }
+        if let Some(v) = self.client_timeouts {
+            b.client_timeouts = v;
+        }
+        if let Some(v) = self.max_append {
+            b.max_append = v;
+        }
+        if self.lose_unsynced {
+            b.crash_mode = CrashMode::LoseUnsynced;
+        }
+        b.bugs = self
+            .bugs
+            .iter()
+            .map(|name| name.parse::<Bug>().map_err(|e| format!("--bug: {e}")))
+            .collect::<Result<BugSet, String>>()?;
+        b.validate()?;
+        Ok(b)
+    }
+}
+
+/// Named bounds for benchmarks. `tlc` mirrors the bounds of the published TLC run on the
+/// standard Raft TLA+ spec (3 servers, 1 value, term <= 2, log <= 2, no restart, duplicate
+/// or drop); `tlc-faults` adds one restart, loss and duplication.
+fn preset(name: &str) -> Result<Bounds, String> {
+    let tlc = Bounds {
+        nodes: 3,
+        max_term: 2,
+        max_log: Some(2),
+        max_ops: 1,
+        clients: 1,
+        crashes: 0,
+        faults: Faults {
+            reorder: true,
+            ..Faults::NONE
+        },
+        max_in_flight: 4,
+        heartbeats: 2,
+        ..Bounds::default()
+    };
+    match name {
+        "tlc" => Ok(tlc),
+        "tlc-faults" => Ok(Bounds {
+            crashes: 1,
+            faults: Faults {
+                loss: true,
+                duplication: true,
+                reorder: true,
+                crash: true,
+                partition: false,
+            },
+            ..tlc
+        }),
+        other => Err(format!(
+            "--preset: unknown preset '{other}' (known: tlc, tlc-faults)"
+        )),
+    }
+}
 
 #[derive(Args)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    #[command(flatten)]
+    bounds: BoundArgs,
+    /// Checker threads (default: every core)
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Where to write the counterexample scenario on a violation
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "verraft-counterexample.scn"
+    )]
+    out: PathBuf,
+    /// Explore without symmetry reduction over node ids
+    #[arg(long)]
+    no_symmetry: bool,
+    /// Keep exploring after the first violation and report every broken invariant
+    #[arg(long)]
+    all_violations: bool,
+}
 
-pub fn run(_args: CheckArgs) -> u8 {
-    eprintln!("verraft: 'check' is not built yet");
-    2
+/// Exit codes: 0 exhaustive, every property holds and every `sometimes` was reached;
+/// 1 an invariant broke or a `sometimes` property was never reached; 2 bad arguments.
+pub fn run(args: CheckArgs) -> u8 {
+    let bounds = match args.bounds.bounds() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("verraft check: {e}");
+            return 2;
+        }
+    };
+    if args.threads == Some(0) {
+        eprintln!("verraft check: --threads must be at least 1");
+        return 2;
+    }
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let model = match RaftModel::new(bounds) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("verraft check: {e}");
+            return 2;
+        }
+    };
+    let opts = CheckOptions {
+        threads,
+        symmetry: !args.no_symmetry,
+        stop_at_violation: !args.all_violations,
+        ..CheckOptions::default()
+    };
+    println!("verraft check: {}", model.description);
+    let bar = progress_bar();
+    let result = check(&model, &opts, Duration::from_millis(200), |p| {
+        let rate = p.unique as f64 / p.elapsed.as_secs_f64().max(1e-9);
+        bar.set_message(format!(
+            "{} unique states  {}/s  depth {}",
+            thousands(p.unique),
+            thousands(rate as usize),
+            p.max_depth
+        ));
+        bar.tick();
+    });
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("verraft check: {e}");
+            return 1;
+        }
+    };
+    print_report(&report);
+    let mut code = 0;
+    if let Some(cx) = &report.counterexample {
+        code = 1;
+        println!();
+        println!(
+            "counterexample: {} events (shortest; the search first found one of {} events; {} states searched for it)",
+            cx.scenario.steps.len(),
+            cx.found_length,
+            thousands(cx.shortest_states)
+        );
+        for line in &cx.lines {
+            println!("{line}");
+        }
+        println!("VIOLATION  {}", cx.violation);
+        let text = scenario_file(cx, &args.bounds);
+        match std::fs::write(&args.out, text) {
+            Ok(()) => println!(
+                "scenario written to {} (verraft replay {0})",
+                args.out.display()
+            ),
+            Err(e) => {
+                eprintln!("verraft check: cannot write {}: {e}", args.out.display());
+                return 2;
+            }
+        }
+    }
+    let unreached = report.unreached();
+    if !unreached.is_empty() {
+        code = 1;
+        println!();
+        println!(
+            "VACUOUS MODEL: never reached within these bounds: {}",
+            unreached.join("; ")
+        );
+        println!("the safety verdicts above say nothing about behaviour the bounds cannot reach; raise the bounds");
+    }
+    code
+}
+
+/// The counterexample as a scenario file that opens with what found it (the format of
+/// `corpus/regressions/`), then the violation, then the scenario itself.
+fn scenario_file(cx: &verraft_models::Counterexample, bounds: &BoundArgs) -> String {
+    let bugs: Vec<&str> = cx.scenario.config.bugs.iter().map(|b| b.name()).collect();
+    let mut scenario = cx.scenario.clone();
+    scenario.notes = format!("violates {}", cx.violation)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let body = scenario.to_text();
+    let body = body.strip_prefix("# verraft scenario\n").unwrap_or(&body);
+    let flags = cli_flags(bounds);
+    let mut first = "# found by verraft check".to_string();
+    if !flags.is_empty() {
+        first += &format!(" {flags}");
+    }
+    if !bugs.is_empty() {
+        first += &format!(" (seeded bug {})", bugs.join(", "));
+    }
+    first += &format!(
+        "; shortest counterexample, {} events",
+        cx.scenario.steps.len()
+    );
+    format!("{first}\n{body}")
+}
+
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar
+}
+
+fn print_report(r: &Report) {
+    let verdicts: Vec<String> = r
+        .properties
+        .iter()
+        .map(|p| format!("{}: {}", p.name, verdict(p.status)))
+        .collect();
+    println!(
+        "{}: {} unique states, {} generated, max depth {}, {:.1} s, {} unique states/s | {}",
+        if r.exhaustive {
+            "exhaustive"
+        } else {
+            "stopped at a violation"
+        },
+        thousands(r.unique),
+        thousands(r.generated),
+        r.max_depth,
+        r.elapsed.as_secs_f64(),
+        thousands(r.states_per_second() as usize),
+        verdicts.join(", ")
+    );
+}
+
+fn verdict(s: Status) -> &'static str {
+    match s {
+        Status::Holds => "holds",
+        Status::Violated => "VIOLATED",
+        Status::Reached => "reached",
+        Status::NeverReached => "NEVER REACHED",
+        Status::Undecided => "undecided",
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The flags that reproduce these bounds, for the scenario's "found by" note.
+fn cli_flags(a: &BoundArgs) -> String {
+    let mut f = Vec::new();
+    let mut push = |name: &str, v: Option<String>| {
+        if let Some(v) = v {
+            f.push(format!("--{name} {v}"));
+        }
+    };
+    push("preset", a.preset.clone());
+    push("nodes", a.nodes.map(|v| v.to_string()));
+    push("max-term", a.max_term.map(|v| v.to_string()));
+    push("max-ops", a.max_ops.map(|v| v.to_string()));
+    push("clients", a.clients.map(|v| v.to_string()));
+    push("max-log", a.max_log.map(|v| v.to_string()));
+    push("crashes", a.crashes.map(|v| v.to_string()));
+    push("faults", a.faults.clone());
+    push("max-in-flight", a.max_in_flight.map(|v| v.to_string()));
+    push("heartbeats", a.heartbeats.map(|v| v.to_string()));
+    push("partitions", a.partitions.map(|v| v.to_string()));
+    push("client-timeouts", a.client_timeouts.map(|v| v.to_string()));
+    push("max-append", a.max_append.map(|v| v.to_string()));
+    for b in &a.bugs {
+        push("bug", Some(b.clone()));
+    }
+    if a.lose_unsynced {
+        f.push("--lose-unsynced".into());
+    }
+    f.join(" ")
 }

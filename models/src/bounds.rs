@@ -1,0 +1,221 @@
+//! The bounds of one exhaustive check. Every bound is a limit on the world itself (terms,
+//! log length, crashes, messages in flight, faults), never on search depth: a depth bound
+//! with stateright's DFS silently skips states (see STATERIGHT_NOTES.md).
+use verraft_core::{BugSet, KvOp};
+use verraft_sim::{CrashMode, Faults, Limits, WorldConfig};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub nodes: u8,
+    /// No election starts at a node whose term is already this high.
+    pub max_term: u64,
+    /// No node may hold a longer log, in memory or on disk (`None`: only the other bounds).
+    pub max_log: Option<u64>,
+    /// Client operations, handed out round-robin to `clients` clients.
+    pub max_ops: usize,
+    pub clients: usize,
+    /// Crashes in the whole run (each crashed node may restart).
+    pub crashes: u32,
+    pub faults: Faults,
+    pub max_in_flight: u32,
+    /// Heartbeats in the whole run: each one re-sends what followers have not acknowledged.
+    pub heartbeats: u32,
+    pub partitions: u32,
+    pub client_timeouts: u32,
+    pub crash_mode: CrashMode,
+    /// Most entries in one AppendEntries message.
+    pub max_append: u32,
+    pub bugs: BugSet,
+}
+
+impl Default for Bounds {
+    /// The bounds `verraft check` uses without flags: small enough to exhaust in well under
+    /// two minutes on two cores, large enough to hold elections in two terms, a write and a
+    /// read, message loss, duplication, reordering and a crash with restart.
+    fn default() -> Bounds {
+        Bounds {
+            nodes: 3,
+            max_term: 2,
+            max_log: None,
+            max_ops: 2,
+            clients: 1,
+            crashes: 1,
+            faults: Faults {
+                loss: true,
+                duplication: true,
+                reorder: true,
+                crash: true,
+                partition: false,
+            },
+            max_in_flight: 3,
+            heartbeats: 1,
+            partitions: 0,
+            client_timeouts: 0,
+            crash_mode: CrashMode::KeepUnsynced,
+            max_append: 64,
+            bugs: BugSet::NONE,
+        }
+    }
+}
+
+impl Bounds {
+    /// The client scripts: operation `i` goes to client `i % clients`; even operations write
+    /// a fresh value to `x`, odd ones read `x`, so a read can observe a write.
+    pub fn scripts(&self) -> Vec<Vec<KvOp>> {
+        let clients = self.clients.max(1).min(self.max_ops.max(1));
+        let mut scripts = vec![Vec::new(); if self.max_ops == 0 { 0 } else { clients }];
+        for i in 0..self.max_ops {
+            let key = "x".to_string();
+            let op = if i % 2 == 0 {
+                KvOp::Put {
+                    key,
+                    value: (i / 2 + 1).to_string(),
+                }
+            } else {
+                KvOp::Get { key }
+            };
+            scripts[i % clients].push(op);
+        }
+        scripts
+    }
+
+    /// The world these bounds describe. Every limit the world knows is set, so the world is
+    /// finite whatever the faults.
+    pub fn world_config(&self) -> WorldConfig {
+        let mut c = WorldConfig::new(self.nodes);
+        c.bugs = self.bugs;
+        c.faults = self.faults;
+        c.faults.crash &= self.crashes > 0;
+        c.faults.partition &= self.partitions > 0;
+        c.crash_mode = self.crash_mode;
+        c.max_append_entries = self.max_append;
+        c.limits = Limits {
+            max_term: Some(self.max_term),
+            max_crashes: Some(self.crashes),
+            max_in_flight: Some(self.max_in_flight),
+            max_partitions: Some(self.partitions),
+            max_client_timeouts: Some(self.client_timeouts),
+            max_heartbeats: Some(self.heartbeats),
+        };
+        c.clients = self.scripts();
+        c
+    }
+
+    /// Checks that make a bad combination one clear error instead of a silent no-op.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=9).contains(&self.nodes) {
+            return Err(format!(
+                "--nodes must be between 1 and 9, not {}",
+                self.nodes
+            ));
+        }
+        if self.max_term == 0 {
+            return Err("--max-term must be at least 1 (no leader can exist in term 0)".into());
+        }
+        if self.max_in_flight == 0 {
+            return Err("--max-in-flight must be at least 1".into());
+        }
+        if self.clients == 0 {
+            return Err("--clients must be at least 1".into());
+        }
+        if self.crashes > 0 && !self.faults.crash {
+            return Err(format!(
+                "--crashes {} needs 'crash' in --faults",
+                self.crashes
+            ));
+        }
+        if self.partitions > 0 && !self.faults.partition {
+            return Err(format!(
+                "--partitions {} needs 'partition' in --faults",
+                self.partitions
+            ));
+        }
+        self.world_config().validate()
+    }
+
+    /// One line naming every bound, for summaries and scenario notes.
+    pub fn describe(&self) -> String {
+        let faults = self.world_config().faults.names();
+        let mut s = format!(
+            "nodes={} max-term={} max-ops={} clients={} crashes={} in-flight={} heartbeats={}",
+            self.nodes,
+            self.max_term,
+            self.max_ops,
+            self.clients.min(self.max_ops.max(1)),
+            self.crashes,
+            self.max_in_flight,
+            self.heartbeats
+        );
+        if let Some(l) = self.max_log {
+            s += &format!(" max-log={l}");
+        }
+        if self.max_append != 64 {
+            s += &format!(" max-append={}", self.max_append);
+        }
+        if self.partitions > 0 {
+            s += &format!(" partitions={}", self.partitions);
+        }
+        if self.client_timeouts > 0 {
+            s += &format!(" client-timeouts={}", self.client_timeouts);
+        }
+        s += &format!(
+            " faults={}",
+            if faults.is_empty() {
+                "none".to_string()
+            } else {
+                faults.join(",")
+            }
+        );
+        let bugs: Vec<&str> = self.bugs.iter().map(|b| b.name()).collect();
+        if !bugs.is_empty() {
+            s += &format!(" bugs={}", bugs.join(","));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_alternate_writes_and_reads_round_robin() {
+        let b = Bounds {
+            max_ops: 3,
+            clients: 2,
+            ..Bounds::default()
+        };
+        let s = b.scripts();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].len(), 2);
+        assert!(matches!(s[0][0], KvOp::Put { .. }));
+        assert!(matches!(s[1][0], KvOp::Get { .. }));
+        assert!(Bounds {
+            max_ops: 0,
+            ..Bounds::default()
+        }
+        .scripts()
+        .is_empty());
+    }
+
+    #[test]
+    fn every_world_limit_is_set() {
+        let l = Bounds::default().world_config().limits;
+        assert!(l.max_term.is_some() && l.max_crashes.is_some() && l.max_in_flight.is_some());
+        assert!(l.max_partitions.is_some() && l.max_client_timeouts.is_some());
+        assert!(l.max_heartbeats.is_some());
+    }
+
+    #[test]
+    fn contradictory_bounds_are_refused() {
+        let mut b = Bounds::default();
+        b.faults.crash = false;
+        assert!(b.validate().unwrap_err().contains("--crashes"));
+        assert!(Bounds {
+            max_term: 0,
+            ..Bounds::default()
+        }
+        .validate()
+        .is_err());
+    }
+}

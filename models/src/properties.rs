@@ -1,0 +1,220 @@
+//! What the checker verifies. Every `always` property reads the violation the world itself
+//! recorded after the event (the invariant code in sim, never a copy). The `sometimes`
+//! properties show the model is not vacuous: a check in which no leader is ever elected
+//! would pass every safety property and prove nothing.
+use crate::fingerprint::fingerprint;
+use crate::model::RaftModel;
+use stateright::Property;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use verraft_core::{KvOp, KvOutput, Payload};
+use verraft_sim::{Invariant, World};
+
+/// The invariants the world checks after every event, each an `always` property.
+pub const CHECKED: [Invariant; 9] = [
+    Invariant::ElectionSafety,
+    Invariant::SingleVote,
+    Invariant::LeaderAppendOnly,
+    Invariant::LogMatching,
+    Invariant::LeaderCompleteness,
+    Invariant::StateMachineSafety,
+    Invariant::CommitMonotonic,
+    Invariant::AppliedPrefix,
+    Invariant::DurableState,
+];
+
+pub const LEADER_ELECTED: &str = "a leader is elected";
+pub const ENTRY_COMMITS: &str = "an entry commits";
+pub const COMMAND_COMMITS: &str = "a client command commits";
+pub const CRASH_CATCH_UP: &str = "a node crashes, restarts and catches up";
+pub const READ_SEES_WRITE: &str = "a client read returns a written value";
+pub const LEADER_REPLACED: &str = "a leader is replaced";
+
+/// `always` for `CHECKED[I]`. Stateright takes plain function pointers, so each invariant
+/// gets its own instance of this function.
+fn holds<const I: usize>(_: &RaftModel, w: &World) -> bool {
+    w.violation
+        .as_ref()
+        .is_none_or(|v| v.invariant != CHECKED[I])
+}
+
+/// Whether `w` breaks `inv`: the world's own record for the per-event invariants; for
+/// linearizability, the project's checker on the finished client history.
+pub fn breaks(inv: Invariant, w: &World) -> bool {
+    match inv {
+        Invariant::Linearizability => {
+            w.violation.is_none() && w.clients_done() && !history_linearizable(w)
+        }
+        _ => w.violation.as_ref().is_some_and(|v| v.invariant == inv),
+    }
+}
+
+thread_local! {
+    /// Verdicts by history fingerprint: once every client is done the history stops
+    /// changing, and the many worlds that share it need one check.
+    static VERDICTS: RefCell<HashMap<u64, bool>> = RefCell::new(HashMap::new());
+}
+
+/// Entries kept per thread before the verdict cache starts over.
+const VERDICT_CACHE: usize = 1 << 16;
+
+fn history_linearizable(w: &World) -> bool {
+    let key = fingerprint(&w.history);
+    if let Some(v) = VERDICTS.with(|c| c.borrow().get(&key).copied()) {
+        return v;
+    }
+    let ok = w.check_history().is_ok();
+    VERDICTS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= VERDICT_CACHE {
+            c.clear();
+        }
+        c.insert(key, ok);
+    });
+    ok
+}
+
+/// Linearizability, judged where the history is complete: every client finished its script.
+fn linearizable(_: &RaftModel, w: &World) -> bool {
+    !breaks(Invariant::Linearizability, w)
+}
+
+fn leader_elected(_: &RaftModel, w: &World) -> bool {
+    !w.ghost.leaders.is_empty()
+}
+
+fn entry_commits(_: &RaftModel, w: &World) -> bool {
+    !w.ghost.committed.is_empty()
+}
+
+fn command_commits(_: &RaftModel, w: &World) -> bool {
+    w.ghost
+        .committed
+        .iter()
+        .any(|(e, _)| matches!(e.payload, Payload::Command(_)))
+}
+
+/// Some node crashed, every node runs again, and every node has learned the whole committed
+/// prefix. A restart resets the commit index (it is volatile), so a restarted node counts
+/// only after it caught up again through the protocol.
+fn crash_catch_up(_: &RaftModel, w: &World) -> bool {
+    let committed = w.ghost.committed.len() as u64;
+    w.counters.crashes > 0
+        && committed > 0
+        && w.nodes
+            .iter()
+            .all(|n| n.as_ref().is_some_and(|n| n.commit_index() == committed))
+}
+
+fn read_sees_write(_: &RaftModel, w: &World) -> bool {
+    w.history.iter().any(|op| {
+        matches!(op.op, KvOp::Get { .. })
+            && matches!(op.returned, Some((_, KvOutput::Value(Some(_)))))
+    })
+}
+
+fn leader_replaced(_: &RaftModel, w: &World) -> bool {
+    w.ghost.leaders.len() >= 2
+}
+
+/// Every property that applies to the model's bounds. A `sometimes` property is listed only
+/// when the bounds make it possible, so an unreached one always means a vacuous model.
+pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
+    let mut out = vec![
+        Property::always(CHECKED[0].name(), holds::<0>),
+        Property::always(CHECKED[1].name(), holds::<1>),
+        Property::always(CHECKED[2].name(), holds::<2>),
+        Property::always(CHECKED[3].name(), holds::<3>),
+        Property::always(CHECKED[4].name(), holds::<4>),
+        Property::always(CHECKED[5].name(), holds::<5>),
+        Property::always(CHECKED[6].name(), holds::<6>),
+        Property::always(CHECKED[7].name(), holds::<7>),
+        Property::always(CHECKED[8].name(), holds::<8>),
+    ];
+    let c = &model.config;
+    if c.clients.iter().any(|s| !s.is_empty()) {
+        out.push(Property::always(
+            Invariant::Linearizability.name(),
+            linearizable,
+        ));
+    }
+    out.push(Property::sometimes(LEADER_ELECTED, leader_elected));
+    let has_writes = c.clients.iter().flatten().any(|op| !op.is_read());
+    let has_reads = c.clients.iter().flatten().any(KvOp::is_read);
+    if c.clients.iter().all(Vec::is_empty) {
+        out.push(Property::sometimes(ENTRY_COMMITS, entry_commits));
+    } else {
+        out.push(Property::sometimes(COMMAND_COMMITS, command_commits));
+    }
+    if c.faults.crash && c.nodes > 1 {
+        out.push(Property::sometimes(CRASH_CATCH_UP, crash_catch_up));
+    }
+    if has_writes && has_reads {
+        out.push(Property::sometimes(READ_SEES_WRITE, read_sees_write));
+    }
+    if c.limits.max_term.is_none_or(|t| t >= 2) && c.nodes > 1 {
+        out.push(Property::sometimes(LEADER_REPLACED, leader_replaced));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounds::Bounds;
+
+    #[test]
+    fn one_always_property_per_checked_invariant_in_order() {
+        let model = RaftModel::new(Bounds::default()).unwrap();
+        let props = all(&model);
+        for (i, inv) in CHECKED.iter().enumerate() {
+            assert_eq!(props[i].name, inv.name());
+        }
+        let mut w = model.init_world();
+        assert!(props
+            .iter()
+            .take(CHECKED.len())
+            .all(|p| (p.condition)(&model, &w)));
+        w.violation = Some(verraft_sim::Violation::new(Invariant::LogMatching, "test"));
+        let failing: Vec<&str> = props
+            .iter()
+            .take(CHECKED.len())
+            .filter(|p| !(p.condition)(&model, &w))
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(failing, vec!["Log Matching"]);
+    }
+
+    /// Every invariant the world checks after each event is a property; the two it checks
+    /// otherwise (the client history, liveness) are not per-event.
+    #[test]
+    fn checked_is_every_per_event_invariant() {
+        let per_event: Vec<Invariant> = Invariant::ALL
+            .into_iter()
+            .filter(|i| !matches!(i, Invariant::Linearizability | Invariant::Liveness))
+            .collect();
+        assert_eq!(per_event, CHECKED.to_vec());
+    }
+
+    #[test]
+    fn sometimes_properties_follow_the_bounds() {
+        let names = |b: Bounds| -> Vec<&'static str> {
+            let m = RaftModel::new(b).unwrap();
+            all(&m)
+                .iter()
+                .filter(|p| p.expectation == stateright::Expectation::Sometimes)
+                .map(|p| p.name)
+                .collect()
+        };
+        let full = names(Bounds::default());
+        assert!(full.contains(&CRASH_CATCH_UP) && full.contains(&READ_SEES_WRITE));
+        let mut quiet = Bounds {
+            max_ops: 0,
+            crashes: 0,
+            max_term: 1,
+            ..Bounds::default()
+        };
+        quiet.faults.crash = false;
+        assert_eq!(names(quiet), vec![LEADER_ELECTED, ENTRY_COMMITS]);
+    }
+}

@@ -1,0 +1,234 @@
+//! One model check from start to verdict: stateright's DFS over the whole bounded space
+//! (with symmetry reduction when asked), then, if an invariant broke, a breadth-first search
+//! for a shortest counterexample, written as a scenario and checked by replaying it.
+use crate::model::RaftModel;
+use crate::shortest::shortest_violation;
+use stateright::{Checker, Expectation, HasDiscoveries, Model};
+use std::time::{Duration, Instant};
+use verraft_sim::replay::{replay, Outcome};
+use verraft_sim::scenario::Scenario;
+use verraft_sim::{Invariant, Violation, World};
+
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub threads: usize,
+    pub symmetry: bool,
+    /// Stop the exhaustive search at the first broken invariant (then find a shortest path
+    /// to it). Off: explore everything and report every broken invariant.
+    pub stop_at_violation: bool,
+    /// Most states the shortest-path search may visit.
+    pub max_shortest_states: usize,
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions {
+            threads: 1,
+            symmetry: true,
+            stop_at_violation: true,
+            max_shortest_states: 50_000_000,
+        }
+    }
+}
+
+/// Counters while the search runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub unique: usize,
+    pub generated: usize,
+    pub max_depth: usize,
+    pub elapsed: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// An `always` property held in every state (the search was exhaustive).
+    Holds,
+    /// An `always` property failed.
+    Violated,
+    /// A `sometimes` property was reached.
+    Reached,
+    /// A `sometimes` property was never reached in the whole space: the model is vacuous there.
+    NeverReached,
+    /// The search stopped early (at a violation) before this property was decided.
+    Undecided,
+}
+
+#[derive(Clone, Debug)]
+pub struct PropertyResult {
+    pub name: &'static str,
+    pub always: bool,
+    pub status: Status,
+}
+
+#[derive(Clone, Debug)]
+pub struct Counterexample {
+    pub invariant: Invariant,
+    pub violation: Violation,
+    pub scenario: Scenario,
+    /// Replay lines, header first, ending with the violating step.
+    pub lines: Vec<String>,
+    /// Events on the path the exhaustive search found first.
+    pub found_length: usize,
+    /// States the shortest-path search visited.
+    pub shortest_states: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub bounds: String,
+    pub unique: usize,
+    pub generated: usize,
+    pub max_depth: usize,
+    pub elapsed: Duration,
+    /// The whole bounded space was explored.
+    pub exhaustive: bool,
+    pub properties: Vec<PropertyResult>,
+    pub counterexample: Option<Counterexample>,
+}
+
+impl Report {
+    pub fn violated(&self) -> bool {
+        self.properties
+            .iter()
+            .any(|p| p.always && p.status == Status::Violated)
+    }
+
+    pub fn unreached(&self) -> Vec<&'static str> {
+        self.properties
+            .iter()
+            .filter(|p| p.status == Status::NeverReached)
+            .map(|p| p.name)
+            .collect()
+    }
+
+    pub fn states_per_second(&self) -> f64 {
+        self.unique as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+fn representative(w: &World) -> World {
+    w.representative()
+}
+
+/// Run the check, calling `progress` about every `every` while the search runs.
+pub fn check(
+    model: &RaftModel,
+    opts: &CheckOptions,
+    every: Duration,
+    mut progress: impl FnMut(&Progress),
+) -> Result<Report, String> {
+    let start = Instant::now();
+    let mut builder = model.clone().checker().threads(opts.threads.max(1));
+    if opts.symmetry {
+        builder = builder.symmetry_fn(representative);
+    }
+    if opts.stop_at_violation {
+        builder = builder.finish_when(HasDiscoveries::AnyFailures);
+    }
+    let mut checker = builder.spawn_dfs();
+    // Stateright's `is_done` stays false when threads stop at a discovery, so watch the
+    // threads themselves.
+    let handles = checker.handles();
+    while !handles.iter().all(|h| h.is_finished()) {
+        std::thread::sleep(every.min(Duration::from_millis(50)));
+        progress(&Progress {
+            unique: checker.unique_state_count(),
+            generated: checker.state_count(),
+            max_depth: checker.max_depth(),
+            elapsed: start.elapsed(),
+        });
+    }
+    for h in handles {
+        h.join()
+            .map_err(|_| "a checker thread panicked".to_string())?;
+    }
+    let elapsed = start.elapsed();
+    let discoveries = checker.discoveries();
+    let props = model.properties();
+    let broken: Vec<Invariant> = props
+        .iter()
+        .filter(|p| p.expectation == Expectation::Always && discoveries.contains_key(p.name))
+        .filter_map(|p| Invariant::parse(p.name))
+        .collect();
+    let exhaustive = broken.is_empty() || !opts.stop_at_violation;
+    let properties = props
+        .iter()
+        .map(|p| {
+            let found = discoveries.contains_key(p.name);
+            let always = p.expectation == Expectation::Always;
+            let status = match (always, found) {
+                (true, true) => Status::Violated,
+                (true, false) if exhaustive => Status::Holds,
+                (false, true) => Status::Reached,
+                (false, false) if exhaustive => Status::NeverReached,
+                _ => Status::Undecided,
+            };
+            PropertyResult {
+                name: p.name,
+                always,
+                status,
+            }
+        })
+        .collect();
+    let counterexample = match broken.first() {
+        Some(inv) => {
+            let found_length = discoveries[inv.name()].clone().into_actions().len();
+            Some(shortest_counterexample(model, *inv, opts, found_length)?)
+        }
+        None => None,
+    };
+    Ok(Report {
+        bounds: model.description.clone(),
+        unique: checker.unique_state_count(),
+        generated: checker.state_count(),
+        max_depth: checker.max_depth(),
+        elapsed,
+        exhaustive,
+        properties,
+        counterexample,
+    })
+}
+
+/// A shortest path to `inv`, as a scenario that replays to the same violation.
+pub fn shortest_counterexample(
+    model: &RaftModel,
+    inv: Invariant,
+    opts: &CheckOptions,
+    found_length: usize,
+) -> Result<Counterexample, String> {
+    let shortest = shortest_violation(model, inv, opts.symmetry, opts.max_shortest_states)
+        .ok_or_else(|| {
+            format!(
+                "the search found a {inv} violation but the shortest-path search (at most {} states) did not",
+                opts.max_shortest_states
+            )
+        })?;
+    let mut scenario = Scenario::new(model.config.clone(), shortest.events);
+    scenario.expect = Some(inv);
+    let run = replay(&scenario)?;
+    let last = scenario.steps.len();
+    let violation = match run.outcome {
+        Outcome::Violation { step, violation } if violation.invariant == inv && step == last => {
+            violation
+        }
+        // The history is judged after the run, not after each event.
+        Outcome::Clean if inv == Invariant::Linearizability => match run.world.check_history() {
+            Err(v) => v,
+            Ok(()) => return Err("the linearizability counterexample replays clean".into()),
+        },
+        other => {
+            return Err(format!(
+                "the shortest counterexample does not replay to {inv}: {other:?}"
+            ))
+        }
+    };
+    Ok(Counterexample {
+        invariant: inv,
+        violation,
+        scenario,
+        lines: run.lines,
+        found_length,
+        shortest_states: shortest.states,
+    })
+}

@@ -1,0 +1,32 @@
+//! Exact state counts for fixed bounds, with one thread (deterministic). A change to the
+//! core, the world or the model that changes what is reachable changes these numbers: if
+//! the change is intended, update them and say why in the commit.
+mod common;
+
+use verraft_models::{check, CheckOptions, RaftModel, Report};
+
+fn run(bounds: verraft_models::Bounds, symmetry: bool) -> Report {
+    let model = RaftModel::new(bounds).unwrap();
+    let opts = CheckOptions {
+        threads: 1,
+        symmetry,
+        ..CheckOptions::default()
+    };
+    check(&model, &opts, std::time::Duration::from_millis(50), |_| {}).unwrap()
+}
+
+#[test]
+fn one_term_counts_are_pinned() {
+    let reduced = run(common::one_term(), true);
+    let full = run(common::one_term(), false);
+    assert!(reduced.exhaustive && full.exhaustive);
+    assert_eq!((reduced.unique, full.unique), (1_105, 6_575));
+}
+
+#[test]
+fn small_faulty_counts_are_pinned() {
+    let reduced = run(common::small_faulty(), true);
+    let full = run(common::small_faulty(), false);
+    assert!(reduced.exhaustive && full.exhaustive);
+    assert_eq!((reduced.unique, full.unique), (15_386, 97_474));
+}
