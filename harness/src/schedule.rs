@@ -62,21 +62,24 @@ fn run(
     let config = decode::config(&mut u, opts);
     let mut world = World::new(config.clone())?;
     let mut steps = 0;
+    // One buffer for the whole run; only the chosen event is ever spelled out, and only
+    // when the events are being recorded.
+    let mut choices = Vec::new();
     for step in 1..=opts.max_events {
         if u.is_empty() {
             break;
         }
         steps = step;
-        let mut enabled = world.enabled_events();
-        if enabled.is_empty() {
+        world.choices(&mut choices);
+        if choices.is_empty() {
             break;
         }
-        let at = u.choose_index(enabled.len()).unwrap_or(0);
-        let event = enabled.swap_remove(at);
+        let at = u.choose_index(choices.len()).unwrap_or(0);
+        let choice = choices[at];
         if let Some(log) = events.as_deref_mut() {
-            log.push(event.clone());
+            log.push(world.event_of(choice));
         }
-        let finding = match world.apply(&event) {
+        let finding = match world.apply_choice(choice) {
             Ok(None) => continue,
             Ok(Some(violation)) => Finding::Violation { step, violation },
             Err(error) => Finding::Rejected { step, error },

@@ -56,32 +56,31 @@ impl Network {
         self.messages.retain(keep);
     }
 
-    /// The messages that can be the next to arrive, each distinct message once.
-    pub fn deliverable(&self, reorder: bool) -> Vec<&Envelope<KvCommand>> {
-        let mut out: Vec<&Envelope<KvCommand>> = Vec::new();
-        for (i, env) in self.messages.iter().enumerate() {
-            let first_of_kind = if reorder {
-                i == 0 || self.messages[i - 1] != *env
+    /// Indices of the messages that can be the next to arrive, each distinct message once.
+    pub fn deliverable(&self, reorder: bool) -> impl Iterator<Item = usize> + '_ {
+        let m = &self.messages;
+        (0..m.len()).filter(move |&i| {
+            if reorder {
+                // Sorted: equal messages are neighbours.
+                i == 0 || m[i - 1] != m[i]
             } else {
-                !self.messages[..i]
+                !m[..i]
                     .iter()
-                    .any(|e| e.from == env.from && e.to == env.to)
-            };
-            if first_of_kind {
-                out.push(env);
+                    .any(|e| e.from == m[i].from && e.to == m[i].to)
             }
-        }
-        out
+        })
     }
 
-    /// Each distinct message in flight once (for drop and duplicate, which may pick any).
-    pub fn distinct(&self) -> Vec<&Envelope<KvCommand>> {
-        let mut out: Vec<&Envelope<KvCommand>> = Vec::new();
-        for env in &self.messages {
-            if !out.contains(&env) {
-                out.push(env);
+    /// Indices of each distinct message in flight, once (for drop and duplicate, which may
+    /// pick any copy).
+    pub fn distinct(&self, reorder: bool) -> impl Iterator<Item = usize> + '_ {
+        let m = &self.messages;
+        (0..m.len()).filter(move |&i| {
+            if reorder {
+                i == 0 || m[i - 1] != m[i]
+            } else {
+                !m[..i].contains(&m[i])
             }
-        }
-        out
+        })
     }
 }

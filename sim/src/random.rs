@@ -7,7 +7,7 @@ use crate::config::{CrashMode, Faults, Limits, WorldConfig};
 use crate::event::Event;
 use crate::invariants::{Invariant, Violation};
 use crate::scenario::Scenario;
-use crate::world::World;
+use crate::world::{Choice, World};
 use std::hash::{Hash, Hasher};
 use verraft_core::rng::SplitMix64;
 use verraft_core::{BugSet, KvOp, Role};
@@ -99,20 +99,20 @@ impl Swarm {
         (swarm, faults)
     }
 
-    fn weight(&self, e: &Event) -> u32 {
-        match e {
-            Event::Deliver { .. } => self.deliver,
-            Event::Drop { .. } => self.drop,
-            Event::Duplicate { .. } => self.duplicate,
-            Event::Timeout(_) => self.timeout,
-            Event::Heartbeat(_) => self.heartbeat,
-            Event::Crash(_) => self.crash,
-            Event::Restart(_) => self.restart,
-            Event::Partition(_) => self.partition,
-            Event::Heal => self.heal,
-            Event::Invoke { .. } => self.invoke,
-            Event::Reply(_) => self.reply,
-            Event::ClientTimeout(_) => self.client_timeout,
+    fn weight(&self, c: &Choice) -> u32 {
+        match c {
+            Choice::Deliver(_) => self.deliver,
+            Choice::Drop(_) => self.drop,
+            Choice::Duplicate(_) => self.duplicate,
+            Choice::Timeout(_) => self.timeout,
+            Choice::Heartbeat(_) => self.heartbeat,
+            Choice::Crash(_) => self.crash,
+            Choice::Restart(_) => self.restart,
+            Choice::Partition(_) => self.partition,
+            Choice::Heal => self.heal,
+            Choice::Invoke(..) => self.invoke,
+            Choice::Reply(_) => self.reply,
+            Choice::ClientTimeout(_) => self.client_timeout,
         }
     }
 }
@@ -144,16 +144,16 @@ fn workload(rng: &mut SplitMix64, clients: usize, ops: usize) -> Vec<Vec<KvOp>> 
 }
 
 /// Pick one enabled event with the swarm's weights.
-fn pick(rng: &mut SplitMix64, swarm: &Swarm, events: &[Event]) -> Option<Event> {
-    let total: u64 = events.iter().map(|e| u64::from(swarm.weight(e))).sum();
+fn pick(rng: &mut SplitMix64, swarm: &Swarm, choices: &[Choice]) -> Option<Choice> {
+    let total: u64 = choices.iter().map(|c| u64::from(swarm.weight(c))).sum();
     if total == 0 {
         return None;
     }
     let mut r = rng.next_u64() % total;
-    for e in events {
-        let w = u64::from(swarm.weight(e));
+    for c in choices {
+        let w = u64::from(swarm.weight(c));
         if r < w {
-            return Some(e.clone());
+            return Some(*c);
         }
         r -= w;
     }
@@ -191,12 +191,21 @@ pub fn run_one(opts: &SimOptions, seed: u64) -> Result<RunResult, String> {
         events.push(e);
         Ok(v)
     };
+    let mut choices = Vec::new();
     for _ in 0..opts.steps {
-        let enabled = world.enabled_events();
-        let Some(e) = pick(&mut rng, &swarm, &enabled) else {
+        world.choices(&mut choices);
+        let Some(c) = pick(&mut rng, &swarm, &choices) else {
             break;
         };
-        if let Some(v) = step(&mut world, &mut events, e)? {
+        // Only the chosen event is spelled out, for the scenario.
+        events.push(world.event_of(c));
+        let applied = world.apply_choice(c);
+        if let Some(v) = applied.map_err(|err| {
+            format!(
+                "internal: enabled event {} failed: {err}",
+                events[events.len() - 1]
+            )
+        })? {
             violation = Some(v);
             break;
         }

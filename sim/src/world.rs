@@ -49,6 +49,10 @@ pub struct World {
     pub counters: Counters,
     pub ghost: Ghost,
     pub violation: Option<Violation>,
+    /// Whether the event being applied changed a log (transient: always false between
+    /// events, so it never tells two states apart).
+    #[serde(skip)]
+    pub(crate) log_touched: bool,
 }
 
 /// The configuration is the same in every state of one run, so it is left out of the hash:
@@ -93,6 +97,7 @@ impl World {
             counters: Counters::default(),
             ghost: Ghost::default(),
             violation: None,
+            log_touched: false,
             config,
         })
     }
@@ -141,98 +146,142 @@ impl World {
 
     /// Every event possible now, in a fixed order. Empty after a violation.
     pub fn enabled_events(&self) -> Vec<Event> {
-        let mut out = Vec::new();
+        let mut choices = Vec::new();
+        self.choices(&mut choices);
+        choices.into_iter().map(|c| self.event_of(c)).collect()
+    }
+
+    /// The events possible now as cheap `Choice`s, in the order of `enabled_events`, written
+    /// into `out` (cleared first) so a caller can reuse one buffer for a whole run. Only the
+    /// chosen one needs to become an `Event` (see `event_of`) or can be applied directly
+    /// (`apply_choice`): engines that pick one event per step never build the others.
+    pub fn choices(&self, out: &mut Vec<Choice>) {
+        out.clear();
         if self.violation.is_some() {
-            return out;
+            return;
         }
         let f = self.config.faults;
         let limits = self.config.limits;
         let room = self.room_in_flight();
-        for env in self.network.deliverable(f.reorder) {
-            if self.node(env.to).is_some() && self.connected(env.from, env.to) {
-                out.push(Event::deliver(env));
+        let msgs = self.network.messages();
+        for i in self.network.deliverable(f.reorder) {
+            if self.node(msgs[i].to).is_some() && self.connected(msgs[i].from, msgs[i].to) {
+                out.push(Choice::Deliver(i));
             }
         }
         for node in self.live_nodes() {
             let id = node.id();
-            match node.role() {
-                Role::Leader => {
-                    if room
-                        && Self::under(limits.max_heartbeats, self.counters.heartbeats)
-                        && self.config.nodes > 1
-                    {
-                        out.push(Event::Heartbeat(id));
-                    }
+            if node.role() == Role::Leader {
+                if room
+                    && Self::under(limits.max_heartbeats, self.counters.heartbeats)
+                    && self.config.nodes > 1
+                {
+                    out.push(Choice::Heartbeat(id));
                 }
-                _ => {
-                    if room && limits.max_term.is_none_or(|t| node.term() < t) {
-                        out.push(Event::Timeout(id));
-                    }
-                }
+            } else if room && limits.max_term.is_none_or(|t| node.term() < t) {
+                out.push(Choice::Timeout(id));
             }
         }
         for client in &self.clients {
             let script = self.config.clients[client.id as usize - 1].len();
             if client.can_invoke(script) && room {
-                for leader in self.leaders() {
-                    out.push(Event::Invoke {
-                        client: client.id,
-                        node: leader,
-                    });
+                for leader in self.live_nodes().filter(|n| n.role() == Role::Leader) {
+                    out.push(Choice::Invoke(client.id, leader.id()));
                 }
             }
             if matches!(client.state, ClientState::Answered { .. }) {
-                out.push(Event::Reply(client.id));
+                out.push(Choice::Reply(client.id));
             }
             let waiting = matches!(
                 client.state,
                 ClientState::Waiting { .. } | ClientState::Answered { .. }
             );
             if waiting && Self::under(limits.max_client_timeouts, self.counters.client_timeouts) {
-                out.push(Event::ClientTimeout(client.id));
+                out.push(Choice::ClientTimeout(client.id));
             }
         }
         if f.crash {
             for id in self.config.node_ids() {
                 match self.node(id) {
                     Some(_) if Self::under(limits.max_crashes, self.counters.crashes) => {
-                        out.push(Event::Crash(id))
+                        out.push(Choice::Crash(id))
                     }
-                    None => out.push(Event::Restart(id)),
+                    None => out.push(Choice::Restart(id)),
                     _ => {}
                 }
             }
         }
         if f.loss {
-            for env in self.network.distinct() {
-                out.push(Event::Drop {
-                    from: env.from,
-                    to: env.to,
-                    msg: crate::event::MsgRef::of(&env.msg),
-                });
-            }
+            out.extend(self.network.distinct(f.reorder).map(Choice::Drop));
         }
         if f.duplication && room {
-            for env in self.network.distinct() {
-                out.push(Event::Duplicate {
-                    from: env.from,
-                    to: env.to,
-                    msg: crate::event::MsgRef::of(&env.msg),
-                });
-            }
+            out.extend(self.network.distinct(f.reorder).map(Choice::Duplicate));
         }
         if f.partition {
             if self.partition.is_some() {
-                out.push(Event::Heal);
+                out.push(Choice::Heal);
             } else if Self::under(limits.max_partitions, self.counters.partitions) {
-                out.extend(
-                    two_way_splits(self.config.nodes)
-                        .into_iter()
-                        .map(Event::Partition),
-                );
+                // Node 1 always stays in the first group, so each split appears once.
+                out.extend((1u32..(1 << (self.config.nodes - 1))).map(Choice::Partition));
             }
         }
-        out
+    }
+
+    /// The event a choice stands for.
+    pub fn event_of(&self, choice: Choice) -> Event {
+        let msg = |i: usize| {
+            let e = &self.network.messages()[i];
+            (e.from, e.to, crate::event::MsgRef::of(&e.msg))
+        };
+        match choice {
+            Choice::Deliver(i) => {
+                let (from, to, msg) = msg(i);
+                Event::Deliver { from, to, msg }
+            }
+            Choice::Drop(i) => {
+                let (from, to, msg) = msg(i);
+                Event::Drop { from, to, msg }
+            }
+            Choice::Duplicate(i) => {
+                let (from, to, msg) = msg(i);
+                Event::Duplicate { from, to, msg }
+            }
+            Choice::Timeout(id) => Event::Timeout(id),
+            Choice::Heartbeat(id) => Event::Heartbeat(id),
+            Choice::Crash(id) => Event::Crash(id),
+            Choice::Restart(id) => Event::Restart(id),
+            Choice::Partition(mask) => Event::Partition(split(self.config.nodes, mask)),
+            Choice::Heal => Event::Heal,
+            Choice::Invoke(client, node) => Event::Invoke { client, node },
+            Choice::Reply(c) => Event::Reply(c),
+            Choice::ClientTimeout(c) => Event::ClientTimeout(c),
+        }
+    }
+
+    /// Apply a choice from `choices` on this same state: like `apply(&event_of(choice))`, but
+    /// a message is taken by its position instead of being looked up by its summary.
+    pub fn apply_choice(&mut self, choice: Choice) -> Result<Option<Violation>, EventError> {
+        match choice {
+            Choice::Deliver(i) | Choice::Drop(i) | Choice::Duplicate(i)
+                if i >= self.network.len() =>
+            {
+                Err(EventError::NotEnabled(format!("no message #{i} in flight")))
+            }
+            Choice::Deliver(i) => {
+                let to = self.network.messages()[i].to;
+                self.step_checked(Some(to), false, |w| w.deliver_at(i))
+            }
+            Choice::Drop(i) => self.step_checked(None, false, |w| {
+                w.network.take(i);
+                Ok(Ok(()))
+            }),
+            Choice::Duplicate(i) => self.step_checked(None, false, |w| {
+                let copy = w.network.messages()[i].clone();
+                w.network.send(copy, w.config.faults.reorder);
+                Ok(Ok(()))
+            }),
+            other => self.apply(&self.event_of(other)),
+        }
     }
 
     // ----- making it happen -----
@@ -245,9 +294,22 @@ impl World {
             return Err(EventError::AfterViolation);
         }
         self.check_ids(event)?;
-        let target = event.node();
+        let crash = matches!(event, Event::Crash(_));
+        self.step_checked(event.node(), crash, |w| w.perform(event))
+    }
+
+    /// Run one event's effect on the node it targets, then the invariants.
+    fn step_checked(
+        &mut self,
+        target: Option<NodeId>,
+        crash: bool,
+        effect: impl FnOnce(&mut World) -> Result<Result<(), Violation>, EventError>,
+    ) -> Result<Option<Violation>, EventError> {
+        if self.violation.is_some() {
+            return Err(EventError::AfterViolation);
+        }
         let before = target.map(|id| Before::of(id, self.node(id)));
-        if let (Some(id), false) = (target, matches!(event, Event::Crash(_))) {
+        if let (Some(id), false) = (target, crash) {
             // Whatever the node wrote without syncing reaches the disk before it acts again
             // (but not before it crashes: losing those writes is what a crash may do).
             if let Err(e) = self.disks[id as usize - 1].flush() {
@@ -257,11 +319,14 @@ impl World {
                 ))));
             }
         }
-        if let Err(v) = self.perform(event)? {
+        self.log_touched = false;
+        let result = effect(self);
+        let log_touched = std::mem::take(&mut self.log_touched);
+        if let Err(v) = result? {
             return Ok(Some(self.fail(v)));
         }
         if let (Some(id), Some(before)) = (target, before) {
-            if let Err(v) = self.check_node(id, &before) {
+            if let Err(v) = self.check_node(id, &before, log_touched) {
                 return Ok(Some(self.fail(v)));
             }
         }
@@ -333,12 +398,7 @@ impl World {
                             "no message n{from}->n{to} {msg} can be delivered"
                         ))
                     })?;
-                self.live_mut(*to)?;
-                let env = self.network.take(at);
-                let node = self.live_mut(*to)?;
-                node.step(env.from, env.msg)
-                    .map_err(|e| EventError::NotEnabled(e.to_string()))?;
-                Ok(self.flush_node(*to))
+                self.deliver_at(at)
             }
             Event::Drop { from, to, msg } => {
                 if !f.loss {
@@ -480,6 +540,16 @@ impl World {
         }
     }
 
+    fn deliver_at(&mut self, at: usize) -> Result<Result<(), Violation>, EventError> {
+        let to = self.network.messages()[at].to;
+        self.live_mut(to)?;
+        let env = self.network.take(at);
+        let node = self.live_mut(to)?;
+        node.step(env.from, env.msg)
+            .map_err(|e| EventError::NotEnabled(e.to_string()))?;
+        Ok(self.flush_node(to))
+    }
+
     fn find_any(
         &self,
         from: NodeId,
@@ -543,6 +613,7 @@ impl World {
             return Ok(());
         };
         let ready = node.ready();
+        self.log_touched |= ready.log_write.is_some();
         self.disks[i]
             .write(ready.hard_state, ready.log_write, ready.must_sync)
             .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}")))?;
@@ -578,8 +649,15 @@ impl World {
         Ok(())
     }
 
-    /// The invariants that involve the node an event touched.
-    fn check_node(&mut self, id: NodeId, before: &Before) -> Result<(), Violation> {
+    /// The invariants that involve the node an event touched. The expensive comparisons run
+    /// only when what they compare changed: another node's log cannot change in this event,
+    /// so Log Matching needs checking only when this node's log did.
+    fn check_node(
+        &mut self,
+        id: NodeId,
+        before: &Before,
+        log_touched: bool,
+    ) -> Result<(), Violation> {
         let Some(node) = self.nodes[id as usize - 1].as_ref() else {
             return Ok(());
         };
@@ -587,21 +665,34 @@ impl World {
         invariants::election_safety(&mut self.ghost, node)?;
         invariants::leader_append_only(before, node)?;
         invariants::commit_monotonic(before, node)?;
-        let others: Vec<&KvNode> = self
-            .nodes
-            .iter()
-            .flatten()
-            .filter(|n| n.id() != id)
-            .collect();
-        invariants::log_matching(node, &others)?;
-        invariants::record_commit(&mut self.ghost, node)?;
-        let leaders: Vec<&KvNode> = self
-            .nodes
-            .iter()
-            .flatten()
-            .filter(|n| n.role() == Role::Leader)
-            .collect();
-        invariants::leader_completeness(&self.ghost, &leaders)
+        let restarted = !before.alive;
+        if log_touched || restarted {
+            let others: Vec<&KvNode> = self
+                .nodes
+                .iter()
+                .flatten()
+                .filter(|n| n.id() != id)
+                .collect();
+            invariants::log_matching(node, &others)?;
+        }
+        let committed_before = self.ghost.committed.len();
+        if log_touched || node.commit_index() != before.commit {
+            invariants::record_commit(&mut self.ghost, node)?;
+        }
+        if self.ghost.committed.len() != committed_before {
+            // New committed entries: every leader must hold them.
+            let leaders: Vec<&KvNode> = self
+                .nodes
+                .iter()
+                .flatten()
+                .filter(|n| n.role() == Role::Leader)
+                .collect();
+            invariants::leader_completeness(&self.ghost, &leaders)
+        } else if node.role() == Role::Leader && (log_touched || before.role != Role::Leader) {
+            invariants::leader_completeness(&self.ghost, &[node])
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -621,17 +712,30 @@ fn state_machine(world: &WorldConfig) -> KvStore {
     }
 }
 
-/// Every way to split the nodes into two non-empty groups, each split once.
-pub fn two_way_splits(n: u8) -> Vec<Vec<Vec<NodeId>>> {
-    let mut out = Vec::new();
-    // Node 1 is always in the first group, so each split appears once.
-    for mask in 0u32..(1 << (n - 1)) {
-        let second: Vec<NodeId> = (2..=n).filter(|id| mask & (1 << (id - 2)) != 0).collect();
-        if second.is_empty() {
-            continue;
-        }
-        let first: Vec<NodeId> = (1..=n).filter(|id| !second.contains(id)).collect();
-        out.push(vec![first, second]);
-    }
-    out
+/// The two-group split a `Choice::Partition` mask stands for: bit `id - 2` set puts node
+/// `id` in the second group; node 1 is always in the first.
+pub fn split(nodes: u8, mask: u32) -> Vec<Vec<NodeId>> {
+    let second: Vec<NodeId> = (2..=nodes)
+        .filter(|id| mask & (1 << (id - 2)) != 0)
+        .collect();
+    let first: Vec<NodeId> = (1..=nodes).filter(|id| !second.contains(id)).collect();
+    vec![first, second]
+}
+
+/// One enabled event, cheap to list: messages are named by their position in the network.
+/// Valid only for the state that listed it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Choice {
+    Deliver(usize),
+    Drop(usize),
+    Duplicate(usize),
+    Timeout(NodeId),
+    Heartbeat(NodeId),
+    Crash(NodeId),
+    Restart(NodeId),
+    Partition(u32),
+    Heal,
+    Invoke(ClientId, NodeId),
+    Reply(ClientId),
+    ClientTimeout(ClientId),
 }

@@ -134,10 +134,17 @@ fn leader_append_only_catches_a_leader_that_rewrites_its_log() {
     let leader = leader_with_log(1, 0, vec![]); // log [1:noop]
     let mut before = Before::of(1, Some(&leader));
     assert!(invariants::leader_append_only(&before, &leader).is_ok());
-    before.leader_log = Some(vec![noop(1), cmd(1, 1, 1)]);
+    before.leader_log = Some(invariants::log_fingerprint(&[noop(1), cmd(1, 1, 1)]));
     let v = invariants::leader_append_only(&before, &leader).unwrap_err();
     assert_eq!(v.invariant, Invariant::LeaderAppendOnly);
-    assert!(v.summary.contains("index 2"), "{v}");
+    assert!(v.summary.contains("shortened its log from 2 to 1"), "{v}");
+    // Same length, different entry: caught by the fingerprint.
+    before.leader_log = Some(invariants::log_fingerprint(&[noop(2)]));
+    let v = invariants::leader_append_only(&before, &leader).unwrap_err();
+    assert!(
+        v.summary.contains("changed entries among its first 1"),
+        "{v}"
+    );
 }
 
 #[test]
