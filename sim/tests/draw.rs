@@ -24,8 +24,13 @@ fn the_drawing_has_lanes_arrows_states_and_the_story() {
     assert!(html.contains("its restart at step 6 came back at term 0 with no vote"));
     // Every SVG attribute is quoted: an unquoted value before `/>` breaks the whole chart.
     let svg = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap()];
-    let tags = svg.split('<').filter_map(|t| t.split_once('>').map(|(tag, _)| tag));
-    for attr in tags.flat_map(|t| t.split_whitespace()).filter(|w| w.contains('=')) {
+    let tags = svg
+        .split('<')
+        .filter_map(|t| t.split_once('>').map(|(tag, _)| tag));
+    for attr in tags
+        .flat_map(|t| t.split_whitespace())
+        .filter(|w| w.contains('='))
+    {
         let value = attr.split_once('=').unwrap().1;
         assert!(
             value.starts_with('\'') || value.starts_with('"'),
