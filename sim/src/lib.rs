@@ -7,6 +7,7 @@
 pub mod client;
 pub mod config;
 pub mod disk;
+pub mod draw;
 pub mod event;
 pub mod invariants;
 pub mod linearizability;
