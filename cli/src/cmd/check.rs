@@ -143,8 +143,8 @@ fn preset(name: &str) -> Result<Bounds, String> {
             reorder: true,
             ..Faults::NONE
         },
-        max_in_flight: 4,
-        heartbeats: 2,
+        max_in_flight: 2,
+        heartbeats: 1,
         ..Bounds::default()
     };
     match name {
