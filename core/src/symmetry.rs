@@ -65,7 +65,11 @@ impl<M: StateMachine> Node<M> {
         self.applied.hash(h);
         self.votes.len().hash(h);
         self.vote_tally.hash(h);
-        let mut progress: Vec<_> = self.progress.values().map(|p| (p.matched, p.next)).collect();
+        let mut progress: Vec<_> = self
+            .progress
+            .values()
+            .map(|p| (p.matched, p.next))
+            .collect();
         progress.sort_unstable();
         progress.hash(h);
         self.election_elapsed.hash(h);

@@ -1,8 +1,7 @@
 //! A bounded model in which some expected behaviour can never happen proves nothing about
 //! it. Such a run must name the unreached `sometimes` property.
-mod common;
-
 use verraft_models::{check, Bounds, CheckOptions, RaftModel, Status};
+use verraft_sim::Faults;
 
 #[test]
 fn a_log_too_short_for_any_command_is_reported_as_vacuous() {
@@ -10,7 +9,13 @@ fn a_log_too_short_for_any_command_is_reported_as_vacuous() {
     let bounds = Bounds {
         max_ops: 1,
         max_log: Some(1),
-        ..common::one_term()
+        max_term: 1,
+        faults: Faults {
+            reorder: true,
+            ..Faults::NONE
+        },
+        max_in_flight: 3,
+        ..Bounds::default()
     };
     let model = RaftModel::new(bounds).unwrap();
     let opts = CheckOptions {
