@@ -311,24 +311,23 @@ pub fn log_matching(node: &KvNode, others: &[&KvNode]) -> Result<(), Violation> 
 /// (State Machine Safety: a committed entry is the one every node will apply at its index).
 pub fn record_commit(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation> {
     let commit = node.commit_index() as usize;
-    let log = node.log();
-    for i in 0..commit.min(log.len()) {
+    for (i, entry) in node.log().iter().enumerate().take(commit) {
         match ghost.committed.get(i) {
-            Some((entry, term)) if *entry != log[i] => {
+            Some((first, term)) if first != entry => {
                 return Err(Violation::new(
                     Invariant::StateMachineSafety,
                     format!("two different entries were committed at index {}", i + 1),
                 )
-                .detail(format!("committed in term {term}: {}", EntryRef::of(entry)))
+                .detail(format!("committed in term {term}: {}", EntryRef::of(first)))
                 .detail(format!(
                     "n{} (term {}) committed {}",
                     node.id(),
                     node.term(),
-                    EntryRef::of(&log[i])
+                    EntryRef::of(entry)
                 )));
             }
             Some(_) => {}
-            None => ghost.committed.push((log[i].clone(), node.term())),
+            None => ghost.committed.push((entry.clone(), node.term())),
         }
     }
     Ok(())
