@@ -214,11 +214,13 @@ mod tests {
         let full = names(full);
         assert!(full.contains(&CRASH_CATCH_UP) && full.contains(&READ_SEES_WRITE));
         assert!(full.contains(&LEADER_REPLACED));
-        let quiet = Bounds {
+        let mut quiet = Bounds {
             max_ops: 0,
             max_term: 1,
+            crashes: 0,
             ..Bounds::default()
         };
+        quiet.faults.crash = false;
         assert_eq!(names(quiet), vec![LEADER_ELECTED, ENTRY_COMMITS]);
     }
 }

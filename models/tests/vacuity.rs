@@ -15,6 +15,7 @@ fn a_log_too_short_for_any_command_is_reported_as_vacuous() {
             ..Faults::NONE
         },
         max_in_flight: 3,
+        crashes: 0,
         ..Bounds::default()
     };
     let model = RaftModel::new(bounds).unwrap();
