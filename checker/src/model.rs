@@ -85,6 +85,25 @@ pub trait Model: Sync {
     fn describe_state(&self, state: &Self::State) -> String;
 }
 
+/// Splits a history into one part per key, for models whose operations each touch one
+/// independent key (P-compositionality). Parts come in key order.
+pub fn partition_by_key<I, O, K: Ord + std::fmt::Debug>(
+    history: &History<I, O>,
+    key: impl Fn(&I) -> K,
+) -> Vec<Part> {
+    let mut by_key: std::collections::BTreeMap<K, Vec<usize>> = std::collections::BTreeMap::new();
+    for (i, op) in history.ops().iter().enumerate() {
+        by_key.entry(key(&op.input)).or_default().push(i);
+    }
+    by_key
+        .into_iter()
+        .map(|(key, ops)| Part {
+            label: format!("key {key:?}"),
+            ops,
+        })
+        .collect()
+}
+
 /// Describes an operation of a history with the model, marking unknown outcomes.
 pub fn describe<M: Model>(model: &M, op: &Operation<M::Input, M::Output>) -> String {
     model.describe_operation(&op.input, op.output.as_ref())

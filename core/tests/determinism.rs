@@ -33,15 +33,7 @@ fn run(seed: u64) -> Vec<u8> {
             if step % 7 == 0 && node.role() == Role::Leader {
                 let _ = node.propose(put(1, step, "k", &step.to_string()));
             }
-            let ready = node.ready();
-            serde_json::to_writer(&mut trace, &ready).unwrap();
-            if let Some(hs) = ready.hard_state {
-                disks[i].save_hard_state(hs).unwrap();
-            }
-            if let Some(w) = &ready.log_write {
-                disks[i].write_log(w).unwrap();
-            }
-            network.extend(ready.messages);
+            drain(node, &mut disks[i], &mut network, &mut trace);
         }
         // Deliver half of what is in flight each step, so messages interleave with ticks.
         for _ in 0..network.len() / 2 + 1 {
@@ -51,19 +43,29 @@ fn run(seed: u64) -> Vec<u8> {
             let i = env.to as usize - 1;
             if let Some(node) = nodes[i].as_mut() {
                 node.step(env.from, env.msg).unwrap();
-                let ready = node.ready();
-                serde_json::to_writer(&mut trace, &ready).unwrap();
-                if let Some(hs) = ready.hard_state {
-                    disks[i].save_hard_state(hs).unwrap();
-                }
-                if let Some(w) = &ready.log_write {
-                    disks[i].write_log(w).unwrap();
-                }
-                network.extend(ready.messages);
+                drain(node, &mut disks[i], &mut network, &mut trace);
             }
         }
     }
     trace
+}
+
+/// Record a node's output in the trace, persist it, then send it (the order `Ready` demands).
+fn drain(
+    node: &mut KvNode,
+    disk: &mut MemStorage<KvCommand>,
+    network: &mut std::collections::VecDeque<Envelope<KvCommand>>,
+    trace: &mut Vec<u8>,
+) {
+    let ready = node.ready();
+    serde_json::to_writer(&mut *trace, &ready).unwrap();
+    if let Some(hs) = ready.hard_state {
+        disk.save_hard_state(hs).unwrap();
+    }
+    if let Some(w) = &ready.log_write {
+        disk.write_log(w).unwrap();
+    }
+    network.extend(ready.messages);
 }
 
 #[test]

@@ -11,17 +11,7 @@ use verraft_core::{KvOp, KvOutput, Payload};
 use verraft_sim::{Invariant, World};
 
 /// The invariants the world checks after every event, each an `always` property.
-pub const CHECKED: [Invariant; 9] = [
-    Invariant::ElectionSafety,
-    Invariant::SingleVote,
-    Invariant::LeaderAppendOnly,
-    Invariant::LogMatching,
-    Invariant::LeaderCompleteness,
-    Invariant::StateMachineSafety,
-    Invariant::CommitMonotonic,
-    Invariant::AppliedPrefix,
-    Invariant::DurableState,
-];
+pub const CHECKED: [Invariant; 9] = Invariant::PER_EVENT;
 
 pub const LEADER_ELECTED: &str = "a leader is elected";
 pub const ENTRY_COMMITS: &str = "an entry commits";

@@ -42,6 +42,19 @@ impl Invariant {
         Invariant::Liveness,
     ];
 
+    /// The invariants checked after every event (the others judge a whole run).
+    pub const PER_EVENT: [Invariant; 9] = [
+        Invariant::ElectionSafety,
+        Invariant::SingleVote,
+        Invariant::LeaderAppendOnly,
+        Invariant::LogMatching,
+        Invariant::LeaderCompleteness,
+        Invariant::StateMachineSafety,
+        Invariant::CommitMonotonic,
+        Invariant::AppliedPrefix,
+        Invariant::DurableState,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Invariant::ElectionSafety => "Election Safety",

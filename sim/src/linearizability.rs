@@ -5,6 +5,7 @@ use crate::client::HistoryOp;
 use crate::invariants::{Invariant, Violation};
 use crate::world::World;
 use std::collections::BTreeMap;
+use verraft_checker::model::partition_by_key;
 use verraft_checker::{check, CheckOptions, History, Model, Operation, Outcome, Part};
 use verraft_core::{KvOp, KvOutput};
 
@@ -58,19 +59,7 @@ impl Model for KvSpec {
 
     /// Keys are independent (P-compositionality): one part per key.
     fn partition(&self, history: &History<KvOp, KvOutput>) -> Option<Vec<Part>> {
-        let mut by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (i, op) in history.ops().iter().enumerate() {
-            by_key.entry(op.input.key()).or_default().push(i);
-        }
-        Some(
-            by_key
-                .into_iter()
-                .map(|(k, ops)| Part {
-                    label: format!("key {k}"),
-                    ops,
-                })
-                .collect(),
-        )
+        Some(partition_by_key(history, |op| op.key().to_string()))
     }
 
     fn is_read_only(&self, input: &KvOp, _output: Option<&KvOutput>) -> bool {

@@ -175,19 +175,9 @@ impl Model for KvModel {
     }
 
     fn partition(&self, history: &History<KvInput, KvOutput>) -> Option<Vec<Part>> {
-        let mut by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (i, op) in history.ops().iter().enumerate() {
-            by_key.entry(op.input.key()).or_default().push(i);
-        }
-        Some(
-            by_key
-                .into_iter()
-                .map(|(key, ops)| Part {
-                    label: format!("key {key:?}"),
-                    ops,
-                })
-                .collect(),
-        )
+        Some(crate::model::partition_by_key(history, |input| {
+            input.key().to_string()
+        }))
     }
 
     fn is_read_only(&self, input: &KvInput, _output: Option<&KvOutput>) -> bool {
