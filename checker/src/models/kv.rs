@@ -3,7 +3,6 @@
 use super::text::{Rope, Text};
 use crate::history::History;
 use crate::model::{Model, Part};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
