@@ -156,40 +156,29 @@ impl Rope {
 
     /// Whether this rope spells `t`.
     pub fn eq_text(&self, t: &Text) -> bool {
-        if self.len() != t.s.len() || self.poly() != t.poly {
-            return false;
-        }
-        let bytes = t.s.as_bytes();
-        let mut end = bytes.len();
-        let mut node = self.0.as_deref();
-        while let Some(n) = node {
-            let p = n.piece.as_bytes();
-            if bytes[end - p.len()..end] != *p {
-                return false;
-            }
-            end -= p.len();
-            node = n.parent.as_deref();
-        }
-        true
+        self.len() == t.s.len() && self.poly() == t.poly && self.spells(t.s.as_bytes())
     }
 
     /// Whether this rope spells a prefix of `s`.
     pub fn is_prefix_of(&self, s: &str) -> bool {
         let bytes = s.as_bytes();
-        if self.len() > bytes.len() {
-            return false;
-        }
-        let mut end = self.len();
+        self.len() <= bytes.len() && self.spells(&bytes[..self.len()])
+    }
+
+    /// Whether the rope's pieces, walked from the last one back, spell exactly `bytes`
+    /// (whose length the callers have already matched to the rope's).
+    fn spells(&self, bytes: &[u8]) -> bool {
+        let mut end = bytes.len();
         let mut node = self.0.as_deref();
         while let Some(n) = node {
             let p = n.piece.as_bytes();
-            if bytes[end - p.len()..end] != *p {
+            if end < p.len() || bytes[end - p.len()..end] != *p {
                 return false;
             }
             end -= p.len();
             node = n.parent.as_deref();
         }
-        true
+        end == 0
     }
 
     fn pieces(&self) -> Vec<&str> {
