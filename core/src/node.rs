@@ -50,7 +50,7 @@ pub struct Proposal {
 /// Output not yet handed to the driver. Empty between `ready` calls in every state a
 /// simulator stores, so it does not split otherwise equal states.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
-struct Outbox<M: StateMachine> {
+pub(crate) struct Outbox<M: StateMachine> {
     hard_state_dirty: bool,
     persist_from: Option<Index>,
     messages: Vec<Envelope<M::Command>>,
@@ -78,7 +78,7 @@ pub struct Node<M: StateMachine> {
     pub(crate) election_timeout: u32,
     pub(crate) rng: SplitMix64,
     pub(crate) state_machine: M,
-    outbox: Outbox<M>,
+    pub(crate) outbox: Outbox<M>,
 }
 
 impl<M: StateMachine> Node<M> {

@@ -1,6 +1,6 @@
 //! verraft-models: exhaustive, bounded model checking of the verraft core with stateright.
 //!
-//! The model's states are `verraft_sim::World`s and its actions the world's enabled events,
+//! The model's states are `verraft_sim::World`s (with a cached fingerprint) and its actions the world's enabled events,
 //! so every path is a scenario file and every counterexample replays with `verraft replay`.
 //! - [`bounds`]: the limits that keep the world finite (never a depth bound);
 //! - [`model`]: the stateright `Model`;
@@ -9,12 +9,11 @@
 //! - [`run`]: DFS (with symmetry reduction over node ids), then a shortest counterexample;
 //! - [`shortest`]: the breadth-first search for that counterexample.
 pub mod bounds;
-mod fingerprint;
 pub mod model;
 pub mod properties;
 pub mod run;
 pub mod shortest;
 
 pub use bounds::Bounds;
-pub use model::RaftModel;
+pub use model::{RaftModel, State};
 pub use run::{check, CheckOptions, Counterexample, Progress, PropertyResult, Report, Status};

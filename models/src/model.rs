@@ -3,8 +3,75 @@
 use crate::bounds::Bounds;
 use crate::properties;
 use stateright::{Model, Property};
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 use verraft_sim::replay::state_line;
+use verraft_sim::symmetry::fingerprint;
 use verraft_sim::{Event, World, WorldConfig};
+
+/// A state of the model: a world, shared (the checker's representative and its queues copy
+/// states, and a copy should cost a pointer), and the world's fingerprint, computed once on
+/// first use. With symmetry the fingerprint is the world's class fingerprint
+/// (`World::symmetric_fingerprint`), so a state and its representative hash alike.
+#[derive(Clone, Debug)]
+pub struct State {
+    world: Arc<World>,
+    symmetric: bool,
+    fingerprint: OnceLock<u64>,
+}
+
+impl State {
+    pub fn new(world: World, symmetric: bool) -> State {
+        State {
+            world: Arc::new(world),
+            symmetric,
+            fingerprint: OnceLock::new(),
+        }
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn fingerprint(&self) -> u64 {
+        *self.fingerprint.get_or_init(|| {
+            if self.symmetric {
+                self.world.symmetric_fingerprint()
+            } else {
+                fingerprint(&*self.world)
+            }
+        })
+    }
+
+    /// The state stateright stores for this state's class. The fingerprint already names
+    /// the class, so the representative is this state itself: building the canonical
+    /// renamed world (`World::representative`) would only be hashed to the same value.
+    pub fn representative(&self) -> State {
+        self.fingerprint();
+        self.clone()
+    }
+}
+
+impl Deref for State {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.world
+    }
+}
+
+impl Hash for State {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(self.fingerprint());
+    }
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &State) -> bool {
+        self.fingerprint() == other.fingerprint()
+    }
+}
+impl Eq for State {}
 
 #[derive(Clone, Debug)]
 pub struct RaftModel {
@@ -13,6 +80,8 @@ pub struct RaftModel {
     pub max_log: Option<u64>,
     /// The bounds in one line, for summaries.
     pub description: String,
+    /// Fingerprint states by their class under node renaming (symmetry reduction).
+    pub symmetry: bool,
 }
 
 impl RaftModel {
@@ -22,6 +91,7 @@ impl RaftModel {
             config: bounds.world_config(),
             max_log: bounds.max_log,
             description: bounds.describe(),
+            symmetry: true,
         })
     }
 
@@ -32,6 +102,7 @@ impl RaftModel {
             description: format!("the world of a scenario with {} nodes", config.nodes),
             config,
             max_log,
+            symmetry: true,
         })
     }
 
@@ -58,23 +129,24 @@ impl RaftModel {
 }
 
 impl Model for RaftModel {
-    type State = World;
+    type State = State;
     type Action = Event;
 
-    fn init_states(&self) -> Vec<World> {
-        vec![self.init_world()]
+    fn init_states(&self) -> Vec<State> {
+        vec![State::new(self.init_world(), self.symmetry)]
     }
 
-    fn actions(&self, world: &World, actions: &mut Vec<Event>) {
-        actions.extend(world.enabled_events());
+    fn actions(&self, state: &State, actions: &mut Vec<Event>) {
+        actions.extend(state.enabled_events());
     }
 
-    fn next_state(&self, world: &World, event: Event) -> Option<World> {
-        self.step(world, &event)
+    fn next_state(&self, state: &State, event: Event) -> Option<State> {
+        let next = self.step(state, &event)?;
+        Some(State::new(next, self.symmetry))
     }
 
-    fn within_boundary(&self, world: &World) -> bool {
-        self.within(world)
+    fn within_boundary(&self, state: &State) -> bool {
+        self.within(state)
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
@@ -86,7 +158,7 @@ impl Model for RaftModel {
     }
 
     /// The Explorer shows the replay line (roles, terms, logs, commits) above the full state.
-    fn format_step(&self, world: &World, event: Event) -> Option<String> {
+    fn format_step(&self, world: &State, event: Event) -> Option<String> {
         let next = self.step(world, &event)?;
         let mut text = state_line(0, &event, &next);
         if let Some(v) = &next.violation {

@@ -2,12 +2,12 @@
 //! recorded after the event (the invariant code in sim, never a copy). The `sometimes`
 //! properties show the model is not vacuous: a check in which no leader is ever elected
 //! would pass every safety property and prove nothing.
-use crate::fingerprint::fingerprint;
-use crate::model::RaftModel;
+use crate::model::{RaftModel, State};
 use stateright::Property;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use verraft_core::{KvOp, KvOutput, Payload};
+use verraft_sim::symmetry::fingerprint;
 use verraft_sim::{Invariant, World};
 
 /// The invariants the world checks after every event, each an `always` property.
@@ -22,7 +22,7 @@ pub const LEADER_REPLACED: &str = "a leader is replaced";
 
 /// `always` for `CHECKED[I]`. Stateright takes plain function pointers, so each invariant
 /// gets its own instance of this function.
-fn holds<const I: usize>(_: &RaftModel, w: &World) -> bool {
+fn holds<const I: usize>(_: &RaftModel, w: &State) -> bool {
     w.violation
         .as_ref()
         .is_none_or(|v| v.invariant != CHECKED[I])
@@ -65,19 +65,19 @@ fn history_linearizable(w: &World) -> bool {
 }
 
 /// Linearizability, judged where the history is complete: every client finished its script.
-fn linearizable(_: &RaftModel, w: &World) -> bool {
+fn linearizable(_: &RaftModel, w: &State) -> bool {
     !breaks(Invariant::Linearizability, w)
 }
 
-fn leader_elected(_: &RaftModel, w: &World) -> bool {
+fn leader_elected(_: &RaftModel, w: &State) -> bool {
     !w.ghost.leaders.is_empty()
 }
 
-fn entry_commits(_: &RaftModel, w: &World) -> bool {
+fn entry_commits(_: &RaftModel, w: &State) -> bool {
     !w.ghost.committed.is_empty()
 }
 
-fn command_commits(_: &RaftModel, w: &World) -> bool {
+fn command_commits(_: &RaftModel, w: &State) -> bool {
     w.ghost
         .committed
         .iter()
@@ -87,7 +87,7 @@ fn command_commits(_: &RaftModel, w: &World) -> bool {
 /// Some node crashed, every node runs again, and every node has learned the whole committed
 /// prefix. A restart resets the commit index (it is volatile), so a restarted node counts
 /// only after it caught up again through the protocol.
-fn crash_catch_up(_: &RaftModel, w: &World) -> bool {
+fn crash_catch_up(_: &RaftModel, w: &State) -> bool {
     let committed = w.ghost.committed.len() as u64;
     w.counters.crashes > 0
         && committed > 0
@@ -96,14 +96,14 @@ fn crash_catch_up(_: &RaftModel, w: &World) -> bool {
             .all(|n| n.as_ref().is_some_and(|n| n.commit_index() == committed))
 }
 
-fn read_sees_write(_: &RaftModel, w: &World) -> bool {
+fn read_sees_write(_: &RaftModel, w: &State) -> bool {
     w.history.iter().any(|op| {
         matches!(op.op, KvOp::Get { .. })
             && matches!(op.returned, Some((_, KvOutput::Value(Some(_)))))
     })
 }
 
-fn leader_replaced(_: &RaftModel, w: &World) -> bool {
+fn leader_replaced(_: &RaftModel, w: &State) -> bool {
     w.ghost.leaders.len() >= 2
 }
 
@@ -164,12 +164,13 @@ mod tests {
         assert!(props
             .iter()
             .take(CHECKED.len())
-            .all(|p| (p.condition)(&model, &w)));
+            .all(|p| (p.condition)(&model, &State::new(w.clone(), true))));
         w.violation = Some(verraft_sim::Violation::new(Invariant::LogMatching, "test"));
+        let broken = State::new(w, true);
         let failing: Vec<&str> = props
             .iter()
             .take(CHECKED.len())
-            .filter(|p| !(p.condition)(&model, &w))
+            .filter(|p| !(p.condition)(&model, &broken))
             .map(|p| p.name)
             .collect();
         assert_eq!(failing, vec!["Log Matching"]);

@@ -1,13 +1,13 @@
 //! One model check from start to verdict: stateright's DFS over the whole bounded space
 //! (with symmetry reduction when asked), then, if an invariant broke, a breadth-first search
 //! for a shortest counterexample, written as a scenario and checked by replaying it.
-use crate::model::RaftModel;
+use crate::model::{RaftModel, State};
 use crate::shortest::shortest_violation;
 use stateright::{Checker, Expectation, HasDiscoveries, Model};
 use std::time::{Duration, Instant};
 use verraft_sim::replay::{replay, Outcome};
 use verraft_sim::scenario::Scenario;
-use verraft_sim::{Invariant, Violation, World};
+use verraft_sim::{Invariant, Violation};
 
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
@@ -107,8 +107,8 @@ impl Report {
     }
 }
 
-fn representative(w: &World) -> World {
-    w.representative()
+fn representative(s: &State) -> State {
+    s.representative()
 }
 
 /// Run the check, calling `progress` about every `every` while the search runs.
@@ -119,6 +119,8 @@ pub fn check(
     mut progress: impl FnMut(&Progress),
 ) -> Result<Report, String> {
     let start = Instant::now();
+    let mut model = model.clone();
+    model.symmetry = opts.symmetry;
     let mut builder = model.clone().checker().threads(opts.threads.max(1));
     if opts.symmetry {
         builder = builder.symmetry_fn(representative);
@@ -174,7 +176,7 @@ pub fn check(
     let counterexample = match broken.first() {
         Some(inv) => {
             let found_length = discoveries[inv.name()].clone().into_actions().len();
-            Some(shortest_counterexample(model, *inv, opts, found_length)?)
+            Some(shortest_counterexample(&model, *inv, opts, found_length)?)
         }
         None => None,
     };

@@ -7,10 +7,10 @@
 //! the search continues from the states actually reached, so every parent link is a real
 //! event and the path replays as it is. Renamings preserve distances from the (symmetric)
 //! initial world, so the path is as short as without symmetry.
-use crate::fingerprint::fingerprint;
 use crate::model::RaftModel;
 use crate::properties::breaks;
 use std::collections::HashMap;
+use verraft_sim::symmetry::fingerprint;
 use verraft_sim::{Event, Invariant, World};
 
 pub struct Shortest {
@@ -29,7 +29,7 @@ pub fn shortest_violation(
 ) -> Option<Shortest> {
     let key = |w: &World| {
         if symmetry {
-            fingerprint(&w.representative())
+            w.symmetric_fingerprint()
         } else {
             fingerprint(w)
         }

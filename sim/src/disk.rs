@@ -2,11 +2,13 @@
 //! ack-before-sync bug produces those: a correct node syncs before it sends).
 use crate::config::CrashMode;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use verraft_core::{HardState, KvCommand, LogWrite, MemStorage, Storage, StorageError};
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct Disk {
-    pub durable: MemStorage<KvCommand>,
+    /// Shared between the clones of a world until this disk is written (copy on write).
+    pub durable: Arc<MemStorage<KvCommand>>,
     pub unsynced: Vec<(Option<HardState>, Option<LogWrite<KvCommand>>)>,
 }
 
@@ -27,6 +29,14 @@ impl Disk {
             self.unsynced.push((hs, log));
             Ok(())
         }
+    }
+
+    /// `flush`, when there is anything to flush.
+    pub fn flush_pending(&mut self) -> Result<(), StorageError> {
+        if self.unsynced.is_empty() {
+            return Ok(());
+        }
+        self.flush()
     }
 
     /// The operating system writes buffered data out.
@@ -52,11 +62,12 @@ impl Disk {
         hs: Option<HardState>,
         log: Option<&LogWrite<KvCommand>>,
     ) -> Result<(), StorageError> {
+        let durable = Arc::make_mut(&mut self.durable);
         if let Some(hs) = hs {
-            self.durable.save_hard_state(hs)?;
+            durable.save_hard_state(hs)?;
         }
         if let Some(w) = log {
-            self.durable.write_log(w)?;
+            durable.write_log(w)?;
         }
         Ok(())
     }

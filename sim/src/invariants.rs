@@ -8,6 +8,7 @@ use crate::event::EntryRef;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 use verraft_core::{Applied, Entry, Index, KvCommand, KvOutput, KvStore, Node, NodeId, Role, Term};
 
 pub type KvNode = Node<KvStore>;
@@ -124,16 +125,18 @@ pub struct LeaderRecord {
     pub votes: BTreeSet<NodeId>,
 }
 
-/// What the invariants remember across events.
+/// What the invariants remember across events. Each record grows rarely (an election, a
+/// vote, a commit), so each is shared between a world and its clones and copied only when
+/// it grows (`Arc::make_mut` at the one place each is written).
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct Ghost {
-    pub leaders: BTreeMap<Term, LeaderRecord>,
+    pub leaders: Arc<BTreeMap<Term, LeaderRecord>>,
     /// The vote each node cast in each term: (node, term) -> candidate.
-    pub votes: BTreeMap<(NodeId, Term), NodeId>,
+    pub votes: Arc<BTreeMap<(NodeId, Term), NodeId>>,
     /// Every committed index, with its entry and the term of the first node seen committing it.
-    pub committed: Vec<(Entry<KvCommand>, Term)>,
+    pub committed: Arc<Vec<(Entry<KvCommand>, Term)>>,
     /// The one sequence every node's applied entries must be a prefix of.
-    pub applied: Vec<(Entry<KvCommand>, Option<KvOutput>)>,
+    pub applied: Arc<Vec<(Entry<KvCommand>, Option<KvOutput>)>>,
 }
 
 /// What an event's node looked like before the event.
@@ -195,7 +198,7 @@ pub fn election_safety(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation
     };
     match ghost.leaders.get(&node.term()) {
         None => {
-            ghost.leaders.insert(node.term(), record);
+            Arc::make_mut(&mut ghost.leaders).insert(node.term(), record);
             Ok(())
         }
         Some(first) if first.node == node.id() => Ok(()),
@@ -245,7 +248,7 @@ pub fn single_vote(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation> {
     let key = (node.id(), node.term());
     match ghost.votes.get(&key) {
         None => {
-            ghost.votes.insert(key, candidate);
+            Arc::make_mut(&mut ghost.votes).insert(key, candidate);
             Ok(())
         }
         Some(first) if *first == candidate => Ok(()),
@@ -340,7 +343,7 @@ pub fn record_commit(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation> 
                 )));
             }
             Some(_) => {}
-            None => ghost.committed.push((entry.clone(), node.term())),
+            None => Arc::make_mut(&mut ghost.committed).push((entry.clone(), node.term())),
         }
     }
     Ok(())
@@ -388,7 +391,7 @@ pub fn record_applied(
         let i = a.index as usize - 1;
         match ghost.applied.get(i) {
             None if i == ghost.applied.len() => {
-                ghost.applied.push((a.entry.clone(), a.output.clone()))
+                Arc::make_mut(&mut ghost.applied).push((a.entry.clone(), a.output.clone()))
             }
             None => {
                 return Err(Violation::new(

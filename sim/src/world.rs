@@ -9,6 +9,7 @@ use crate::invariants::{self, Before, Ghost, Invariant, KvNode, Violation};
 use crate::network::Network;
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use verraft_core::{ClientId, Config, KvCommand, KvStore, Node, NodeId, Role};
 
 /// Why an event could not be applied: it is not possible in this state (a scenario that does
@@ -34,16 +35,21 @@ pub struct Counters {
     pub heartbeats: u32,
 }
 
+/// A world is cloned for every state the model checker generates, and one event changes
+/// one node, maybe its disk, the network and rarely the clients' history or the ghost
+/// records. So nodes, disks' durable state, the history and the ghost records are shared
+/// between a world and its clones (`Arc`, copied on write with `Arc::make_mut`), and a clone
+/// copies what the next event is likely to change.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct World {
     pub config: WorldConfig,
-    pub nodes: Vec<Option<KvNode>>,
+    pub nodes: Vec<Option<Arc<KvNode>>>,
     pub disks: Vec<Disk>,
     pub network: Network,
     /// Group of each node while the network is split.
     pub partition: Option<Vec<u8>>,
     pub clients: Vec<Client>,
-    pub history: Vec<HistoryOp>,
+    pub history: Arc<Vec<HistoryOp>>,
     /// Logical time of client-visible events.
     pub clock: u32,
     pub counters: Counters,
@@ -79,7 +85,7 @@ impl World {
             .node_ids()
             .map(|id| {
                 Node::new(node_config(&config, id), state_machine(&config))
-                    .map(Some)
+                    .map(|n| Some(Arc::new(n)))
                     .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -92,7 +98,7 @@ impl World {
             network: Network::default(),
             partition: None,
             clients,
-            history: Vec::new(),
+            history: Arc::new(Vec::new()),
             clock: 0,
             counters: Counters::default(),
             ghost: Ghost::default(),
@@ -103,11 +109,11 @@ impl World {
     }
 
     pub fn node(&self, id: NodeId) -> Option<&KvNode> {
-        self.nodes.get(id as usize - 1).and_then(Option::as_ref)
+        self.nodes.get(id as usize - 1).and_then(Option::as_deref)
     }
 
     pub fn live_nodes(&self) -> impl Iterator<Item = &KvNode> {
-        self.nodes.iter().flatten()
+        self.nodes.iter().flatten().map(|n| &**n)
     }
 
     pub fn leaders(&self) -> Vec<NodeId> {
@@ -312,7 +318,7 @@ impl World {
         if let (Some(id), false) = (target, crash) {
             // Whatever the node wrote without syncing reaches the disk before it acts again
             // (but not before it crashes: losing those writes is what a crash may do).
-            if let Err(e) = self.disks[id as usize - 1].flush() {
+            if let Err(e) = self.disks[id as usize - 1].flush_pending() {
                 return Ok(Some(self.fail(Violation::new(
                     Invariant::DurableState,
                     format!("n{id}: {e}"),
@@ -377,6 +383,7 @@ impl World {
     fn live_mut(&mut self, id: NodeId) -> Result<&mut KvNode, EventError> {
         self.nodes[id as usize - 1]
             .as_mut()
+            .map(Arc::make_mut)
             .ok_or_else(|| EventError::NotEnabled(format!("n{id} is down")))
     }
 
@@ -466,11 +473,11 @@ impl World {
                 let cfg = node_config(&self.config, *id);
                 match Node::restart(
                     cfg,
-                    &self.disks[*id as usize - 1].durable,
+                    &*self.disks[*id as usize - 1].durable,
                     state_machine(&self.config),
                 ) {
                     Ok(node) => {
-                        self.nodes[*id as usize - 1] = Some(node);
+                        self.nodes[*id as usize - 1] = Some(Arc::new(node));
                         Ok(Ok(()))
                     }
                     Err(e) => Ok(Err(Violation::new(
@@ -533,7 +540,8 @@ impl World {
                     )));
                 };
                 self.clock += 1;
-                self.history[client.history_index].returned = Some((self.clock, output.clone()));
+                Arc::make_mut(&mut self.history)[client.history_index].returned =
+                    Some((self.clock, output.clone()));
                 client.state = ClientState::Idle;
                 Ok(Ok(()))
             }
@@ -586,7 +594,7 @@ impl World {
             let client = &mut self.clients[c as usize - 1];
             client.started = started;
             client.history_index = self.history.len();
-            self.history.push(HistoryOp {
+            Arc::make_mut(&mut self.history).push(HistoryOp {
                 client: c,
                 seq: started as u64,
                 op,
@@ -612,7 +620,10 @@ impl World {
         let Some(node) = self.nodes[i].as_mut() else {
             return Ok(());
         };
-        let ready = node.ready();
+        if !node.has_ready() {
+            return Ok(());
+        }
+        let ready = Arc::make_mut(node).ready();
         self.log_touched |= ready.log_write.is_some();
         self.disks[i]
             .write(ready.hard_state, ready.log_write, ready.must_sync)
@@ -667,12 +678,7 @@ impl World {
         invariants::commit_monotonic(before, node)?;
         let restarted = !before.alive;
         if log_touched || restarted {
-            let others: Vec<&KvNode> = self
-                .nodes
-                .iter()
-                .flatten()
-                .filter(|n| n.id() != id)
-                .collect();
+            let others: Vec<&KvNode> = self.live_nodes().filter(|n| n.id() != id).collect();
             invariants::log_matching(node, &others)?;
         }
         let committed_before = self.ghost.committed.len();
@@ -682,9 +688,7 @@ impl World {
         if self.ghost.committed.len() != committed_before {
             // New committed entries: every leader must hold them.
             let leaders: Vec<&KvNode> = self
-                .nodes
-                .iter()
-                .flatten()
+                .live_nodes()
                 .filter(|n| n.role() == Role::Leader)
                 .collect();
             invariants::leader_completeness(&self.ghost, &leaders)

@@ -163,7 +163,7 @@ fn log_matching_catches_logs_that_agree_on_a_term_but_not_before_it() {
 #[test]
 fn leader_completeness_catches_a_leader_missing_a_committed_entry() {
     let mut ghost = Ghost::default();
-    ghost.committed.push((cmd(1, 1, 1), 1));
+    std::sync::Arc::make_mut(&mut ghost.committed).push((cmd(1, 1, 1), 1));
     let bad = leader_with_log(2, 1, vec![noop(1)]); // term 2, lacks the committed entry
     let v = invariants::leader_completeness(&ghost, &[&bad]).unwrap_err();
     assert_eq!(v.invariant, Invariant::LeaderCompleteness);
@@ -171,7 +171,7 @@ fn leader_completeness_catches_a_leader_missing_a_committed_entry() {
     assert!(invariants::leader_completeness(&ghost, &[&good]).is_ok());
     // A leader of the commit's own term is not held to it (it may be a stale leader).
     let mut ghost2 = Ghost::default();
-    ghost2.committed.push((cmd(2, 1, 1), 2));
+    std::sync::Arc::make_mut(&mut ghost2.committed).push((cmd(2, 1, 1), 2));
     assert!(invariants::leader_completeness(&ghost2, &[&bad]).is_ok());
 }
 
@@ -320,7 +320,7 @@ fn the_world_reports_durable_state_when_a_disk_cannot_be_read_back() {
     assert_eq!(r.outcome, Outcome::Clean);
     // Corrupt n2's disk (terms out of order) and restart it.
     r.world.apply(&verraft_sim::Event::Crash(2)).unwrap();
-    r.world.disks[1].durable.log = vec![noop(2), noop(1)];
+    std::sync::Arc::make_mut(&mut r.world.disks[1].durable).log = vec![noop(2), noop(1)];
     let v = r
         .world
         .apply(&verraft_sim::Event::Restart(2))
