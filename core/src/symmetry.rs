@@ -1,11 +1,13 @@
 //! Renaming node ids, for symmetry reduction in the model checker: two clusters that differ
 //! only in which id each node has behave the same, so the checker explores one of them.
 //! Node fields are private to this crate, so the renaming of a node lives here.
+use crate::config::Config;
 use crate::message::Envelope;
 use crate::node::Node;
 use crate::rng::SplitMix64;
 use crate::state_machine::StateMachine;
-use crate::types::NodeId;
+use crate::types::{Index, NodeId};
+use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 
 /// A renaming of node ids: id `i` becomes `map[i - 1]`. Must be a permutation of `1..=n`.
@@ -51,56 +53,91 @@ impl<M: StateMachine> Node<M> {
         Some(n)
     }
 
-    /// Feed `h` exactly what hashing `self.renamed(map)` would, without building the renamed
-    /// node (the model checker fingerprints every generated state this way, so a renamed
-    /// copy per state would cost more than the rest of the step). Returns `false`, having
-    /// written nothing, when `renamed` would return `None`.
-    ///
-    /// The order of writes mirrors the derived `Hash` of `Node` and `Config` field by field;
-    /// a test checks the two agree, so a new field that is forgotten here fails it.
-    pub fn hash_renamed<H: Hasher>(&self, map: Renaming, h: &mut H) -> bool {
+    /// Feed `h` the part of this node's state that holds no node id (its term, role, log,
+    /// commit and apply indices, timers, state machine...): what every renaming leaves
+    /// alone, so a model checker can hash it once per node and reuse the digest for every
+    /// renaming it tries. `hash_ids_renamed` covers the rest; together they cover every
+    /// field (the destructuring below fails to compile when a field is added).
+    pub fn hash_id_free<H: Hasher>(&self, h: &mut H) {
+        let Node {
+            config,
+            term,
+            voted_for: _,
+            log,
+            role,
+            leader: _,
+            commit,
+            applied,
+            votes: _,
+            vote_tally,
+            progress: _,
+            election_elapsed,
+            heartbeat_elapsed,
+            election_timeout,
+            rng: _,
+            state_machine,
+            outbox,
+        } = self;
+        let Config {
+            id: _,
+            voters,
+            election_ticks,
+            election_jitter,
+            heartbeat_ticks,
+            max_append_entries,
+            seed: _,
+            bugs,
+        } = config;
+        voters.len().hash(h);
+        election_ticks.hash(h);
+        election_jitter.hash(h);
+        heartbeat_ticks.hash(h);
+        max_append_entries.hash(h);
+        bugs.hash(h);
+        term.hash(h);
+        log.hash(h);
+        role.hash(h);
+        commit.hash(h);
+        applied.hash(h);
+        vote_tally.hash(h);
+        election_elapsed.hash(h);
+        heartbeat_elapsed.hash(h);
+        election_timeout.hash(h);
+        state_machine.hash(h);
+        outbox.hash(h);
+    }
+
+    /// Feed `h` the id-bearing part of this node's state as it would be after renaming by
+    /// `map` (see `renamed`), without building the renamed node. Returns `false`, having
+    /// written nothing, when `renamed` would return `None` (output not yet taken names peers).
+    pub fn hash_ids_renamed<H: Hasher>(&self, map: Renaming, h: &mut H) -> bool {
         if self.has_ready() {
             return false;
         }
         let old = self.config.id;
         let new = rename(map, old);
+        // The unused timeout generator is seeded with the id and renamed with it.
         let fresh_rng =
             self.config.seed == u64::from(old) && self.rng == SplitMix64(self.config.seed);
-        let seed = if fresh_rng {
-            u64::from(new)
-        } else {
-            self.config.seed
-        };
-        let c = &self.config;
         new.hash(h);
-        let mut voters = IdBuf::renamed(c.voters.iter().copied(), map);
+        let mut voters = IdBuf::renamed(self.config.voters.iter().copied(), map);
         voters.sort();
         voters.as_slice().hash(h);
-        c.election_ticks.hash(h);
-        c.election_jitter.hash(h);
-        c.heartbeat_ticks.hash(h);
-        c.max_append_entries.hash(h);
-        seed.hash(h);
-        c.bugs.hash(h);
-        self.term.hash(h);
+        if fresh_rng {
+            true.hash(h);
+        } else {
+            false.hash(h);
+            self.config.seed.hash(h);
+            self.rng.hash(h);
+        }
         self.voted_for.map(|v| rename(map, v)).hash(h);
-        self.log.hash(h);
-        self.role.hash(h);
         self.leader.map(|v| rename(map, v)).hash(h);
-        self.commit.hash(h);
-        self.applied.hash(h);
-        // A BTreeSet hashes its length, then each element in order.
         let mut votes = IdBuf::renamed(self.votes.iter().copied(), map);
         votes.sort();
-        h.write_usize(votes.len);
-        for v in votes.as_slice() {
-            v.hash(h);
-        }
-        self.vote_tally.hash(h);
-        // A BTreeMap hashes its length, then each (key, value) in key order.
+        votes.as_slice().hash(h);
         let mut peers = IdBuf::renamed(self.progress.keys().copied(), map);
         peers.sort();
-        h.write_usize(peers.len);
+        h.write_usize(peers.len());
         for p in peers.as_slice() {
             let progress = self
                 .progress
@@ -111,44 +148,25 @@ impl<M: StateMachine> Node<M> {
                 pr.hash(h);
             }
         }
-        self.election_elapsed.hash(h);
-        self.heartbeat_elapsed.hash(h);
-        self.election_timeout.hash(h);
-        if fresh_rng {
-            SplitMix64(seed).hash(h);
-        } else {
-            self.rng.hash(h);
-        }
-        self.state_machine.hash(h);
-        self.outbox.hash(h);
         true
     }
 
-    /// Feed the id-free part of this node's state to `h`: what stays the same under every
-    /// renaming. Nodes with different signatures are never images of each other, so the
-    /// signature orders nodes for a canonical renaming.
+    /// Feed `h` what this node's id-bearing state says about the node itself without naming
+    /// anyone: whether it voted for itself, leads, how many votes it holds, its followers'
+    /// progress as a multiset. With `hash_id_free` this orders nodes for a canonical
+    /// renaming: nodes that differ here are never images of each other.
     pub fn symmetric_signature<H: Hasher>(&self, h: &mut H) {
         let me = self.config.id;
-        self.term.hash(h);
-        self.role.hash(h);
         self.voted_for.map(|v| v == me).hash(h);
         self.leader.map(|v| v == me).hash(h);
-        self.log.hash(h);
-        self.commit.hash(h);
-        self.applied.hash(h);
         self.votes.len().hash(h);
-        self.vote_tally.hash(h);
-        let mut progress: Vec<_> = self
+        let mut progress: SmallVec<[(Index, Index); 16]> = self
             .progress
             .values()
             .map(|p| (p.matched, p.next))
             .collect();
         progress.sort_unstable();
-        progress.hash(h);
-        self.election_elapsed.hash(h);
-        self.heartbeat_elapsed.hash(h);
-        self.election_timeout.hash(h);
-        self.state_machine.hash(h);
+        progress.as_slice().hash(h);
     }
 }
 
@@ -161,33 +179,34 @@ pub fn renamed_envelope<C: Clone>(env: &Envelope<C>, map: Renaming) -> Envelope<
     }
 }
 
-/// Node ids on the stack: renaming for a fingerprint must not allocate. Clusters have at
-/// most 255 nodes (ids are `u8`).
+/// Node ids on the stack: renaming for a fingerprint must not allocate (clusters larger
+/// than 16 spill to the heap).
 pub struct IdBuf {
-    ids: [NodeId; 255],
-    pub len: usize,
+    ids: SmallVec<[NodeId; 16]>,
 }
 
 impl IdBuf {
     /// `ids` renamed by `map`, in the order given.
     pub fn renamed(ids: impl Iterator<Item = NodeId>, map: Renaming) -> IdBuf {
-        let mut buf = IdBuf {
-            ids: [0; 255],
-            len: 0,
-        };
-        for id in ids {
-            buf.ids[buf.len] = rename(map, id);
-            buf.len += 1;
+        IdBuf {
+            ids: ids.map(|id| rename(map, id)).collect(),
         }
-        buf
     }
 
     pub fn sort(&mut self) {
-        self.ids[..self.len].sort_unstable();
+        self.ids.sort_unstable();
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
     }
 
     pub fn as_slice(&self) -> &[NodeId] {
-        &self.ids[..self.len]
+        &self.ids
     }
 }
 
@@ -249,13 +268,22 @@ mod tests {
         assert_eq!(a.renamed(&[1, 2, 3]), None, "pending output names peers");
     }
 
-    /// `hash_renamed` writes what hashing the renamed node writes, for every renaming.
+    /// The id-free part is the same for a node and its renamings; the id part of a node
+    /// renamed by `map` is what `hash_ids_renamed(map)` writes; and the two parts together
+    /// tell apart nodes that differ.
     #[test]
-    fn hash_renamed_matches_the_hash_of_the_renamed_node() {
-        use std::hash::{DefaultHasher, Hash, Hasher};
+    fn hashing_under_a_renaming_matches_the_renamed_node() {
+        use std::hash::{DefaultHasher, Hasher};
+        let both = |n: &Node<KvStore>, map: &[u8]| {
+            let mut h = DefaultHasher::new();
+            n.hash_id_free(&mut h);
+            assert!(n.hash_ids_renamed(map, &mut h));
+            h.finish()
+        };
         let mut a = node(2);
         a.fire_election_timeout();
         a.ready();
+        let candidate = a.clone();
         a.step(
             3,
             Message::RequestVoteResponse {
@@ -274,13 +302,12 @@ mod tests {
             [2, 1, 3],
             [3, 2, 1],
         ] {
-            let mut streamed = DefaultHasher::new();
-            assert!(a.hash_renamed(&map, &mut streamed));
-            let mut built = DefaultHasher::new();
-            a.renamed(&map).unwrap().hash(&mut built);
-            assert_eq!(streamed.finish(), built.finish(), "{map:?}");
+            let r = a.renamed(&map).unwrap();
+            assert_eq!(both(&a, &map), both(&r, &[1, 2, 3]), "{map:?}");
         }
+        assert_ne!(both(&a, &[1, 2, 3]), both(&candidate, &[1, 2, 3]));
+        assert_ne!(both(&a, &[1, 2, 3]), both(&a, &[2, 1, 3]));
         a.fire_heartbeat();
-        assert!(!a.hash_renamed(&[1, 2, 3], &mut DefaultHasher::new()));
+        assert!(!a.hash_ids_renamed(&[1, 2, 3], &mut DefaultHasher::new()));
     }
 }

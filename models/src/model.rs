@@ -7,7 +7,6 @@ use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 use verraft_sim::replay::state_line;
-use verraft_sim::symmetry::fingerprint;
 use verraft_sim::{Event, World, WorldConfig};
 
 /// A state of the model: a world, shared (the checker's representative and its queues copy
@@ -39,7 +38,7 @@ impl State {
             if self.symmetric {
                 self.world.symmetric_fingerprint()
             } else {
-                fingerprint(&*self.world)
+                self.world.fingerprint_as_is()
             }
         })
     }

@@ -7,7 +7,7 @@ use stateright::Property;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use verraft_core::{KvOp, KvOutput, Payload};
-use verraft_sim::symmetry::fingerprint;
+use verraft_sim::fingerprint::fingerprint;
 use verraft_sim::{Invariant, World};
 
 /// The invariants the world checks after every event, each an `always` property.

@@ -10,7 +10,6 @@
 use crate::model::RaftModel;
 use crate::properties::breaks;
 use std::collections::HashMap;
-use verraft_sim::symmetry::fingerprint;
 use verraft_sim::{Event, Invariant, World};
 
 pub struct Shortest {
@@ -31,7 +30,7 @@ pub fn shortest_violation(
         if symmetry {
             w.symmetric_fingerprint()
         } else {
-            fingerprint(w)
+            w.fingerprint_as_is()
         }
     };
     let init = model.init_world();

@@ -1,6 +1,7 @@
 //! A node's disk: what is durable, and writes the node did not ask to sync yet (only the
 //! ack-before-sync bug produces those: a correct node syncs before it sends).
 use crate::config::CrashMode;
+use crate::memo::Memo;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use verraft_core::{HardState, KvCommand, LogWrite, MemStorage, Storage, StorageError};
@@ -8,7 +9,7 @@ use verraft_core::{HardState, KvCommand, LogWrite, MemStorage, Storage, StorageE
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct Disk {
     /// Shared between the clones of a world until this disk is written (copy on write).
-    pub durable: Arc<MemStorage<KvCommand>>,
+    pub durable: Arc<Memo<MemStorage<KvCommand>>>,
     pub unsynced: Vec<(Option<HardState>, Option<LogWrite<KvCommand>>)>,
 }
 

@@ -5,6 +5,7 @@
 //! committed and applied), kept in `Ghost`. Only the node an event touched can have changed,
 //! so each check looks at that node against the rest.
 use crate::event::EntryRef;
+use crate::memo::Memo;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -134,9 +135,9 @@ pub struct Ghost {
     /// The vote each node cast in each term: (node, term) -> candidate.
     pub votes: Arc<BTreeMap<(NodeId, Term), NodeId>>,
     /// Every committed index, with its entry and the term of the first node seen committing it.
-    pub committed: Arc<Vec<(Entry<KvCommand>, Term)>>,
+    pub committed: Arc<Memo<Vec<(Entry<KvCommand>, Term)>>>,
     /// The one sequence every node's applied entries must be a prefix of.
-    pub applied: Arc<Vec<(Entry<KvCommand>, Option<KvOutput>)>>,
+    pub applied: Arc<Memo<Vec<(Entry<KvCommand>, Option<KvOutput>)>>>,
 }
 
 /// What an event's node looked like before the event.

@@ -16,14 +16,14 @@
 //! partition groups are numbered by their first member.
 use crate::client::ClientState;
 use crate::invariants::{Ghost, LeaderRecord};
+use crate::memo::Memo;
 use crate::network::Network;
 use crate::world::World;
-use smallvec::SmallVec;
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::Hasher;
 use std::sync::Arc;
 use verraft_core::symmetry::{rename, renamed_envelope};
-use verraft_core::{HardState, NodeId, Term};
+use verraft_core::{HardState, NodeId};
 
 /// Most node orders tried between nodes of equal signature (3! = 6: every order of three).
 const MAX_CANDIDATES: usize = 6;
@@ -45,150 +45,12 @@ impl World {
                 return self.clone();
             };
             // The same choice as `symmetric_fingerprint`: the smallest fingerprint wins.
-            let fp = fingerprint(&w);
+            let fp = w.fingerprint_as_is();
             if best.as_ref().is_none_or(|(b, _)| fp < *b) {
                 best = Some((fp, w));
             }
         }
         best.map_or_else(|| self.clone(), |(_, w)| w)
-    }
-
-    /// The fingerprint of this world's class: the fingerprint `representative()` would
-    /// get, computed by hashing each candidate renaming as it streams past instead of
-    /// building it. Worlds that are renamings of each other get the same fingerprint; other
-    /// worlds get different ones (up to 64-bit hash collisions, the same odds as any
-    /// fingerprinting model checker takes).
-    pub fn symmetric_fingerprint(&self) -> u64 {
-        let Some(candidates) = self.candidate_orders() else {
-            return fingerprint(self);
-        };
-        let mut best = u64::MAX;
-        for order in &candidates {
-            let mut h = fingerprint_hasher();
-            if !self.hash_renamed(&inverse(order), &mut h) {
-                return fingerprint(self);
-            }
-            best = best.min(h.finish());
-        }
-        best
-    }
-
-    /// Node orders to try (`order[k]` = the old id that becomes id k+1): sorted by
-    /// signature, every order among ties. `None` when the world is its own representative.
-    fn candidate_orders(&self) -> Option<Vec<Vec<NodeId>>> {
-        let n = self.config.nodes as usize;
-        if n < 2 || self.violation.is_some() {
-            return None;
-        }
-        let signatures: Vec<u64> = (1..=n as NodeId).map(|id| self.signature(id)).collect();
-        let mut order: Vec<NodeId> = (1..=n as NodeId).collect();
-        order.sort_by_key(|id| signatures[*id as usize - 1]);
-        Some(tie_orders(&order, &signatures))
-    }
-
-    /// Feed `h` exactly what hashing `self.renamed(map)` would, without building it.
-    /// Returns `false` when `renamed` would return `None`. The writes mirror the derived
-    /// `Hash` impls field by field; a test checks the two agree on many worlds.
-    pub fn hash_renamed<H: Hasher>(&self, map: &[NodeId], h: &mut H) -> bool {
-        let n = self.config.nodes as usize;
-        // inv[k] = the old id that becomes id k+1.
-        let mut inv = [0 as NodeId; 255];
-        for old in 1..=n as NodeId {
-            inv[rename(map, old) as usize - 1] = old;
-        }
-        let inv = &inv[..n];
-        h.write_usize(n);
-        for old in inv {
-            let slot = &self.nodes[*old as usize - 1];
-            std::mem::discriminant(slot).hash(h);
-            if let Some(node) = slot {
-                if !node.hash_renamed(map, h) {
-                    return false;
-                }
-            }
-        }
-        h.write_usize(n);
-        for old in inv {
-            let disk = &self.disks[*old as usize - 1];
-            rename_hs(disk.durable.hard_state, map).hash(h);
-            disk.durable.log.hash(h);
-            h.write_usize(disk.unsynced.len());
-            for (hs, log) in &disk.unsynced {
-                hs.map(|hs| rename_hs(hs, map)).hash(h);
-                log.hash(h);
-            }
-        }
-        let messages = self.network.messages();
-        let mut order: SmallVec<[usize; 16]> = (0..messages.len()).collect();
-        let link = |i: &usize| (rename(map, messages[*i].from), rename(map, messages[*i].to));
-        if self.config.faults.reorder {
-            order.sort_by(|a, b| {
-                link(a)
-                    .cmp(&link(b))
-                    .then(messages[*a].msg.cmp(&messages[*b].msg))
-            });
-        } else {
-            order.sort_by_key(link);
-        }
-        h.write_usize(order.len());
-        for i in order {
-            let (from, to) = link(&i);
-            from.hash(h);
-            to.hash(h);
-            messages[i].msg.hash(h);
-        }
-        std::mem::discriminant(&self.partition).hash(h);
-        if let Some(groups) = &self.partition {
-            let mut moved = [0u8; 255];
-            for old in 1..=n as NodeId {
-                moved[rename(map, old) as usize - 1] = groups[old as usize - 1];
-            }
-            number_by_first_member(&moved[..n]).hash(h);
-        }
-        h.write_usize(self.clients.len());
-        for c in &self.clients {
-            c.id.hash(h);
-            c.started.hash(h);
-            match &c.state {
-                ClientState::Waiting { node, index } => ClientState::Waiting {
-                    node: rename(map, *node),
-                    index: *index,
-                }
-                .hash(h),
-                other => other.hash(h),
-            }
-            c.history_index.hash(h);
-        }
-        self.history.hash(h);
-        self.clock.hash(h);
-        self.counters.hash(h);
-        h.write_usize(self.ghost.leaders.len());
-        for (term, record) in self.ghost.leaders.iter() {
-            term.hash(h);
-            rename(map, record.node).hash(h);
-            let mut votes: SmallVec<[NodeId; 8]> =
-                record.votes.iter().map(|v| rename(map, *v)).collect();
-            votes.sort_unstable();
-            h.write_usize(votes.len());
-            for v in votes {
-                v.hash(h);
-            }
-        }
-        let mut votes: SmallVec<[((NodeId, Term), NodeId); 16]> = self
-            .ghost
-            .votes
-            .iter()
-            .map(|((voter, term), cand)| ((rename(map, *voter), *term), rename(map, *cand)))
-            .collect();
-        votes.sort_unstable();
-        h.write_usize(votes.len());
-        for vote in votes {
-            vote.hash(h);
-        }
-        self.ghost.committed.hash(h);
-        self.ghost.applied.hash(h);
-        self.violation.hash(h);
-        true
     }
 
     /// The world with node `i` renamed to `map[i - 1]` everywhere, normalized as described
@@ -200,7 +62,7 @@ impl World {
         for old in 1..=n as NodeId {
             let new = rename(map, old) as usize - 1;
             nodes[new] = match &self.nodes[old as usize - 1] {
-                Some(node) => Some(Arc::new(node.renamed(map)?)),
+                Some(node) => Some(Arc::new(Memo::new(node.renamed(map)?))),
                 None => None,
             };
             let mut disk = self.disks[old as usize - 1].clone();
@@ -277,94 +139,12 @@ impl World {
             log_touched: false,
         })
     }
-
-    /// What node `id` looks like without any id in it: its own state and disk, the
-    /// messages to and from it, the clients waiting on it, the size of its partition group,
-    /// and whether it leads a term in the ghost record.
-    fn signature(&self, id: NodeId) -> u64 {
-        let i = id as usize - 1;
-        let mut h = FxHasher::default();
-        match &self.nodes[i] {
-            Some(node) => {
-                1u8.hash(&mut h);
-                node.symmetric_signature(&mut h);
-            }
-            None => 0u8.hash(&mut h),
-        }
-        let disk = &self.disks[i];
-        disk.durable.log.hash(&mut h);
-        disk.durable.hard_state.term.hash(&mut h);
-        disk.durable
-            .hard_state
-            .voted_for
-            .map(|v| v == id)
-            .hash(&mut h);
-        disk.unsynced.len().hash(&mut h);
-        let mut links: Vec<(bool, &verraft_core::Message<_>)> = self
-            .network
-            .messages()
-            .iter()
-            .filter(|e| e.from == id || e.to == id)
-            .map(|e| (e.from == id, &e.msg))
-            .collect();
-        links.sort();
-        links.hash(&mut h);
-        let waiting = self
-            .clients
-            .iter()
-            .filter(|c| matches!(c.state, ClientState::Waiting { node, .. } if node == id))
-            .count();
-        waiting.hash(&mut h);
-        if let Some(groups) = &self.partition {
-            groups
-                .iter()
-                .filter(|g| **g == groups[i])
-                .count()
-                .hash(&mut h);
-        }
-        let led: Vec<_> = self
-            .ghost
-            .leaders
-            .iter()
-            .filter(|(_, r)| r.node == id)
-            .map(|(t, _)| *t)
-            .collect();
-        led.hash(&mut h);
-        let mut cast: Vec<(Term, bool)> = self
-            .ghost
-            .votes
-            .iter()
-            .filter(|((voter, _), _)| *voter == id)
-            .map(|((_, term), cand)| (*term, *cand == id))
-            .collect();
-        cast.sort_unstable();
-        cast.hash(&mut h);
-        h.finish()
-    }
-}
-
-/// The hasher of state fingerprints: fixed seeds, so fingerprints are the same in every run.
-pub fn fingerprint_hasher() -> ahash::AHasher {
-    ahash::RandomState::with_seeds(
-        0x5eed_0001_2345_6789,
-        0x0bad_cafe_f00d_d00d,
-        0x1357_9bdf_2468_ace0,
-        0x0f0f_0f0f_f0f0_f0f0,
-    )
-    .build_hasher()
-}
-
-/// A 64-bit fingerprint of `value` (fixed seeds: deterministic).
-pub fn fingerprint<T: Hash>(value: &T) -> u64 {
-    let mut h = fingerprint_hasher();
-    value.hash(&mut h);
-    h.finish()
 }
 
 /// The Fx hash (rustc's): much faster than SipHash on the many small writes a world makes,
 /// and deterministic. It only picks among candidate renamings, so its quality barely matters.
 #[derive(Default)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -397,7 +177,7 @@ impl Hasher for FxHasher {
 }
 
 /// The renaming that sends `order[k]` to id `k + 1`.
-fn inverse(order: &[NodeId]) -> Vec<NodeId> {
+pub(crate) fn inverse(order: &[NodeId]) -> Vec<NodeId> {
     let mut map = vec![0; order.len()];
     for (k, old) in order.iter().enumerate() {
         map[*old as usize - 1] = k as NodeId + 1;
@@ -405,7 +185,7 @@ fn inverse(order: &[NodeId]) -> Vec<NodeId> {
     map
 }
 
-fn rename_hs(hs: HardState, map: &[NodeId]) -> HardState {
+pub(crate) fn rename_hs(hs: HardState, map: &[NodeId]) -> HardState {
     HardState {
         term: hs.term,
         voted_for: hs.voted_for.map(|v| rename(map, v)),
@@ -414,7 +194,7 @@ fn rename_hs(hs: HardState, map: &[NodeId]) -> HardState {
 
 /// Group labels numbered in order of their first member, so that the same split always has
 /// the same labels.
-fn number_by_first_member(groups: &[u8]) -> Vec<u8> {
+pub(crate) fn number_by_first_member(groups: &[u8]) -> Vec<u8> {
     let mut seen: Vec<u8> = Vec::new();
     groups
         .iter()
@@ -431,7 +211,7 @@ fn number_by_first_member(groups: &[u8]) -> Vec<u8> {
 /// Every order that keeps `sorted` sorted by signature, permuting only nodes whose
 /// signatures tie; at most `MAX_CANDIDATES` of them (beyond that ties keep id order, which
 /// stays sound and only reduces less).
-fn tie_orders(sorted: &[NodeId], signatures: &[u64]) -> Vec<Vec<NodeId>> {
+pub(crate) fn tie_orders(sorted: &[NodeId], signatures: &[u64]) -> Vec<Vec<NodeId>> {
     let mut out = vec![sorted.to_vec()];
     let mut start = 0;
     while start < sorted.len() {

@@ -6,6 +6,7 @@ use crate::config::WorldConfig;
 use crate::disk::Disk;
 use crate::event::Event;
 use crate::invariants::{self, Before, Ghost, Invariant, KvNode, Violation};
+use crate::memo::Memo;
 use crate::network::Network;
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
@@ -42,14 +43,15 @@ pub struct Counters {
 /// copies what the next event is likely to change.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct World {
-    pub config: WorldConfig,
-    pub nodes: Vec<Option<Arc<KvNode>>>,
+    /// The same in every state of a run: shared, never copied.
+    pub config: Arc<WorldConfig>,
+    pub nodes: Vec<Option<Arc<Memo<KvNode>>>>,
     pub disks: Vec<Disk>,
     pub network: Network,
     /// Group of each node while the network is split.
     pub partition: Option<Vec<u8>>,
     pub clients: Vec<Client>,
-    pub history: Arc<Vec<HistoryOp>>,
+    pub history: Arc<Memo<Vec<HistoryOp>>>,
     /// Logical time of client-visible events.
     pub clock: u32,
     pub counters: Counters,
@@ -85,7 +87,7 @@ impl World {
             .node_ids()
             .map(|id| {
                 Node::new(node_config(&config, id), state_machine(&config))
-                    .map(|n| Some(Arc::new(n)))
+                    .map(|n| Some(Arc::new(Memo::new(n))))
                     .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -98,22 +100,25 @@ impl World {
             network: Network::default(),
             partition: None,
             clients,
-            history: Arc::new(Vec::new()),
+            history: Arc::default(),
             clock: 0,
             counters: Counters::default(),
             ghost: Ghost::default(),
             violation: None,
             log_touched: false,
-            config,
+            config: Arc::new(config),
         })
     }
 
     pub fn node(&self, id: NodeId) -> Option<&KvNode> {
-        self.nodes.get(id as usize - 1).and_then(Option::as_deref)
+        self.nodes
+            .get(id as usize - 1)
+            .and_then(Option::as_deref)
+            .map(|n| &**n)
     }
 
     pub fn live_nodes(&self) -> impl Iterator<Item = &KvNode> {
-        self.nodes.iter().flatten().map(|n| &**n)
+        self.nodes.iter().flatten().map(|n| &***n)
     }
 
     pub fn leaders(&self) -> Vec<NodeId> {
@@ -383,7 +388,7 @@ impl World {
     fn live_mut(&mut self, id: NodeId) -> Result<&mut KvNode, EventError> {
         self.nodes[id as usize - 1]
             .as_mut()
-            .map(Arc::make_mut)
+            .map(|n| &mut **Arc::make_mut(n))
             .ok_or_else(|| EventError::NotEnabled(format!("n{id} is down")))
     }
 
@@ -473,11 +478,11 @@ impl World {
                 let cfg = node_config(&self.config, *id);
                 match Node::restart(
                     cfg,
-                    &*self.disks[*id as usize - 1].durable,
+                    &**self.disks[*id as usize - 1].durable,
                     state_machine(&self.config),
                 ) {
                     Ok(node) => {
-                        self.nodes[*id as usize - 1] = Some(Arc::new(node));
+                        self.nodes[*id as usize - 1] = Some(Arc::new(Memo::new(node)));
                         Ok(Ok(()))
                     }
                     Err(e) => Ok(Err(Violation::new(

@@ -56,13 +56,13 @@ fn run_choices(bugs: BugSet, choices: &[u16]) -> Result<usize, (Violation, Strin
         let e = enabled[(*c as usize - 1) % enabled.len()].clone();
         if let Some(v) = world.apply(&e).expect("enabled events apply") {
             events.push(e);
-            let s = scenario::Scenario::new(world.config.clone(), events);
+            let s = scenario::Scenario::new((*world.config).clone(), events);
             return Err((v, s.to_text()));
         }
         events.push(e);
     }
     if let Err(v) = world.check_history() {
-        let s = scenario::Scenario::new(world.config.clone(), events);
+        let s = scenario::Scenario::new((*world.config).clone(), events);
         return Err((v, s.to_text()));
     }
     Ok(events.len())

@@ -1,0 +1,121 @@
+//! Values that remember a digest of their id-free content. The model checker fingerprints
+//! every generated world under several renamings of node ids; most of a world (the nodes an
+//! event did not touch, their disks, the history, the committed entries) is shared with the
+//! world it came from, so each shared part is hashed once, not once per world per renaming.
+//!
+//! The digest is dropped whenever the value is borrowed mutably, so it can never describe
+//! an older content: every write goes through `DerefMut`.
+use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
+
+/// What a memoized value feeds its digest: everything about it that no renaming of node
+/// ids changes (its id-bearing fields are hashed, renamed, by the caller).
+pub trait IdFree {
+    fn hash_id_free<H: Hasher>(&self, h: &mut H);
+}
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Memo<T> {
+    value: T,
+    #[serde(skip)]
+    digest: OnceLock<u64>,
+}
+
+impl<T> Memo<T> {
+    pub fn new(value: T) -> Memo<T> {
+        Memo {
+            value,
+            digest: OnceLock::new(),
+        }
+    }
+}
+
+impl<T: IdFree> Memo<T> {
+    /// The digest of the id-free content, computed on first use.
+    pub fn digest(&self) -> u64 {
+        *self.digest.get_or_init(|| {
+            let mut h = crate::fingerprint::fingerprint_hasher();
+            self.value.hash_id_free(&mut h);
+            h.finish()
+        })
+    }
+}
+
+impl<T> Deref for Memo<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> DerefMut for Memo<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.digest.take();
+        &mut self.value
+    }
+}
+
+impl<T: Clone> Clone for Memo<T> {
+    fn clone(&self) -> Memo<T> {
+        Memo {
+            value: self.value.clone(),
+            digest: self.digest.clone(),
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Memo<T> {
+    fn eq(&self, other: &Memo<T>) -> bool {
+        self.value == other.value
+    }
+}
+impl<T: Eq> Eq for Memo<T> {}
+
+impl<T: Hash> Hash for Memo<T> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.value.hash(h);
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Memo<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, PartialEq, Debug)]
+    struct Counter(u64);
+    impl IdFree for Counter {
+        fn hash_id_free<H: Hasher>(&self, h: &mut H) {
+            self.0.hash(h);
+        }
+    }
+
+    #[test]
+    fn a_write_drops_the_digest() {
+        let mut m = Memo::new(Counter(1));
+        let first = m.digest();
+        assert_eq!(m.digest(), first);
+        m.0 = 2;
+        assert_ne!(m.digest(), first);
+        assert_eq!(m.digest(), Memo::new(Counter(2)).digest());
+    }
+
+    #[test]
+    fn a_clone_keeps_the_digest_until_written() {
+        let m = Memo::new(Counter(7));
+        let d = m.digest();
+        let mut c = m.clone();
+        assert_eq!(c.digest(), d);
+        c.0 = 8;
+        assert_ne!(c.digest(), d);
+        assert_eq!(m.digest(), d);
+    }
+}
