@@ -57,13 +57,13 @@ impl IdFree for Vec<HistoryOp> {
     }
 }
 
-impl IdFree for Vec<(Entry<KvCommand>, Term)> {
+impl IdFree for CommittedEntries {
     fn hash_id_free<H: Hasher>(&self, h: &mut H) {
         self.hash(h);
     }
 }
 
-impl IdFree for Vec<(Entry<KvCommand>, Option<KvOutput>)> {
+impl IdFree for AppliedEntries {
     fn hash_id_free<H: Hasher>(&self, h: &mut H) {
         self.hash(h);
     }

@@ -126,6 +126,11 @@ pub struct LeaderRecord {
     pub votes: BTreeSet<NodeId>,
 }
 
+/// Committed entries by index, each with the term of the first node seen committing it.
+pub type CommittedEntries = Vec<(Entry<KvCommand>, Term)>;
+/// Applied entries by index, each with the output it produced.
+pub type AppliedEntries = Vec<(Entry<KvCommand>, Option<KvOutput>)>;
+
 /// What the invariants remember across events. Each record grows rarely (an election, a
 /// vote, a commit), so each is shared between a world and its clones and copied only when
 /// it grows (`Arc::make_mut` at the one place each is written).
@@ -135,9 +140,9 @@ pub struct Ghost {
     /// The vote each node cast in each term: (node, term) -> candidate.
     pub votes: Arc<BTreeMap<(NodeId, Term), NodeId>>,
     /// Every committed index, with its entry and the term of the first node seen committing it.
-    pub committed: Arc<Memo<Vec<(Entry<KvCommand>, Term)>>>,
+    pub committed: Arc<Memo<CommittedEntries>>,
     /// The one sequence every node's applied entries must be a prefix of.
-    pub applied: Arc<Memo<Vec<(Entry<KvCommand>, Option<KvOutput>)>>>,
+    pub applied: Arc<Memo<AppliedEntries>>,
 }
 
 /// What an event's node looked like before the event.
