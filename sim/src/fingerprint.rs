@@ -10,14 +10,14 @@
 //! the same one exactly when they are renamings of each other, up to 64-bit collisions,
 //! the odds every fingerprinting model checker takes.
 use crate::client::{ClientState, HistoryOp};
-use crate::invariants::KvNode;
+use crate::invariants::{AppliedEntries, CommittedEntries, KvNode};
 use crate::memo::IdFree;
 use crate::symmetry::{inverse, number_by_first_member, rename_hs, tie_orders, FxHasher};
 use crate::world::World;
 use smallvec::SmallVec;
 use std::hash::{BuildHasher, Hash, Hasher};
 use verraft_core::symmetry::rename;
-use verraft_core::{Entry, KvCommand, KvOutput, MemStorage, NodeId, Term};
+use verraft_core::{KvCommand, MemStorage, NodeId, Term};
 
 /// The hasher of state fingerprints: fixed seeds, so fingerprints are the same in every run.
 pub fn fingerprint_hasher() -> ahash::AHasher {
