@@ -28,5 +28,7 @@ fn small_faulty_counts_are_pinned() {
     let reduced = run(common::small_faulty(), true);
     let full = run(common::small_faulty(), false);
     assert!(reduced.exhaustive && full.exhaustive);
-    assert_eq!((reduced.unique, full.unique), (15_386, 97_474));
+    // Without reordering, worlds whose links interleave differently (each link in the same
+    // order) are one state: links are independent FIFO queues.
+    assert_eq!((reduced.unique, full.unique), (15_386, 92_212));
 }
