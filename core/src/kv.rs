@@ -6,29 +6,33 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// Keys and values: short strings are stored inline (no allocation), so cloning a command,
+/// an entry or a whole store (as simulators and model checkers do for every state) is cheap.
+pub type Text = compact_str::CompactString;
+
 pub type ClientId = u64;
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum KvOp {
     Get {
-        key: String,
+        key: Text,
     },
     Put {
-        key: String,
-        value: String,
+        key: Text,
+        value: Text,
     },
     Append {
-        key: String,
-        value: String,
+        key: Text,
+        value: Text,
     },
     /// Replace the value when it equals `expected` (`None` = key absent), etcd-style.
     Cas {
-        key: String,
-        expected: Option<String>,
-        new: String,
+        key: Text,
+        expected: Option<Text>,
+        new: Text,
     },
     Delete {
-        key: String,
+        key: Text,
     },
 }
 
@@ -81,14 +85,11 @@ pub struct KvCommand {
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum KvOutput {
     /// The value a get read (`None`: absent).
-    Value(Option<String>),
+    Value(Option<Text>),
     /// A put, append or delete took effect.
     Done,
     /// A compare-and-set: whether it swapped, and the value it found.
-    Cas {
-        swapped: bool,
-        found: Option<String>,
-    },
+    Cas { swapped: bool, found: Option<Text> },
     /// The request is older than the session's latest: the client has moved on, nothing applied.
     Stale,
 }
@@ -121,7 +122,7 @@ pub struct Session {
 /// snapshot) deduplicates exactly like the one it replaces.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct KvStore {
-    data: BTreeMap<String, String>,
+    data: BTreeMap<Text, Text>,
     sessions: BTreeMap<ClientId, Session>,
     /// Seeded bug `dedup-lost`: apply retried requests again.
     skip_dedup: bool,
@@ -141,10 +142,10 @@ impl KvStore {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.data.get(key).map(String::as_str)
+        self.data.get(key).map(Text::as_str)
     }
 
-    pub fn data(&self) -> &BTreeMap<String, String> {
+    pub fn data(&self) -> &BTreeMap<Text, Text> {
         &self.data
     }
 

@@ -21,7 +21,7 @@ pub mod types;
 
 pub use bugs::{Bug, BugSet};
 pub use config::{Config, ConfigError};
-pub use kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore};
+pub use kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore, Text};
 pub use message::{Envelope, Message};
 pub use node::{Node, NodeError, Progress, Proposal, ProposeError};
 pub use ready::{Applied, Ready};

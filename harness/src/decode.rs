@@ -11,7 +11,7 @@
 //! 4. clients: bits 0-1 how many (0 to 2, 3 reads as 2), bits 2-3 operations each (1 to 4);
 //!    then one byte per operation.
 use arbitrary::Unstructured;
-use verraft_core::KvOp;
+use verraft_core::{KvOp, Text};
 use verraft_sim::{CrashMode, Faults, Limits, WorldConfig};
 
 use crate::options::FuzzOptions;
@@ -61,8 +61,8 @@ pub fn config(u: &mut Unstructured<'_>, opts: &FuzzOptions) -> WorldConfig {
 /// One client operation from one byte: bits 0-2 the kind, bit 3 the key, bits 4-5 the value,
 /// bits 6-7 a cas's expected value (0: absent).
 pub fn op(b: u8) -> KvOp {
-    let key = KEYS[usize::from((b >> 3) & 1)].to_string();
-    let value = VALUES[usize::from((b >> 4) & 3)].to_string();
+    let key = Text::from(KEYS[usize::from((b >> 3) & 1)]);
+    let value = Text::from(VALUES[usize::from((b >> 4) & 3)]);
     match b & 7 {
         0 | 1 => KvOp::Get { key },
         2 | 3 => KvOp::Put { key, value },
@@ -71,7 +71,7 @@ pub fn op(b: u8) -> KvOp {
             key,
             expected: match b >> 6 {
                 0 => None,
-                e => Some(VALUES[usize::from(e)].to_string()),
+                e => Some(Text::from(VALUES[usize::from(e)])),
             },
             new: value,
         },

@@ -1,7 +1,7 @@
 //! The bounds of one exhaustive check. Every bound is a limit on the world itself (terms,
 //! log length, crashes, messages in flight, faults), never on search depth: a depth bound
 //! with stateright's DFS silently skips states (see STATERIGHT_NOTES.md).
-use verraft_core::{BugSet, KvOp};
+use verraft_core::{BugSet, KvOp, Text};
 use verraft_sim::{CrashMode, Faults, Limits, WorldConfig};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,11 +66,11 @@ impl Bounds {
         let clients = self.clients.max(1).min(self.max_ops.max(1));
         let mut scripts = vec![Vec::new(); if self.max_ops == 0 { 0 } else { clients }];
         for i in 0..self.max_ops {
-            let key = "x".to_string();
+            let key = Text::from("x");
             let op = if i % 2 == 0 {
                 KvOp::Put {
                     key,
-                    value: (i / 2 + 1).to_string(),
+                    value: Text::from((i / 2 + 1).to_string()),
                 }
             } else {
                 KvOp::Get { key }

@@ -7,14 +7,14 @@ use crate::world::World;
 use std::collections::BTreeMap;
 use verraft_checker::model::partition_by_key;
 use verraft_checker::{check, CheckOptions, History, Model, Operation, Outcome, Part};
-use verraft_core::{KvOp, KvOutput};
+use verraft_core::{KvOp, KvOutput, Text};
 
 /// The sequential key-value store: keys map to strings, absent keys have no value.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct KvSpec;
 
 /// The value of the one key a part is about (every operation touches a single key).
-pub type KeyState = BTreeMap<String, String>;
+pub type KeyState = BTreeMap<Text, Text>;
 
 impl Model for KvSpec {
     type Input = KvOp;

@@ -10,7 +10,7 @@ use crate::scenario::Scenario;
 use crate::world::{Choice, World};
 use std::hash::{Hash, Hasher};
 use verraft_core::rng::SplitMix64;
-use verraft_core::{BugSet, KvOp, Role};
+use verraft_core::{BugSet, KvOp, Role, Text};
 
 /// What the user asked for; each run refines it with its seed.
 #[derive(Clone, Debug)]
@@ -125,8 +125,8 @@ fn workload(rng: &mut SplitMix64, clients: usize, ops: usize) -> Vec<Vec<KvOp>> 
         .map(|c| {
             (1..=ops)
                 .map(|i| {
-                    let key = keys[rng.up_to(1) as usize].to_string();
-                    let value = format!("{c}.{i}");
+                    let key = Text::from(keys[rng.up_to(1) as usize]);
+                    let value = compact_str::format_compact!("{c}.{i}");
                     match rng.up_to(9) {
                         0..=2 => KvOp::Get { key },
                         3..=4 => KvOp::Put { key, value },

@@ -16,7 +16,7 @@ fn noop(term: Term) -> Entry<KvCommand> {
 fn cmd(term: Term, client: ClientId, seq: u64) -> Entry<KvCommand> {
     let op = KvOp::Put {
         key: "x".into(),
-        value: format!("{client}.{seq}"),
+        value: format!("{client}.{seq}").into(),
     };
     Entry {
         term,

@@ -2,12 +2,12 @@
 //! line naming the line number, never a panic.
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use verraft_core::{Bug, BugSet, KvOp};
+use verraft_core::{Bug, BugSet, KvOp, Text};
 use verraft_sim::scenario::{parse, Scenario, Step};
 use verraft_sim::*;
 
-fn word() -> impl Strategy<Value = String> {
-    "[a-z0-9][a-z0-9.]{0,5}"
+fn word() -> impl Strategy<Value = Text> {
+    "[a-z0-9][a-z0-9.]{0,5}".prop_map(Text::from)
 }
 
 fn op() -> impl Strategy<Value = KvOp> {

@@ -3,7 +3,7 @@ use crate::config::{CrashMode, Faults, Limits, WorldConfig};
 use crate::event::{EntryRef, Event, MsgRef};
 use crate::invariants::Invariant;
 use std::fmt;
-use verraft_core::{Bug, BugSet, KvOp, NodeId};
+use verraft_core::{Bug, BugSet, KvOp, NodeId, Text};
 
 /// What went wrong, and on which line (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,13 +225,13 @@ fn term(s: &str) -> R<u64> {
         .ok_or_else(|| format!("expected a term such as t1, found '{s}'"))
 }
 
-fn value(s: &str) -> Option<String> {
-    (s != "-").then(|| s.to_string())
+fn value(s: &str) -> Option<Text> {
+    (s != "-").then(|| Text::from(s))
 }
 
 fn op(text: &str) -> R<KvOp> {
     let w: Vec<&str> = text.split_whitespace().collect();
-    let key = |i: usize| w.get(i).map(|s| s.to_string());
+    let key = |i: usize| w.get(i).map(|s| Text::from(*s));
     let want = |n: usize, form: &str| {
         if w.len() == n {
             Ok(())
