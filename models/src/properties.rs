@@ -70,7 +70,7 @@ fn linearizable(_: &RaftModel, w: &State) -> bool {
 }
 
 fn leader_elected(_: &RaftModel, w: &State) -> bool {
-    !w.ghost.leaders.is_empty()
+    w.ghost.terms_led >= 1
 }
 
 fn entry_commits(_: &RaftModel, w: &State) -> bool {
@@ -104,7 +104,7 @@ fn read_sees_write(_: &RaftModel, w: &State) -> bool {
 }
 
 fn leader_replaced(_: &RaftModel, w: &State) -> bool {
-    w.ghost.leaders.len() >= 2
+    w.ghost.terms_led >= 2
 }
 
 /// Every property that applies to the model's bounds. A `sometimes` property is listed only

@@ -238,6 +238,7 @@ impl World {
         history.digest().hash(h);
         clock.hash(h);
         counters.hash(h);
+        ghost.terms_led.hash(h);
         h.write_usize(ghost.leaders.len());
         for (term, record) in ghost.leaders.iter() {
             term.hash(h);

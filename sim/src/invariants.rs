@@ -134,15 +134,47 @@ pub type AppliedEntries = Vec<(Entry<KvCommand>, Option<KvOutput>)>;
 /// What the invariants remember across events. Each record grows rarely (an election, a
 /// vote, a commit), so each is shared between a world and its clones and copied only when
 /// it grows (`Arc::make_mut` at the one place each is written).
+///
+/// Leader and vote records of terms no node can ever be in again are forgotten (`prune`):
+/// they can never be compared with anything, and keeping them would make worlds that
+/// differ only in how long-gone elections went into different states for a model checker.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct Ghost {
+    /// The first leader of each term still reachable, and who voted for it.
     pub leaders: Arc<BTreeMap<Term, LeaderRecord>>,
-    /// The vote each node cast in each term: (node, term) -> candidate.
+    /// Terms that had a leader so far, counted up to 2 (enough to tell "a leader was
+    /// elected" and "a leader was replaced", without telling histories apart any further).
+    pub terms_led: u8,
+    /// The vote each node cast in each term it can still be in: (node, term) -> candidate.
     pub votes: Arc<BTreeMap<(NodeId, Term), NodeId>>,
     /// Every committed index, with its entry and the term of the first node seen committing it.
     pub committed: Arc<Memo<CommittedEntries>>,
     /// The one sequence every node's applied entries must be a prefix of.
     pub applied: Arc<Memo<AppliedEntries>>,
+}
+
+impl Ghost {
+    /// Forget the records no invariant can consult again. `floors[n - 1]` is the lowest
+    /// term node n can ever be in from now on: its durable term (a running node's term only
+    /// grows, and a restarted node starts from its disk). A vote of node n in a term below
+    /// its floor can never be followed by a second one; no node can lead a term below every
+    /// floor. Sound with seeded bugs too: every record is keyed by the term the node was in.
+    pub fn prune(&mut self, floors: &[Term]) {
+        let Some(lowest) = floors.iter().copied().min() else {
+            return;
+        };
+        let stale_vote = |(voter, term): &(NodeId, Term)| {
+            floors
+                .get(*voter as usize - 1)
+                .is_some_and(|floor| term < floor)
+        };
+        if self.votes.keys().any(stale_vote) {
+            Arc::make_mut(&mut self.votes).retain(|key, _| !stale_vote(key));
+        }
+        if self.leaders.keys().next().is_some_and(|t| *t < lowest) {
+            Arc::make_mut(&mut self.leaders).retain(|term, _| *term >= lowest);
+        }
+    }
 }
 
 /// What an event's node looked like before the event.
@@ -205,6 +237,7 @@ pub fn election_safety(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation
     match ghost.leaders.get(&node.term()) {
         None => {
             Arc::make_mut(&mut ghost.leaders).insert(node.term(), record);
+            ghost.terms_led = (ghost.terms_led + 1).min(2);
             Ok(())
         }
         Some(first) if first.node == node.id() => Ok(()),

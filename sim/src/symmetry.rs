@@ -101,6 +101,7 @@ impl World {
         }
         // A struct literal, so that a new ghost field cannot be forgotten here.
         let ghost = Ghost {
+            terms_led: self.ghost.terms_led,
             leaders: self
                 .ghost
                 .leaders

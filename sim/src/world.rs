@@ -9,9 +9,10 @@ use crate::invariants::{self, Before, Ghost, Invariant, KvNode, Violation};
 use crate::memo::Memo;
 use crate::network::Network;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
-use verraft_core::{ClientId, Config, KvCommand, KvStore, Node, NodeId, Role};
+use verraft_core::{ClientId, Config, KvCommand, KvStore, Node, NodeId, Role, Term};
 
 /// Why an event could not be applied: it is not possible in this state (a scenario that does
 /// not fit the world it describes).
@@ -340,6 +341,13 @@ impl World {
             if let Err(v) = self.check_node(id, &before, log_touched) {
                 return Ok(Some(self.fail(v)));
             }
+            // Only a node's own event can raise its durable term.
+            let floors: SmallVec<[Term; 9]> = self
+                .disks
+                .iter()
+                .map(|d| d.durable.hard_state.term)
+                .collect();
+            self.ghost.prune(&floors);
         }
         Ok(None)
     }

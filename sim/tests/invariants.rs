@@ -355,3 +355,32 @@ fn a_crash_loses_unsynced_writes_and_leader_completeness_catches_it() {
         "nothing is lost when the crash keeps unsynced writes"
     );
 }
+
+/// Records of terms a node can never be in again are forgotten; the others are kept.
+#[test]
+fn ghost_pruning_forgets_only_unreachable_terms() {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Arc;
+    use verraft_sim::invariants::LeaderRecord;
+    let mut ghost = Ghost::default();
+    ghost.votes = Arc::new(BTreeMap::from([((1, 1), 1), ((2, 1), 1), ((1, 2), 2)]));
+    let record = |node| LeaderRecord {
+        node,
+        votes: BTreeSet::from([node]),
+    };
+    ghost.leaders = Arc::new(BTreeMap::from([(1, record(1)), (2, record(2))]));
+    ghost.prune(&[2, 1, 2]);
+    let votes: Vec<_> = ghost.votes.keys().copied().collect();
+    assert_eq!(
+        votes,
+        vec![(1, 2), (2, 1)],
+        "n1 can never be in term 1 again"
+    );
+    assert_eq!(ghost.leaders.len(), 2, "n2 can still be in term 1");
+    ghost.prune(&[2, 2, 2]);
+    assert_eq!(ghost.leaders.keys().copied().collect::<Vec<_>>(), vec![2]);
+    assert_eq!(
+        ghost.votes.keys().copied().collect::<Vec<_>>(),
+        vec![(1, 2)]
+    );
+}
