@@ -362,13 +362,15 @@ fn ghost_pruning_forgets_only_unreachable_terms() {
     use std::collections::{BTreeMap, BTreeSet};
     use std::sync::Arc;
     use verraft_sim::invariants::LeaderRecord;
-    let mut ghost = Ghost::default();
-    ghost.votes = Arc::new(BTreeMap::from([((1, 1), 1), ((2, 1), 1), ((1, 2), 2)]));
     let record = |node| LeaderRecord {
         node,
         votes: BTreeSet::from([node]),
     };
-    ghost.leaders = Arc::new(BTreeMap::from([(1, record(1)), (2, record(2))]));
+    let mut ghost = Ghost {
+        votes: Arc::new(BTreeMap::from([((1, 1), 1), ((2, 1), 1), ((1, 2), 2)])),
+        leaders: Arc::new(BTreeMap::from([(1, record(1)), (2, record(2))])),
+        ..Ghost::default()
+    };
     ghost.prune(&[2, 1, 2]);
     let votes: Vec<_> = ghost.votes.keys().copied().collect();
     assert_eq!(
