@@ -7,7 +7,6 @@ use stateright::Property;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use verraft_core::{KvOp, KvOutput, Payload};
-use verraft_sim::fingerprint::fingerprint;
 use verraft_sim::{Invariant, World};
 
 /// The invariants the world checks after every event, each an `always` property.
@@ -49,7 +48,7 @@ thread_local! {
 const VERDICT_CACHE: usize = 1 << 16;
 
 fn history_linearizable(w: &World) -> bool {
-    let key = fingerprint(&w.history);
+    let key = w.history.digest();
     if let Some(v) = VERDICTS.with(|c| c.borrow().get(&key).copied()) {
         return v;
     }

@@ -12,7 +12,7 @@
 use crate::client::{ClientState, HistoryOp};
 use crate::invariants::{AppliedEntries, CommittedEntries, KvNode};
 use crate::memo::IdFree;
-use crate::symmetry::{inverse, number_by_first_member, rename_hs, tie_orders, FxHasher};
+use crate::symmetry::{inverse, number_by_first_member, rename_hs, tie_orders, FxHasher, Order};
 use crate::world::World;
 use smallvec::SmallVec;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -136,7 +136,7 @@ impl World {
 
     /// Node orders to try (`order[k]` = the old id that becomes id k+1): sorted by
     /// signature, every order among ties. `None` when the world is its own representative.
-    pub(crate) fn candidate_orders(&self) -> Option<Vec<Vec<NodeId>>> {
+    pub(crate) fn candidate_orders(&self) -> Option<SmallVec<[Order; 6]>> {
         let n = self.config.nodes as usize;
         if n < 2 || self.violation.is_some() {
             return None;
@@ -144,10 +144,10 @@ impl World {
         Some(self.candidate_orders_with(&self.digests()))
     }
 
-    fn candidate_orders_with(&self, d: &Digests) -> Vec<Vec<NodeId>> {
+    fn candidate_orders_with(&self, d: &Digests) -> SmallVec<[Order; 6]> {
         let n = self.config.nodes;
         let signatures: SmallVec<[u64; 9]> = (1..=n).map(|id| self.signature(d, id)).collect();
-        let mut order: Vec<NodeId> = (1..=n).collect();
+        let mut order: Order = (1..=n).collect();
         order.sort_by_key(|id| signatures[*id as usize - 1]);
         tie_orders(&order, &signatures)
     }

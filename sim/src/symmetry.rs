@@ -19,6 +19,7 @@ use crate::invariants::{Ghost, LeaderRecord};
 use crate::memo::Memo;
 use crate::network::Network;
 use crate::world::World;
+use smallvec::SmallVec;
 use std::collections::BTreeMap;
 use std::hash::Hasher;
 use std::sync::Arc;
@@ -178,8 +179,11 @@ impl Hasher for FxHasher {
 }
 
 /// The renaming that sends `order[k]` to id `k + 1`.
-pub(crate) fn inverse(order: &[NodeId]) -> Vec<NodeId> {
-    let mut map = vec![0; order.len()];
+/// A node order or a renaming, on the stack (clusters have at most 9 nodes).
+pub(crate) type Order = SmallVec<[NodeId; 9]>;
+
+pub(crate) fn inverse(order: &[NodeId]) -> Order {
+    let mut map: Order = SmallVec::from_elem(0, order.len());
     for (k, old) in order.iter().enumerate() {
         map[*old as usize - 1] = k as NodeId + 1;
     }
@@ -212,8 +216,9 @@ pub(crate) fn number_by_first_member(groups: &[u8]) -> Vec<u8> {
 /// Every order that keeps `sorted` sorted by signature, permuting only nodes whose
 /// signatures tie; at most `MAX_CANDIDATES` of them (beyond that ties keep id order, which
 /// stays sound and only reduces less).
-pub(crate) fn tie_orders(sorted: &[NodeId], signatures: &[u64]) -> Vec<Vec<NodeId>> {
-    let mut out = vec![sorted.to_vec()];
+pub(crate) fn tie_orders(sorted: &[NodeId], signatures: &[u64]) -> SmallVec<[Order; 6]> {
+    let mut out: SmallVec<[Order; 6]> = SmallVec::new();
+    out.push(Order::from_slice(sorted));
     let mut start = 0;
     while start < sorted.len() {
         let sig = signatures[sorted[start] as usize - 1];
@@ -229,7 +234,7 @@ pub(crate) fn tie_orders(sorted: &[NodeId], signatures: &[u64]) -> Vec<Vec<NodeI
                 .iter()
                 .flat_map(|base| {
                     perms.iter().map(move |p| {
-                        let mut o = base.clone();
+                        let mut o: Order = base.clone();
                         o[start..end].copy_from_slice(p);
                         o
                     })
