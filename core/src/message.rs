@@ -1,6 +1,7 @@
 //! The four Raft RPCs, as one-way messages.
 use crate::types::{Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Message<C> {
@@ -17,7 +18,9 @@ pub enum Message<C> {
         term: Term,
         prev_log_index: Index,
         prev_log_term: Term,
-        entries: Vec<Entry<C>>,
+        /// Shared, never changed once sent: duplicating or copying a message in flight (as
+        /// simulators and model checkers do for every state) copies a pointer.
+        entries: Arc<[Entry<C>]>,
         leader_commit: Index,
     },
     /// On success `index` is the follower's match index; on rejection it is the index the

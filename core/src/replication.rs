@@ -4,6 +4,7 @@ use crate::message::Message;
 use crate::node::Node;
 use crate::state_machine::StateMachine;
 use crate::types::{Entry, Index, NodeId, Role, Term};
+use std::sync::Arc;
 
 impl<M: StateMachine> Node<M> {
     /// Send `peer` the entries from its `next` index on (or an empty heartbeat), and advance
@@ -20,7 +21,7 @@ impl<M: StateMachine> Node<M> {
             .log
             .last_index()
             .min(prev_log_index + Index::from(self.config.max_append_entries));
-        let entries = self.log.slice(progress.next, last).to_vec();
+        let entries: Arc<[Entry<M::Command>]> = self.log.slice(progress.next, last).into();
         if let Some(p) = self.progress.get_mut(&peer) {
             p.next = prev_log_index + entries.len() as Index + 1;
         }
@@ -65,7 +66,7 @@ impl<M: StateMachine> Node<M> {
         term: Term,
         prev_log_index: Index,
         prev_log_term: Term,
-        entries: Vec<Entry<M::Command>>,
+        entries: Arc<[Entry<M::Command>]>,
         leader_commit: Index,
     ) {
         if term < self.term {

@@ -31,7 +31,7 @@ fn append(
         term,
         prev_log_index: prev,
         prev_log_term: prev_term,
-        entries,
+        entries: entries.into(),
         leader_commit: commit,
     }
 }

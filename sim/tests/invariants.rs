@@ -197,7 +197,7 @@ fn state_machine_safety_catches_two_entries_committed_or_applied_at_one_index() 
             term: 1,
             prev_log_index: 1,
             prev_log_term: 1,
-            entries: vec![],
+            entries: Vec::new().into(),
             leader_commit: 1,
         },
     )
@@ -209,7 +209,7 @@ fn state_machine_safety_catches_two_entries_committed_or_applied_at_one_index() 
             term: 1,
             prev_log_index: 1,
             prev_log_term: 1,
-            entries: vec![],
+            entries: Vec::new().into(),
             leader_commit: 1,
         },
     )
