@@ -6,6 +6,12 @@ use std::process::ExitCode;
 
 mod cmd;
 
+/// The model checker and the simulator allocate and free a world's parts for every state
+/// they generate, from two threads: mimalloc's thread-local free lists do this with
+/// noticeably less CPU than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "verraft",
