@@ -283,6 +283,11 @@ impl<M: StateMachine> Node<M> {
     pub fn last_index(&self) -> Index {
         self.log.last_index()
     }
+    /// A digest of the first `len` log entries (0 for none), if the log is that long: equal
+    /// digests mean equal prefixes (up to 64-bit collisions).
+    pub fn log_prefix_digest(&self, len: usize) -> Option<u64> {
+        self.log.prefix_digest(len)
+    }
     pub fn last_term(&self) -> Term {
         self.log.last_term()
     }

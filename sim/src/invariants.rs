@@ -184,17 +184,16 @@ pub struct Before {
     pub role: Role,
     pub term: Term,
     pub commit: Index,
-    /// Length and fingerprint of the log, taken only when the node was a leader (Leader
-    /// Append-Only needs them). A fingerprint, not a copy: leaders handle most events.
+    /// Length and digest of the log, taken only when the node was a leader (Leader
+    /// Append-Only needs them). The node keeps the digest of every prefix up to date, so
+    /// this costs nothing however long the log.
     pub leader_log: Option<(usize, u64)>,
 }
 
-/// A log's length and a fingerprint of its entries.
+/// A log's length and the digest of its entries, as `Node::log_prefix_digest` gives it.
 pub fn log_fingerprint(log: &[Entry<KvCommand>]) -> (usize, u64) {
-    use std::hash::{Hash, Hasher};
-    let mut h = verraft_checker::hash::FxHasher::default();
-    log.hash(&mut h);
-    (log.len(), h.finish())
+    let digest = verraft_core::log::RaftLog::from_entries(log.to_vec()).prefix_digest(log.len());
+    (log.len(), digest.unwrap_or(0))
 }
 
 impl Before {
@@ -206,7 +205,10 @@ impl Before {
                 role: n.role(),
                 term: n.term(),
                 commit: n.commit_index(),
-                leader_log: (n.role() == Role::Leader).then(|| log_fingerprint(n.log())),
+                leader_log: (n.role() == Role::Leader).then(|| {
+                    let len = n.log().len();
+                    (len, n.log_prefix_digest(len).unwrap_or(0))
+                }),
             },
             None => Before {
                 node: id,
@@ -311,7 +313,7 @@ pub fn leader_append_only(before: &Before, node: &KvNode) -> Result<(), Violatio
         return Ok(());
     }
     let new = node.log();
-    if new.len() >= old_len && log_fingerprint(&new[..old_len]) == (old_len, old_print) {
+    if node.log_prefix_digest(old_len) == Some(old_print) {
         return Ok(());
     }
     let summary = if new.len() < old_len {
@@ -342,7 +344,8 @@ pub fn log_matching(node: &KvNode, others: &[&KvNode]) -> Result<(), Violation> 
         let Some(i) = (0..common).rev().find(|&i| mine[i].term == theirs[i].term) else {
             continue;
         };
-        if mine[..=i] != theirs[..=i] {
+        // Equal prefix digests mean equal prefixes; compare entries only to explain.
+        if node.log_prefix_digest(i + 1) != other.log_prefix_digest(i + 1) {
             let bad = (0..=i).find(|&j| mine[j] != theirs[j]).unwrap_or(0);
             return Err(Violation::new(
                 Invariant::LogMatching,
