@@ -321,6 +321,9 @@ impl World {
             return Err(EventError::AfterViolation);
         }
         let before = target.map(|id| Before::of(id, self.node(id)));
+        let durable_term =
+            |w: &World| target.map(|id| w.disks[id as usize - 1].durable.hard_state.term);
+        let term_before = durable_term(self);
         if let (Some(id), false) = (target, crash) {
             // Whatever the node wrote without syncing reaches the disk before it acts again
             // (but not before it crashes: losing those writes is what a crash may do).
@@ -341,13 +344,16 @@ impl World {
             if let Err(v) = self.check_node(id, &before, log_touched) {
                 return Ok(Some(self.fail(v)));
             }
-            // Only a node's own event can raise its durable term.
-            let floors: SmallVec<[Term; 9]> = self
-                .disks
-                .iter()
-                .map(|d| d.durable.hard_state.term)
-                .collect();
-            self.ghost.prune(&floors);
+            // Records become unreachable only when a durable term rises, and only a node's
+            // own event raises its durable term.
+            if durable_term(self) != term_before {
+                let floors: SmallVec<[Term; 9]> = self
+                    .disks
+                    .iter()
+                    .map(|d| d.durable.hard_state.term)
+                    .collect();
+                self.ghost.prune(&floors);
+            }
         }
         Ok(None)
     }
