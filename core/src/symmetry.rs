@@ -229,23 +229,28 @@ mod tests {
         Node::new(c, KvStore::new()).unwrap()
     }
 
-    /// Renaming commutes with stepping: rename-then-act equals act-then-rename.
-    #[test]
-    fn renaming_commutes_with_an_election() {
-        let map = [3, 1, 2];
-        let mut a = node(1);
-        a.fire_election_timeout();
-        a.ready();
-        a.step(
-            2,
+    /// Node `id` after winning term 1 with the vote of `voter`, its output taken.
+    fn elected(id: u8, voter: u8) -> Node<KvStore> {
+        let mut n = node(id);
+        n.fire_election_timeout();
+        n.ready();
+        n.step(
+            voter,
             Message::RequestVoteResponse {
                 term: 1,
                 granted: true,
             },
         )
         .unwrap();
-        a.ready();
-        let renamed_after = a.renamed(&map).unwrap();
+        n.ready();
+        n
+    }
+
+    /// Renaming commutes with stepping: rename-then-act equals act-then-rename.
+    #[test]
+    fn renaming_commutes_with_an_election() {
+        let map = [3, 1, 2];
+        let renamed_after = elected(1, 2).renamed(&map).unwrap();
 
         let mut b = node(1).renamed(&map).unwrap();
         b.fire_election_timeout();
@@ -286,19 +291,10 @@ mod tests {
             assert!(n.hash_ids_renamed(map, &mut h));
             h.finish()
         };
-        let mut a = node(2);
-        a.fire_election_timeout();
-        a.ready();
-        let candidate = a.clone();
-        a.step(
-            3,
-            Message::RequestVoteResponse {
-                term: 1,
-                granted: true,
-            },
-        )
-        .unwrap();
-        a.ready();
+        let mut candidate = node(2);
+        candidate.fire_election_timeout();
+        candidate.ready();
+        let mut a = elected(2, 3);
         assert_eq!(a.role(), crate::types::Role::Leader);
         for map in [
             [1, 2, 3],
