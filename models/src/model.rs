@@ -13,7 +13,7 @@ use verraft_sim::{Event, World, WorldConfig};
 /// states, and a copy should cost a pointer), and the world's fingerprint, computed once on
 /// first use. With symmetry the fingerprint is the world's class fingerprint
 /// (`World::symmetric_fingerprint`), so a state and its representative hash alike.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct State {
     world: Arc<World>,
     symmetric: bool,
@@ -49,6 +49,13 @@ impl State {
     pub fn representative(&self) -> State {
         self.fingerprint();
         self.clone()
+    }
+}
+
+/// The world alone: what the Explorer shows for a state.
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.world.fmt(f)
     }
 }
 
