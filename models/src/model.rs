@@ -34,13 +34,9 @@ impl State {
     }
 
     pub fn fingerprint(&self) -> u64 {
-        *self.fingerprint.get_or_init(|| {
-            if self.symmetric {
-                self.world.symmetric_fingerprint()
-            } else {
-                self.world.fingerprint_as_is()
-            }
-        })
+        *self
+            .fingerprint
+            .get_or_init(|| self.world.fingerprint(self.symmetric))
     }
 
     /// The state stateright stores for this state's class. The fingerprint already names

@@ -26,13 +26,7 @@ pub fn shortest_violation(
     symmetry: bool,
     max_states: usize,
 ) -> Option<Shortest> {
-    let key = |w: &World| {
-        if symmetry {
-            w.symmetric_fingerprint()
-        } else {
-            w.fingerprint_as_is()
-        }
-    };
+    let key = |w: &World| w.fingerprint(symmetry);
     let init = model.init_world();
     let root = key(&init);
     // fingerprint -> (parent fingerprint, index of the event among the parent's enabled ones)

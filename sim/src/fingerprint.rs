@@ -116,6 +116,16 @@ impl World {
         best
     }
 
+    /// The fingerprint the model checker stores: the class's with symmetry reduction, the
+    /// world's own without.
+    pub fn fingerprint(&self, symmetric: bool) -> u64 {
+        if symmetric {
+            self.symmetric_fingerprint()
+        } else {
+            self.fingerprint_as_is()
+        }
+    }
+
     /// The fingerprint of this very world (no renaming), in the same scheme.
     pub fn fingerprint_as_is(&self) -> u64 {
         let identity: SmallVec<[NodeId; 9]> = (1..=self.config.nodes).collect();

@@ -190,12 +190,6 @@ pub struct Before {
     pub leader_log: Option<(usize, u64)>,
 }
 
-/// A log's length and the digest of its entries, as `Node::log_prefix_digest` gives it.
-pub fn log_fingerprint(log: &[Entry<KvCommand>]) -> (usize, u64) {
-    let digest = verraft_core::log::RaftLog::from_entries(log.to_vec()).prefix_digest(log.len());
-    (log.len(), digest.unwrap_or(0))
-}
-
 impl Before {
     pub fn of(id: NodeId, node: Option<&KvNode>) -> Before {
         match node {
