@@ -6,7 +6,7 @@ use crate::message::Envelope;
 use crate::node::Node;
 use crate::rng::SplitMix64;
 use crate::state_machine::StateMachine;
-use crate::types::{Index, NodeId};
+use crate::types::NodeId;
 use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 
@@ -15,6 +15,16 @@ pub type Renaming<'a> = &'a [NodeId];
 
 pub fn rename(map: Renaming, id: NodeId) -> NodeId {
     map.get(id as usize - 1).copied().unwrap_or(id)
+}
+
+/// Mix two words into one (wyhash's folded multiply): every input bit reaches every output
+/// bit. Fingerprints sum mixed items to hash a set or multiset whose order must not matter
+/// (a follower's progress, the messages on each link, the ghost records): a sum needs no
+/// sorting, and renamed copies of a set sum alike.
+#[inline]
+pub fn mix(a: u64, b: u64) -> u64 {
+    let p = u128::from(a ^ 0x2d35_8dcc_aa6c_78a5) * u128::from(b ^ 0x8bb8_4b93_962e_acc9);
+    (p as u64) ^ ((p >> 64) as u64)
 }
 
 impl<M: StateMachine> Node<M> {
@@ -141,19 +151,14 @@ impl<M: StateMachine> Node<M> {
         let mut votes = IdBuf::renamed(self.votes.iter().copied(), map);
         votes.sort();
         votes.as_slice().hash(h);
-        let mut peers = IdBuf::renamed(self.progress.keys().copied(), map);
-        peers.sort();
-        h.write_usize(peers.len());
-        for p in peers.as_slice() {
-            let progress = self
-                .progress
-                .iter()
-                .find(|(old, _)| rename(map, **old) == *p);
-            if let Some((_, pr)) = progress {
-                p.hash(h);
-                pr.hash(h);
-            }
-        }
+        // Followers' progress as a set of (renamed peer, progress): summed, so that no
+        // renamed copy needs sorting.
+        h.write_usize(self.progress.len());
+        let progress = self.progress.iter().fold(0u64, |sum, (p, pr)| {
+            let peer = u64::from(rename(map, *p));
+            sum.wrapping_add(mix(mix(peer, pr.matched), pr.next))
+        });
+        h.write_u64(progress);
         true
     }
 
@@ -166,13 +171,13 @@ impl<M: StateMachine> Node<M> {
         self.voted_for.map(|v| v == me).hash(h);
         self.leader.map(|v| v == me).hash(h);
         self.votes.len().hash(h);
-        let mut progress: SmallVec<[(Index, Index); 16]> = self
+        // Followers' progress as a multiset, summed (no order to agree on).
+        h.write_usize(self.progress.len());
+        let progress = self
             .progress
             .values()
-            .map(|p| (p.matched, p.next))
-            .collect();
-        progress.sort_unstable();
-        progress.as_slice().hash(h);
+            .fold(0u64, |sum, p| sum.wrapping_add(mix(p.matched, p.next)));
+        h.write_u64(progress);
     }
 }
 

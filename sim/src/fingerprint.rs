@@ -12,12 +12,12 @@
 use crate::client::{ClientState, HistoryOp};
 use crate::invariants::{AppliedEntries, CommittedEntries, KvNode};
 use crate::memo::IdFree;
-use crate::symmetry::{inverse, number_by_first_member, rename_hs, tie_orders, FxHasher, Order};
+use crate::symmetry::{inverse, number_by_first_member, rename_hs, Candidates, FxHasher, Order};
 use crate::world::World;
 use smallvec::SmallVec;
 use std::hash::{BuildHasher, Hash, Hasher};
-use verraft_core::symmetry::rename;
-use verraft_core::{KvCommand, MemStorage, NodeId, Term};
+use verraft_core::symmetry::{mix, rename};
+use verraft_core::{KvCommand, MemStorage, NodeId};
 
 /// The hasher of state fingerprints: fixed seeds, so fingerprints are the same in every run.
 pub fn fingerprint_hasher() -> ahash::AHasher {
@@ -69,31 +69,69 @@ impl IdFree for AppliedEntries {
     }
 }
 
+/// Most nodes a world has (`WorldConfig::validate`): per-node scratch lives in arrays.
+pub(crate) const MAX_NODES: usize = 9;
+
+/// The messages of one link, in the order they keep (send order on a FIFO link, content
+/// order when links reorder: neither depends on node ids), hashed together.
+#[derive(Clone, Copy)]
+struct Link {
+    from: NodeId,
+    to: NodeId,
+    messages: u64,
+}
+
 /// Digests of one world's parts, computed once per fingerprint and shared by the
 /// signatures and every candidate renaming.
 struct Digests {
     /// Per node: its digest, 0 while it is down.
-    nodes: SmallVec<[u64; 9]>,
-    disks: SmallVec<[u64; 9]>,
-    /// Per message in flight: a digest of its content (ids are hashed renamed).
-    messages: SmallVec<[u64; 16]>,
+    nodes: [u64; MAX_NODES],
+    disks: [u64; MAX_NODES],
+    /// Every link with messages in flight.
+    links: SmallVec<[Link; 12]>,
+}
+
+/// A set or multiset of mixed items, summed: the same whatever order they come in.
+#[derive(Default, Clone, Copy)]
+struct Sum(u64);
+
+impl Sum {
+    fn add(&mut self, item: u64) {
+        self.0 = self.0.wrapping_add(mix(item, 0x9e37_79b9_7f4a_7c15));
+    }
+}
+
+/// Node ids as bits (ids are at most `MAX_NODES`), each renamed by `map`.
+fn renamed_mask(ids: impl Iterator<Item = NodeId>, map: &[NodeId]) -> u64 {
+    ids.fold(0, |mask, id| mask | 1 << rename(map, id))
 }
 
 impl World {
     fn digests(&self) -> Digests {
+        let mut nodes = [0; MAX_NODES];
+        let mut disks = [0; MAX_NODES];
+        for (i, n) in self.nodes.iter().enumerate() {
+            nodes[i] = n.as_ref().map_or(0, |n| n.digest());
+        }
+        for (i, d) in self.disks.iter().enumerate() {
+            disks[i] = d.durable.digest();
+        }
+        let mut links: SmallVec<[Link; 12]> = SmallVec::new();
+        for (k, e) in self.network.messages().iter().enumerate() {
+            let digest = self.network.digest(k);
+            match links.iter_mut().find(|l| l.from == e.from && l.to == e.to) {
+                Some(l) => l.messages = mix(l.messages, digest),
+                None => links.push(Link {
+                    from: e.from,
+                    to: e.to,
+                    messages: mix(0, digest),
+                }),
+            }
+        }
         Digests {
-            nodes: self
-                .nodes
-                .iter()
-                .map(|n| n.as_ref().map_or(0, |n| n.digest()))
-                .collect(),
-            disks: self.disks.iter().map(|d| d.durable.digest()).collect(),
-            messages: self
-                .network
-                .messages()
-                .iter()
-                .map(|e| fingerprint(&e.msg))
-                .collect(),
+            nodes,
+            disks,
+            links,
         }
     }
 
@@ -106,7 +144,7 @@ impl World {
         let digests = self.digests();
         let candidates = self.candidate_orders_with(&digests);
         let mut best = u64::MAX;
-        for order in &candidates {
+        for order in candidates.iter() {
             let mut h = fingerprint_hasher();
             if !self.hash_with(&digests, &inverse(order), &mut h) {
                 return fingerprint(self);
@@ -128,7 +166,7 @@ impl World {
 
     /// The fingerprint of this very world (no renaming), in the same scheme.
     pub fn fingerprint_as_is(&self) -> u64 {
-        let identity: SmallVec<[NodeId; 9]> = (1..=self.config.nodes).collect();
+        let identity: Order = (1..=self.config.nodes).collect();
         let mut h = fingerprint_hasher();
         if self.hash_renamed(&identity, &mut h) {
             h.finish()
@@ -144,9 +182,9 @@ impl World {
         self.hash_with(&self.digests(), map, h)
     }
 
-    /// Node orders to try (`order[k]` = the old id that becomes id k+1): sorted by
-    /// signature, every order among ties. `None` when the world is its own representative.
-    pub(crate) fn candidate_orders(&self) -> Option<SmallVec<[Order; 6]>> {
+    /// Node orders to try (see `Candidates`). `None` when the world is its own
+    /// representative.
+    pub(crate) fn candidate_orders(&self) -> Option<Candidates> {
         let n = self.config.nodes as usize;
         if n < 2 || self.violation.is_some() {
             return None;
@@ -154,12 +192,12 @@ impl World {
         Some(self.candidate_orders_with(&self.digests()))
     }
 
-    fn candidate_orders_with(&self, d: &Digests) -> SmallVec<[Order; 6]> {
-        let n = self.config.nodes;
-        let signatures: SmallVec<[u64; 9]> = (1..=n).map(|id| self.signature(d, id)).collect();
-        let mut order: Order = (1..=n).collect();
+    fn candidate_orders_with(&self, d: &Digests) -> Candidates {
+        let n = self.config.nodes as usize;
+        let signatures = self.signatures(d);
+        let mut order: Order = (1..=n as NodeId).collect();
         order.sort_by_key(|id| signatures[*id as usize - 1]);
-        tie_orders(&order, &signatures)
+        Candidates::tied(&order, &signatures)
     }
 
     fn hash_with<H: Hasher>(&self, d: &Digests, map: &[NodeId], h: &mut H) -> bool {
@@ -180,11 +218,11 @@ impl World {
         } = self;
         let n = config.nodes as usize;
         // inv[k] = the old id that becomes id k+1.
-        let mut inv: SmallVec<[NodeId; 9]> = SmallVec::from_elem(0, n);
+        let mut inv = [0 as NodeId; MAX_NODES];
         for old in 1..=n as NodeId {
             inv[rename(map, old) as usize - 1] = old;
         }
-        for old in &inv {
+        for old in &inv[..n] {
             let i = *old as usize - 1;
             match &nodes[i] {
                 Some(node) => {
@@ -208,28 +246,21 @@ impl World {
                 log.hash(h);
             }
         }
-        // Messages in the renamed world's order: by link, then (when links do not keep
-        // order) by content.
-        let messages = network.messages();
-        let link = |i: usize| (rename(map, messages[i].from), rename(map, messages[i].to));
-        let mut order: SmallVec<[usize; 16]> = (0..messages.len()).collect();
-        if config.faults.reorder {
-            order.sort_unstable_by_key(|i| (link(*i), d.messages[*i]));
-        } else {
-            order.sort_by_key(|i| link(*i));
+        // Each link's messages keep their order; the links themselves form a set.
+        let mut links = Sum::default();
+        for l in &d.links {
+            let link = u64::from(rename(map, l.from)) << 8 | u64::from(rename(map, l.to));
+            links.add(mix(link, l.messages));
         }
-        h.write_usize(order.len());
-        for i in order {
-            link(i).hash(h);
-            d.messages[i].hash(h);
-        }
+        h.write_usize(network.len());
+        h.write_u64(links.0);
         std::mem::discriminant(partition).hash(h);
         if let Some(groups) = partition {
-            let mut moved: SmallVec<[u8; 9]> = SmallVec::from_elem(0, n);
+            let mut moved = [0u8; MAX_NODES];
             for old in 1..=n as NodeId {
                 moved[rename(map, old) as usize - 1] = groups[old as usize - 1];
             }
-            number_by_first_member(&moved).hash(h);
+            number_by_first_member(&moved[..n]).hash(h);
         }
         h.write_usize(clients.len());
         for c in clients {
@@ -249,83 +280,76 @@ impl World {
         clock.hash(h);
         counters.hash(h);
         ghost.terms_led.hash(h);
-        h.write_usize(ghost.leaders.len());
+        let mut leaders = Sum::default();
         for (term, record) in ghost.leaders.iter() {
-            term.hash(h);
-            rename(map, record.node).hash(h);
-            let mut votes: SmallVec<[NodeId; 9]> =
-                record.votes.iter().map(|v| rename(map, *v)).collect();
-            votes.sort_unstable();
-            votes.hash(h);
+            let node = u64::from(rename(map, record.node));
+            let votes = renamed_mask(record.votes.iter().copied(), map);
+            leaders.add(mix(mix(*term, node), votes));
         }
-        let mut votes: SmallVec<[((NodeId, Term), NodeId); 16]> = ghost
-            .votes
-            .iter()
-            .map(|((voter, term), cand)| ((rename(map, *voter), *term), rename(map, *cand)))
-            .collect();
-        votes.sort_unstable();
-        votes.hash(h);
+        h.write_usize(ghost.leaders.len());
+        h.write_u64(leaders.0);
+        let mut votes = Sum::default();
+        for ((voter, term), cand) in ghost.votes.iter() {
+            let ids = u64::from(rename(map, *voter)) << 8 | u64::from(rename(map, *cand));
+            votes.add(mix(*term, ids));
+        }
+        h.write_usize(ghost.votes.len());
+        h.write_u64(votes.0);
         ghost.committed.digest().hash(h);
         ghost.applied.digest().hash(h);
         violation.hash(h);
         true
     }
 
-    /// What node `id` looks like without any id in it: its own state and disk, the
-    /// messages to and from it, the clients waiting on it, the size of its partition group,
-    /// and what the ghost records say it did (terms it led, votes it cast for itself or not).
-    fn signature(&self, d: &Digests, id: NodeId) -> u64 {
-        let i = id as usize - 1;
-        let mut h = FxHasher::default();
-        d.nodes[i].hash(&mut h);
-        if let Some(node) = &self.nodes[i] {
-            node.symmetric_signature(&mut h);
+    /// What each node looks like without any id in it: its own state and disk, the links
+    /// it sends and receives on, the clients waiting on it, the size of its partition
+    /// group, and what the ghost records say it did (terms it led, votes it cast for itself
+    /// or not). Nodes that differ here are never images of each other, so they order the
+    /// nodes of a canonical renaming.
+    fn signatures(&self, d: &Digests) -> [u64; MAX_NODES] {
+        let n = self.config.nodes as usize;
+        let mut around = [Sum::default(); MAX_NODES];
+        for l in &d.links {
+            around[l.from as usize - 1].add(mix(1, l.messages));
+            around[l.to as usize - 1].add(mix(2, l.messages));
         }
-        let disk = &self.disks[i];
-        d.disks[i].hash(&mut h);
-        disk.durable
-            .hard_state
-            .voted_for
-            .map(|v| v == id)
-            .hash(&mut h);
-        disk.unsynced.len().hash(&mut h);
-        let mut links: SmallVec<[(bool, u64); 16]> = self
-            .network
-            .messages()
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.from == id || e.to == id)
-            .map(|(k, e)| (e.from == id, d.messages[k]))
-            .collect();
-        links.sort_unstable();
-        links.hash(&mut h);
-        let waiting = self
-            .clients
-            .iter()
-            .filter(|c| matches!(c.state, ClientState::Waiting { node, .. } if node == id))
-            .count();
-        waiting.hash(&mut h);
-        if let Some(groups) = &self.partition {
-            groups
-                .iter()
-                .filter(|g| **g == groups[i])
-                .count()
-                .hash(&mut h);
-        }
-        for (term, record) in self.ghost.leaders.iter() {
-            if record.node == id {
-                term.hash(&mut h);
+        for c in &self.clients {
+            if let ClientState::Waiting { node, .. } = c.state {
+                around[node as usize - 1].add(3);
             }
         }
-        let mut cast: SmallVec<[(Term, bool); 16]> = self
-            .ghost
-            .votes
-            .iter()
-            .filter(|((voter, _), _)| *voter == id)
-            .map(|((_, term), cand)| (*term, *cand == id))
-            .collect();
-        cast.sort_unstable();
-        cast.hash(&mut h);
-        h.finish()
+        for (term, record) in self.ghost.leaders.iter() {
+            around[record.node as usize - 1].add(mix(4, *term));
+        }
+        for ((voter, term), cand) in self.ghost.votes.iter() {
+            around[*voter as usize - 1].add(mix(5 + u64::from(voter == cand), *term));
+        }
+        let mut out = [0; MAX_NODES];
+        for (i, sig) in out.iter_mut().enumerate().take(n) {
+            let id = i as NodeId + 1;
+            let mut h = FxHasher::default();
+            d.nodes[i].hash(&mut h);
+            if let Some(node) = &self.nodes[i] {
+                node.symmetric_signature(&mut h);
+            }
+            let disk = &self.disks[i];
+            d.disks[i].hash(&mut h);
+            disk.durable
+                .hard_state
+                .voted_for
+                .map(|v| v == id)
+                .hash(&mut h);
+            disk.unsynced.len().hash(&mut h);
+            if let Some(groups) = &self.partition {
+                groups
+                    .iter()
+                    .filter(|g| **g == groups[i])
+                    .count()
+                    .hash(&mut h);
+            }
+            h.write_u64(around[i].0);
+            *sig = h.finish();
+        }
+        out
     }
 }

@@ -15,6 +15,7 @@
 //! independent), so messages are sorted by link keeping their order within it; and
 //! partition groups are numbered by their first member.
 use crate::client::ClientState;
+use crate::fingerprint::MAX_NODES;
 use crate::invariants::{Ghost, LeaderRecord};
 use crate::memo::Memo;
 use crate::network::Network;
@@ -36,13 +37,14 @@ impl World {
         let Some(candidates) = self.candidate_orders() else {
             return self.clone();
         };
-        if let [only] = candidates.as_slice() {
+        if candidates.len() == 1 {
             // No ties: the order is the class's own, nothing to compare.
+            let only = candidates.iter().next().unwrap_or_default();
             return self.renamed(&inverse(only)).unwrap_or_else(|| self.clone());
         }
         let mut best: Option<(u64, World)> = None;
-        for order in candidates {
-            let Some(w) = self.renamed(&inverse(&order)) else {
+        for order in candidates.iter() {
+            let Some(w) = self.renamed(&inverse(order)) else {
                 return self.clone();
             };
             // The same choice as `symmetric_fingerprint`: the smallest fingerprint wins.
@@ -213,39 +215,82 @@ pub(crate) fn number_by_first_member(groups: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// Every order that keeps `sorted` sorted by signature, permuting only nodes whose
-/// signatures tie; at most `MAX_CANDIDATES` of them (beyond that ties keep id order, which
-/// stays sound and only reduces less).
-pub(crate) fn tie_orders(sorted: &[NodeId], signatures: &[u64]) -> SmallVec<[Order; 6]> {
-    let mut out: SmallVec<[Order; 6]> = SmallVec::new();
-    out.push(Order::from_slice(sorted));
-    let mut start = 0;
-    while start < sorted.len() {
-        let sig = signatures[sorted[start] as usize - 1];
-        let end = (start..sorted.len())
-            .find(|&k| signatures[sorted[k] as usize - 1] != sig)
-            .unwrap_or(sorted.len());
-        if end - start > 1 {
-            let perms = permutations(&sorted[start..end]);
-            if out.len() * perms.len() > MAX_CANDIDATES {
-                return out;
-            }
-            out = out
-                .iter()
-                .flat_map(|base| {
-                    perms.iter().map(move |p| {
-                        let mut o: Order = base.clone();
-                        o[start..end].copy_from_slice(p);
-                        o
-                    })
-                })
-                .collect();
-        }
-        start = end;
-    }
-    out
+/// The node orders a canonical renaming chooses from (`orders[k][j]` = the old id that
+/// becomes id j+1): every order that keeps the nodes sorted by signature, permuting only
+/// nodes whose signatures tie; at most `MAX_CANDIDATES` of them (beyond that ties keep id
+/// order, which stays sound and only reduces less). On the stack: fingerprinting a world
+/// allocates nothing.
+pub(crate) struct Candidates {
+    nodes: usize,
+    len: usize,
+    orders: [[NodeId; MAX_NODES]; MAX_CANDIDATES],
 }
 
+impl Candidates {
+    pub(crate) fn tied(sorted: &[NodeId], signatures: &[u64]) -> Candidates {
+        let nodes = sorted.len();
+        let mut c = Candidates {
+            nodes,
+            len: 1,
+            orders: [[0; MAX_NODES]; MAX_CANDIDATES],
+        };
+        c.orders[0][..nodes].copy_from_slice(sorted);
+        let mut start = 0;
+        while start < nodes {
+            let sig = signatures[sorted[start] as usize - 1];
+            let end = (start..nodes)
+                .find(|&k| signatures[sorted[k] as usize - 1] != sig)
+                .unwrap_or(nodes);
+            if end - start > 1 {
+                let perms: usize = (1..=end - start).product();
+                if c.len * perms > MAX_CANDIDATES {
+                    return c;
+                }
+                // Every base order so far, with the tied run in each of its orders.
+                for base in 0..c.len {
+                    let mut run = c.orders[base];
+                    run[start..end].sort_unstable();
+                    for k in 0..perms {
+                        let at = if k == 0 {
+                            base
+                        } else {
+                            c.len + base * (perms - 1) + k - 1
+                        };
+                        c.orders[at] = run;
+                        next_permutation(&mut run[start..end]);
+                    }
+                }
+                c.len *= perms;
+            }
+            start = end;
+        }
+        c
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[NodeId]> + '_ {
+        self.orders[..self.len].iter().map(|o| &o[..self.nodes])
+    }
+}
+
+/// Step `ids` to its next order in lexicographic order (wrapping to the first).
+fn next_permutation(ids: &mut [NodeId]) {
+    let Some(i) = (1..ids.len()).rev().find(|&i| ids[i - 1] < ids[i]) else {
+        ids.reverse();
+        return;
+    };
+    let j = (i..ids.len())
+        .rev()
+        .find(|&j| ids[j] > ids[i - 1])
+        .unwrap_or(i);
+    ids.swap(i - 1, j);
+    ids[i..].reverse();
+}
+
+#[cfg(test)]
 fn permutations(items: &[NodeId]) -> Vec<Vec<NodeId>> {
     if items.len() <= 1 {
         return vec![items.to_vec()];
@@ -307,6 +352,33 @@ mod tests {
             .collect();
         assert!(candidates.contains(&r));
         assert!(r.enabled_events().len() == w.enabled_events().len());
+    }
+
+    #[test]
+    fn tied_nodes_are_tried_in_every_order_up_to_the_cap() {
+        let orders = |sorted: &[NodeId], sigs: &[u64]| -> Vec<Vec<NodeId>> {
+            Candidates::tied(sorted, sigs)
+                .iter()
+                .map(<[NodeId]>::to_vec)
+                .collect()
+        };
+        assert_eq!(orders(&[2, 1, 3], &[5, 1, 9]), vec![vec![2, 1, 3]]);
+        // n1 and n3 tie: both orders, the rest in place.
+        let mut two = orders(&[2, 1, 3], &[5, 1, 5]);
+        two.sort();
+        assert_eq!(two, vec![vec![2, 1, 3], vec![2, 3, 1]]);
+        // Three ties: all six orders, each once.
+        let mut six = orders(&[1, 2, 3], &[7, 7, 7]);
+        six.sort();
+        six.dedup();
+        assert_eq!(six, permutations(&[1, 2, 3]));
+        // Two runs of two: four orders.
+        assert_eq!(orders(&[1, 2, 3, 4], &[1, 1, 2, 2]).len(), 4);
+        // More than six would be needed: ties keep id order from the run that overflows on.
+        let capped = orders(&[1, 2, 3, 4], &[3, 3, 3, 3]);
+        assert_eq!(capped, vec![vec![1, 2, 3, 4]]);
+        let capped = orders(&[1, 2, 3, 4, 5], &[1, 1, 2, 2, 2]);
+        assert_eq!(capped.len(), 2);
     }
 
     #[test]

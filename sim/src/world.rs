@@ -288,8 +288,7 @@ impl World {
                 Ok(Ok(()))
             }),
             Choice::Duplicate(i) => self.step_checked(None, false, |w| {
-                let copy = w.network.messages()[i].clone();
-                w.network.send(copy, w.config.faults.reorder);
+                w.network.duplicate(i, w.config.faults.reorder);
                 Ok(Ok(()))
             }),
             other => self.apply(&self.event_of(other)),
@@ -439,8 +438,7 @@ impl World {
                     return Err(EventError::NotEnabled("duplication is off".into()));
                 }
                 let at = self.find_any(*from, *to, msg)?;
-                let copy = self.network.messages()[at].clone();
-                self.network.send(copy, f.reorder);
+                self.network.duplicate(at, f.reorder);
                 Ok(Ok(()))
             }
             Event::Timeout(id) => {
