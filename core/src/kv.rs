@@ -5,6 +5,7 @@ use crate::types::Index;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// Keys and values: short strings are stored inline (no allocation), so cloning a command,
 /// an entry or a whole store (as simulators and model checkers do for every state) is cheap.
@@ -120,10 +121,14 @@ pub struct Session {
 
 /// The store. Sessions are part of its state, so a replica rebuilt from the log (or, later, a
 /// snapshot) deduplicates exactly like the one it replaces.
+///
+/// Data and sessions change only when a command is applied, while the store is copied with
+/// its node at every step a simulator takes: both are shared between copies (`Arc`) and
+/// copied on write.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct KvStore {
-    data: BTreeMap<Text, Text>,
-    sessions: BTreeMap<ClientId, Session>,
+    data: Arc<BTreeMap<Text, Text>>,
+    sessions: Arc<BTreeMap<ClientId, Session>>,
     /// Seeded bug `dedup-lost`: apply retried requests again.
     skip_dedup: bool,
 }
@@ -157,23 +162,28 @@ impl KvStore {
         match op {
             KvOp::Get { key } => KvOutput::Value(self.data.get(key).cloned()),
             KvOp::Put { key, value } => {
-                self.data.insert(key.clone(), value.clone());
+                Arc::make_mut(&mut self.data).insert(key.clone(), value.clone());
                 KvOutput::Done
             }
             KvOp::Append { key, value } => {
-                self.data.entry(key.clone()).or_default().push_str(value);
+                Arc::make_mut(&mut self.data)
+                    .entry(key.clone())
+                    .or_default()
+                    .push_str(value);
                 KvOutput::Done
             }
             KvOp::Cas { key, expected, new } => {
                 let found = self.data.get(key).cloned();
                 let swapped = found == *expected;
                 if swapped {
-                    self.data.insert(key.clone(), new.clone());
+                    Arc::make_mut(&mut self.data).insert(key.clone(), new.clone());
                 }
                 KvOutput::Cas { swapped, found }
             }
             KvOp::Delete { key } => {
-                self.data.remove(key);
+                if self.data.contains_key(key) {
+                    Arc::make_mut(&mut self.data).remove(key);
+                }
                 KvOutput::Done
             }
         }
@@ -196,7 +206,7 @@ impl StateMachine for KvStore {
             }
         }
         let output = self.execute(&cmd.op);
-        self.sessions.insert(
+        Arc::make_mut(&mut self.sessions).insert(
             cmd.client,
             Session {
                 last_seq: cmd.seq,

@@ -7,9 +7,20 @@
 //! node states cost O(1) instead of O(log length).
 use crate::types::{Entry, Index, Term};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+/// The entries and their running digests. Behind an `Arc` in `RaftLog`: copies of a node
+/// (a simulator or model checker copies one at every step) share the log until one of them
+/// writes it, and most steps (votes, acknowledgements, heartbeats) never do.
+#[derive(Clone, PartialEq, Eq)]
+struct Chained<C> {
+    entries: Vec<Entry<C>>,
+    chain: Vec<u64>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     from = "Vec<Entry<C>>",
     into = "Vec<Entry<C>>",
@@ -19,8 +30,13 @@ use std::hash::{DefaultHasher, Hash, Hasher};
     )
 )]
 pub struct RaftLog<C> {
-    entries: Vec<Entry<C>>,
-    chain: Vec<u64>,
+    inner: Arc<Chained<C>>,
+}
+
+impl<C: fmt::Debug> fmt::Debug for RaftLog<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.inner.entries).finish()
+    }
 }
 
 /// The digest of a prefix extended by one entry. SipHash with its fixed default keys:
@@ -40,21 +56,23 @@ impl<C: Hash> From<Vec<Entry<C>>> for RaftLog<C> {
             digest = link(digest, e);
             chain.push(digest);
         }
-        RaftLog { entries, chain }
+        RaftLog {
+            inner: Arc::new(Chained { entries, chain }),
+        }
     }
 }
 
-impl<C> From<RaftLog<C>> for Vec<Entry<C>> {
+impl<C: Clone> From<RaftLog<C>> for Vec<Entry<C>> {
     fn from(log: RaftLog<C>) -> Self {
-        log.entries
+        Arc::unwrap_or_clone(log.inner).entries
     }
 }
 
 /// The length and the digest of the whole log stand for the entries.
 impl<C> Hash for RaftLog<C> {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        self.entries.len().hash(h);
-        self.chain.last().hash(h);
+        self.inner.entries.len().hash(h);
+        self.inner.chain.last().hash(h);
     }
 }
 
@@ -67,20 +85,20 @@ impl<C: Clone + Hash> RaftLog<C> {
     pub fn prefix_digest(&self, len: usize) -> Option<u64> {
         match len {
             0 => Some(0),
-            n => self.chain.get(n - 1).copied(),
+            n => self.inner.chain.get(n - 1).copied(),
         }
     }
 
     pub fn entries(&self) -> &[Entry<C>] {
-        &self.entries
+        &self.inner.entries
     }
 
     pub fn last_index(&self) -> Index {
-        self.entries.len() as Index
+        self.inner.entries.len() as Index
     }
 
     pub fn last_term(&self) -> Term {
-        self.entries.last().map_or(0, |e| e.term)
+        self.entries().last().map_or(0, |e| e.term)
     }
 
     /// The term of the entry at `index`; index 0 has term 0, past the end has none.
@@ -88,37 +106,44 @@ impl<C: Clone + Hash> RaftLog<C> {
         if index == 0 {
             return Some(0);
         }
-        self.entries.get(index as usize - 1).map(|e| e.term)
+        self.entries().get(index as usize - 1).map(|e| e.term)
     }
 
     pub fn get(&self, index: Index) -> Option<&Entry<C>> {
         if index == 0 {
             return None;
         }
-        self.entries.get(index as usize - 1)
+        self.entries().get(index as usize - 1)
     }
 
     /// Entries `from ..= to` (clamped to the log).
     pub fn slice(&self, from: Index, to: Index) -> &[Entry<C>] {
         let start = (from.max(1) - 1) as usize;
-        let end = (to as usize).min(self.entries.len());
+        let entries = self.entries();
+        let end = (to as usize).min(entries.len());
         if start >= end {
             return &[];
         }
-        &self.entries[start..end]
+        &entries[start..end]
     }
 
     pub fn push(&mut self, entry: Entry<C>) -> Index {
-        let previous = self.chain.last().copied().unwrap_or(0);
-        self.chain.push(link(previous, &entry));
-        self.entries.push(entry);
+        let log = Arc::make_mut(&mut self.inner);
+        let previous = log.chain.last().copied().unwrap_or(0);
+        log.chain.push(link(previous, &entry));
+        log.entries.push(entry);
         self.last_index()
     }
 
     /// Drop every entry at `index` or later.
     pub fn truncate_from(&mut self, index: Index) {
-        self.entries.truncate(index.max(1) as usize - 1);
-        self.chain.truncate(self.entries.len());
+        let keep = index.max(1) as usize - 1;
+        if keep >= self.inner.entries.len() {
+            return;
+        }
+        let log = Arc::make_mut(&mut self.inner);
+        log.entries.truncate(keep);
+        log.chain.truncate(keep);
     }
 
     /// The first index holding an entry of `term` at or before `index` (for fast back-off).
@@ -132,7 +157,7 @@ impl<C: Clone + Hash> RaftLog<C> {
 
     /// The last index holding an entry of `term`, if the log has one.
     pub fn last_index_of_term(&self, term: Term) -> Option<Index> {
-        self.entries
+        self.entries()
             .iter()
             .rposition(|e| e.term == term)
             .map(|p| p as Index + 1)

@@ -4,13 +4,15 @@ use crate::bugs::Bug;
 use crate::config::{Config, ConfigError};
 use crate::log::RaftLog;
 use crate::message::{Envelope, Message};
+use crate::node_set::NodeSet;
+use crate::peer_map::PeerMap;
 use crate::ready::{Applied, Ready};
 use crate::rng::SplitMix64;
 use crate::state_machine::StateMachine;
 use crate::storage::{LogWrite, Storage, StorageError};
 use crate::types::{Entry, HardState, Index, NodeId, Payload, Role, Term};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// What the leader knows of one follower's log.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -60,7 +62,8 @@ pub(crate) struct Outbox<M: StateMachine> {
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Node<M: StateMachine> {
-    pub(crate) config: Config,
+    /// Never changes after creation: shared by the copies a simulator makes of a node.
+    pub(crate) config: Arc<Config>,
     pub(crate) term: Term,
     pub(crate) voted_for: Option<NodeId>,
     pub(crate) log: RaftLog<M::Command>,
@@ -69,10 +72,10 @@ pub struct Node<M: StateMachine> {
     pub(crate) commit: Index,
     pub(crate) applied: Index,
     /// Voters that granted this node its vote in its current (or last won) election.
-    pub(crate) votes: BTreeSet<NodeId>,
+    pub(crate) votes: NodeSet,
     /// Grants counted as a plain number: only read with the `vote-count` bug on.
     pub(crate) vote_tally: u32,
-    pub(crate) progress: BTreeMap<NodeId, Progress>,
+    pub(crate) progress: PeerMap<Progress>,
     pub(crate) election_elapsed: u32,
     pub(crate) heartbeat_elapsed: u32,
     pub(crate) election_timeout: u32,
@@ -93,9 +96,9 @@ impl<M: StateMachine> Node<M> {
             leader: None,
             commit: 0,
             applied: 0,
-            votes: BTreeSet::new(),
+            votes: NodeSet::new(),
             vote_tally: 0,
-            progress: BTreeMap::new(),
+            progress: PeerMap::new(),
             election_elapsed: 0,
             heartbeat_elapsed: 0,
             election_timeout: config.election_ticks,
@@ -107,7 +110,7 @@ impl<M: StateMachine> Node<M> {
                 messages: Vec::new(),
                 applied: Vec::new(),
             },
-            config,
+            config: Arc::new(config),
         };
         node.reset_election_timer();
         Ok(node)
@@ -291,10 +294,10 @@ impl<M: StateMachine> Node<M> {
     pub fn last_term(&self) -> Term {
         self.log.last_term()
     }
-    pub fn votes(&self) -> &BTreeSet<NodeId> {
+    pub fn votes(&self) -> &NodeSet {
         &self.votes
     }
-    pub fn progress(&self) -> &BTreeMap<NodeId, Progress> {
+    pub fn progress(&self) -> &PeerMap<Progress> {
         &self.progress
     }
     pub fn state_machine(&self) -> &M {

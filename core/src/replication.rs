@@ -10,7 +10,7 @@ impl<M: StateMachine> Node<M> {
     /// Send `peer` the entries from its `next` index on (or an empty heartbeat), and advance
     /// `next` past them without waiting for the answer: appends are pipelined.
     pub(crate) fn send_append(&mut self, peer: NodeId) {
-        let Some(progress) = self.progress.get(&peer).copied() else {
+        let Some(progress) = self.progress.get(peer).copied() else {
             return;
         };
         let prev_log_index = progress.next - 1;
@@ -22,7 +22,7 @@ impl<M: StateMachine> Node<M> {
             .last_index()
             .min(prev_log_index + Index::from(self.config.max_append_entries));
         let entries: Arc<[Entry<M::Command>]> = self.log.slice(progress.next, last).into();
-        if let Some(p) = self.progress.get_mut(&peer) {
+        if let Some(p) = self.progress.get_mut(peer) {
             p.next = prev_log_index + entries.len() as Index + 1;
         }
         let msg = Message::AppendEntries {
@@ -41,7 +41,7 @@ impl<M: StateMachine> Node<M> {
         let last = self.log.last_index();
         let peers: Vec<NodeId> = self.peers().collect();
         for peer in peers {
-            if self.progress.get(&peer).is_some_and(|p| p.next == last) {
+            if self.progress.get(peer).is_some_and(|p| p.next == last) {
                 self.send_append(peer);
             }
         }
@@ -52,7 +52,7 @@ impl<M: StateMachine> Node<M> {
     pub(crate) fn broadcast_heartbeat(&mut self) {
         let peers: Vec<NodeId> = self.peers().collect();
         for peer in peers {
-            if let Some(p) = self.progress.get_mut(&peer) {
+            if let Some(p) = self.progress.get_mut(peer) {
                 p.next = p.matched + 1;
             }
             self.send_append(peer);
@@ -165,7 +165,7 @@ impl<M: StateMachine> Node<M> {
             return;
         }
         let last = self.log.last_index();
-        let Some(progress) = self.progress.get_mut(&follower) else {
+        let Some(progress) = self.progress.get_mut(follower) else {
             return;
         };
         if success {

@@ -9,6 +9,7 @@ use crate::state_machine::StateMachine;
 use crate::types::NodeId;
 use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// A renaming of node ids: id `i` becomes `map[i - 1]`. Must be a permutation of `1..=n`.
 pub type Renaming<'a> = &'a [NodeId];
@@ -45,20 +46,22 @@ impl<M: StateMachine> Node<M> {
         let mut n = self.clone();
         let old = self.config.id;
         let new = rename(map, old);
-        n.config.id = new;
-        n.config.voters = self.config.voters.iter().map(|v| rename(map, *v)).collect();
-        n.config.voters.sort_unstable();
+        let mut config = (*self.config).clone();
+        config.id = new;
+        config.voters = self.config.voters.iter().map(|v| rename(map, *v)).collect();
+        config.voters.sort_unstable();
         if self.config.seed == u64::from(old) && self.rng == SplitMix64(self.config.seed) {
-            n.config.seed = u64::from(new);
-            n.rng = SplitMix64(n.config.seed);
+            config.seed = u64::from(new);
+            n.rng = SplitMix64(config.seed);
         }
+        n.config = Arc::new(config);
         n.voted_for = self.voted_for.map(|v| rename(map, v));
         n.leader = self.leader.map(|v| rename(map, v));
-        n.votes = self.votes.iter().map(|v| rename(map, *v)).collect();
+        n.votes = self.votes.map(|v| rename(map, v));
         n.progress = self
             .progress
             .iter()
-            .map(|(p, pr)| (rename(map, *p), *pr))
+            .map(|(p, pr)| (rename(map, p), *pr))
             .collect();
         Some(n)
     }
@@ -97,7 +100,7 @@ impl<M: StateMachine> Node<M> {
             max_append_entries,
             seed: _,
             bugs,
-        } = config;
+        } = &**config;
         voters.len().hash(h);
         election_ticks.hash(h);
         election_jitter.hash(h);
@@ -148,14 +151,12 @@ impl<M: StateMachine> Node<M> {
         }
         self.voted_for.map(|v| rename(map, v)).hash(h);
         self.leader.map(|v| rename(map, v)).hash(h);
-        let mut votes = IdBuf::renamed(self.votes.iter().copied(), map);
-        votes.sort();
-        votes.as_slice().hash(h);
+        self.votes.map(|v| rename(map, v)).hash(h);
         // Followers' progress as a set of (renamed peer, progress): summed, so that no
         // renamed copy needs sorting.
         h.write_usize(self.progress.len());
         let progress = self.progress.iter().fold(0u64, |sum, (p, pr)| {
-            let peer = u64::from(rename(map, *p));
+            let peer = u64::from(rename(map, p));
             sum.wrapping_add(mix(mix(peer, pr.matched), pr.next))
         });
         h.write_u64(progress);
@@ -270,7 +271,7 @@ mod tests {
         .unwrap();
         b.ready();
         assert_eq!(b.id(), 3);
-        assert_eq!(b.votes().iter().copied().collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!(b.votes().iter().collect::<Vec<_>>(), vec![1, 3]);
         assert_eq!(renamed_after, b);
     }
 

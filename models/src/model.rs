@@ -5,27 +5,27 @@ use crate::properties;
 use stateright::{Model, Property};
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use verraft_sim::replay::state_line;
 use verraft_sim::{Event, World, WorldConfig};
 
 /// A state of the model: a world, shared (the checker's representative and its queues copy
-/// states, and a copy should cost a pointer), and the world's fingerprint, computed once on
-/// first use. With symmetry the fingerprint is the world's class fingerprint
-/// (`World::symmetric_fingerprint`), so a state and its representative hash alike.
+/// states, and a copy should cost a pointer), and the world's fingerprint. The checker
+/// fingerprints every state it generates, so it is computed as the state is made. With
+/// symmetry the fingerprint is the world's class fingerprint (`World::symmetric_fingerprint`),
+/// so a state and its representative hash alike.
 #[derive(Clone)]
 pub struct State {
     world: Arc<World>,
-    symmetric: bool,
-    fingerprint: OnceLock<u64>,
+    fingerprint: u64,
 }
 
 impl State {
     pub fn new(world: World, symmetric: bool) -> State {
+        let fingerprint = world.fingerprint(symmetric);
         State {
             world: Arc::new(world),
-            symmetric,
-            fingerprint: OnceLock::new(),
+            fingerprint,
         }
     }
 
@@ -34,16 +34,13 @@ impl State {
     }
 
     pub fn fingerprint(&self) -> u64 {
-        *self
-            .fingerprint
-            .get_or_init(|| self.world.fingerprint(self.symmetric))
+        self.fingerprint
     }
 
     /// The state stateright stores for this state's class. The fingerprint already names
     /// the class, so the representative is this state itself: building the canonical
     /// renamed world (`World::representative`) would only be hashed to the same value.
     pub fn representative(&self) -> State {
-        self.fingerprint();
         self.clone()
     }
 }

@@ -283,7 +283,7 @@ impl World {
         let mut leaders = Sum::default();
         for (term, record) in ghost.leaders.iter() {
             let node = u64::from(rename(map, record.node));
-            let votes = renamed_mask(record.votes.iter().copied(), map);
+            let votes = renamed_mask(record.votes.iter(), map);
             leaders.add(mix(mix(*term, node), votes));
         }
         h.write_usize(ghost.leaders.len());

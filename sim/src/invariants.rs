@@ -7,10 +7,12 @@
 use crate::event::EntryRef;
 use crate::memo::Memo;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
-use verraft_core::{Applied, Entry, Index, KvCommand, KvOutput, KvStore, Node, NodeId, Role, Term};
+use verraft_core::{
+    Applied, Entry, Index, KvCommand, KvOutput, KvStore, Node, NodeId, NodeSet, Role, Term,
+};
 
 pub type KvNode = Node<KvStore>;
 
@@ -123,7 +125,7 @@ impl fmt::Display for Violation {
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct LeaderRecord {
     pub node: NodeId,
-    pub votes: BTreeSet<NodeId>,
+    pub votes: NodeSet,
 }
 
 /// Committed entries by index, each with the term of the first node seen committing it.
@@ -216,7 +218,7 @@ impl Before {
     }
 }
 
-fn votes(set: &BTreeSet<NodeId>) -> String {
+fn votes(set: &NodeSet) -> String {
     let names: Vec<String> = set.iter().map(|n| format!("n{n}")).collect();
     format!("{{{}}}", names.join(", "))
 }
@@ -228,7 +230,7 @@ pub fn election_safety(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation
     }
     let record = LeaderRecord {
         node: node.id(),
-        votes: node.votes().clone(),
+        votes: *node.votes(),
     };
     match ghost.leaders.get(&node.term()) {
         None => {
@@ -260,6 +262,7 @@ pub fn election_safety(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation
             let twice: Vec<String> = first
                 .votes
                 .intersection(&record.votes)
+                .iter()
                 .map(|n| format!("n{n}"))
                 .collect();
             if !twice.is_empty() {

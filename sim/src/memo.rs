@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What a memoized value feeds its digest: everything about it that no renaming of node
 /// ids changes (its id-bearing fields are hashed, renamed, by the caller).
@@ -16,31 +16,41 @@ pub trait IdFree {
     fn hash_id_free<H: Hasher>(&self, h: &mut H);
 }
 
+/// The digest slot holds `UNKNOWN` until the digest is first asked for. Threads that race
+/// to fill it compute the same value, so plain relaxed loads and stores suffice (no
+/// once-only initialization, whose atomic read-modify-writes cost more than the hash).
 #[derive(Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Memo<T> {
     value: T,
     #[serde(skip)]
-    digest: OnceLock<u64>,
+    digest: AtomicU64,
 }
+
+const UNKNOWN: u64 = 0;
 
 impl<T> Memo<T> {
     pub fn new(value: T) -> Memo<T> {
         Memo {
             value,
-            digest: OnceLock::new(),
+            digest: AtomicU64::new(UNKNOWN),
         }
     }
 }
 
 impl<T: IdFree> Memo<T> {
-    /// The digest of the id-free content, computed on first use.
+    /// The digest of the id-free content, computed on first use. (A content whose digest
+    /// happens to be `UNKNOWN` is simply hashed again each time.)
     pub fn digest(&self) -> u64 {
-        *self.digest.get_or_init(|| {
-            let mut h = crate::fingerprint::fingerprint_hasher();
-            self.value.hash_id_free(&mut h);
-            h.finish()
-        })
+        let known = self.digest.load(Ordering::Relaxed);
+        if known != UNKNOWN {
+            return known;
+        }
+        let mut h = crate::fingerprint::fingerprint_hasher();
+        self.value.hash_id_free(&mut h);
+        let digest = h.finish();
+        self.digest.store(digest, Ordering::Relaxed);
+        digest
     }
 }
 
@@ -53,7 +63,7 @@ impl<T> Deref for Memo<T> {
 
 impl<T> DerefMut for Memo<T> {
     fn deref_mut(&mut self) -> &mut T {
-        self.digest.take();
+        *self.digest.get_mut() = UNKNOWN;
         &mut self.value
     }
 }
@@ -62,7 +72,7 @@ impl<T: Clone> Clone for Memo<T> {
     fn clone(&self) -> Memo<T> {
         Memo {
             value: self.value.clone(),
-            digest: self.digest.clone(),
+            digest: AtomicU64::new(self.digest.load(Ordering::Relaxed)),
         }
     }
 }

@@ -112,7 +112,7 @@ impl World {
                 .map(|(term, r)| {
                     let record = LeaderRecord {
                         node: rename(map, r.node),
-                        votes: r.votes.iter().map(|v| rename(map, *v)).collect(),
+                        votes: r.votes.map(|v| rename(map, v)),
                     };
                     (*term, record)
                 })

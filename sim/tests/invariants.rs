@@ -365,12 +365,12 @@ fn a_crash_loses_unsynced_writes_and_leader_completeness_catches_it() {
 /// Records of terms a node can never be in again are forgotten; the others are kept.
 #[test]
 fn ghost_pruning_forgets_only_unreachable_terms() {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeMap;
     use std::sync::Arc;
     use verraft_sim::invariants::LeaderRecord;
     let record = |node| LeaderRecord {
         node,
-        votes: BTreeSet::from([node]),
+        votes: NodeSet::from_iter([node]),
     };
     let mut ghost = Ghost {
         votes: Arc::new(BTreeMap::from([((1, 1), 1), ((2, 1), 1), ((1, 2), 2)])),

@@ -1,0 +1,181 @@
+//! A set of node ids as a bitmap. Votes and vote records are sets of a few small ids that
+//! are copied, compared and hashed in every state a model checker generates: a bitmap does
+//! all three without allocating, and iterates in id order like the ordered set it replaces.
+use crate::types::NodeId;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// One bit per possible `NodeId` (0..=255).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct NodeSet([u64; 4]);
+
+impl NodeSet {
+    pub const EMPTY: NodeSet = NodeSet([0; 4]);
+
+    pub fn new() -> NodeSet {
+        NodeSet::EMPTY
+    }
+
+    fn word_bit(id: NodeId) -> (usize, u64) {
+        (usize::from(id >> 6), 1u64 << (id & 63))
+    }
+
+    /// Add `id`; `true` when it was not in the set.
+    pub fn insert(&mut self, id: NodeId) -> bool {
+        let (w, bit) = Self::word_bit(id);
+        let fresh = self.0[w] & bit == 0;
+        self.0[w] |= bit;
+        fresh
+    }
+
+    /// Take `id` out; `true` when it was in the set.
+    pub fn remove(&mut self, id: NodeId) -> bool {
+        let (w, bit) = Self::word_bit(id);
+        let present = self.0[w] & bit != 0;
+        self.0[w] &= !bit;
+        present
+    }
+
+    pub fn contains(&self, id: NodeId) -> bool {
+        let (w, bit) = Self::word_bit(id);
+        self.0[w] & bit != 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+
+    pub fn clear(&mut self) {
+        self.0 = [0; 4];
+    }
+
+    /// The members, smallest id first.
+    pub fn iter(&self) -> Iter {
+        Iter {
+            words: self.0,
+            word: 0,
+        }
+    }
+
+    pub fn intersection(&self, other: &NodeSet) -> NodeSet {
+        let mut out = *self;
+        for (w, o) in out.0.iter_mut().zip(other.0) {
+            *w &= o;
+        }
+        out
+    }
+
+    /// The set with every member renamed by `rename`.
+    pub fn map(&self, rename: impl Fn(NodeId) -> NodeId) -> NodeSet {
+        self.iter().map(rename).collect()
+    }
+}
+
+/// Members of a [`NodeSet`] in increasing order.
+pub struct Iter {
+    words: [u64; 4],
+    word: usize,
+}
+
+impl Iterator for Iter {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        while self.word < 4 {
+            let w = &mut self.words[self.word];
+            if *w != 0 {
+                let bit = w.trailing_zeros();
+                *w &= *w - 1;
+                return Some((self.word as u32 * 64 + bit) as NodeId);
+            }
+            self.word += 1;
+        }
+        None
+    }
+}
+
+impl IntoIterator for &NodeSet {
+    type Item = NodeId;
+    type IntoIter = Iter;
+    fn into_iter(self) -> Iter {
+        self.iter()
+    }
+}
+
+impl FromIterator<NodeId> for NodeSet {
+    fn from_iter<I: IntoIterator<Item = NodeId>>(ids: I) -> NodeSet {
+        let mut s = NodeSet::EMPTY;
+        for id in ids {
+            s.insert(id);
+        }
+        s
+    }
+}
+
+impl fmt::Debug for NodeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// Written as the list of its members, as the ordered set it replaced was.
+impl Serialize for NodeSet {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<NodeSet, D::Error> {
+        Ok(Vec::<NodeId>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behaves_like_an_ordered_set_of_ids() {
+        let mut s = NodeSet::new();
+        assert!(s.is_empty());
+        for id in [200, 3, 64, 1, 3, 255, 0, 63] {
+            s.insert(id);
+        }
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![0, 1, 3, 63, 64, 200, 255]
+        );
+        assert_eq!(s.len(), 7);
+        assert!(s.contains(64) && !s.contains(65));
+        assert!(s.remove(64) && !s.remove(64));
+        assert!(!s.insert(3));
+        let other: NodeSet = [1, 2, 3, 255].into_iter().collect();
+        assert_eq!(
+            s.intersection(&other).iter().collect::<Vec<_>>(),
+            vec![1, 3, 255]
+        );
+        assert_eq!(
+            other
+                .map(|id| id.wrapping_add(1))
+                .iter()
+                .collect::<Vec<_>>(),
+            vec![0, 2, 3, 4]
+        );
+        assert_eq!(format!("{other:?}"), "{1, 2, 3, 255}");
+        s.clear();
+        assert_eq!(s, NodeSet::EMPTY);
+    }
+
+    #[test]
+    fn serializes_as_its_members() {
+        let s: NodeSet = [5, 2].into_iter().collect();
+        let text = serde_json::to_string(&s).unwrap();
+        assert_eq!(text, "[2,5]");
+        assert_eq!(serde_json::from_str::<NodeSet>(&text).unwrap(), s);
+    }
+}
