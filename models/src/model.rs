@@ -22,11 +22,12 @@ pub struct State {
 
 impl State {
     pub fn new(world: World, symmetric: bool) -> State {
+        State::shared(Arc::new(world), symmetric)
+    }
+
+    fn shared(world: Arc<World>, symmetric: bool) -> State {
         let fingerprint = world.fingerprint(symmetric);
-        State {
-            world: Arc::new(world),
-            fingerprint,
-        }
+        State { world, fingerprint }
     }
 
     pub fn world(&self) -> &World {
@@ -140,8 +141,11 @@ impl Model for RaftModel {
     }
 
     fn next_state(&self, state: &State, event: Event) -> Option<State> {
-        let next = self.step(state, &event)?;
-        Some(State::new(next, self.symmetry))
+        // Copied straight into its own allocation (`make_mut` on a shared world), not built
+        // on the stack and moved: a world is several hundred bytes.
+        let mut next = Arc::clone(&state.world);
+        Arc::make_mut(&mut next).apply(&event).ok()?;
+        Some(State::shared(next, self.symmetry))
     }
 
     fn within_boundary(&self, state: &State) -> bool {
