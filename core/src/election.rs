@@ -30,7 +30,7 @@ impl<M: StateMachine> Node<M> {
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
         };
-        let peers: Vec<NodeId> = self.peers().collect();
+        let peers = self.peers();
         for peer in peers {
             self.send(peer, request.clone());
         }
@@ -91,7 +91,7 @@ impl<M: StateMachine> Node<M> {
         self.leader = Some(self.config.id);
         self.heartbeat_elapsed = 0;
         let next = self.log.last_index() + 1;
-        let peers: Vec<NodeId> = self.peers().collect();
+        let peers = self.peers();
         self.progress = peers
             .iter()
             .map(|p| (*p, Progress { matched: 0, next }))

@@ -25,7 +25,7 @@ pub use bugs::{Bug, BugSet};
 pub use config::{Config, ConfigError};
 pub use kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore, Text};
 pub use message::{Envelope, Message};
-pub use node::{Node, NodeError, Progress, Proposal, ProposeError};
+pub use node::{Node, NodeError, Outgoing, Progress, Proposal, ProposeError};
 pub use node_set::NodeSet;
 pub use peer_map::PeerMap;
 pub use ready::{Applied, Ready};

@@ -12,6 +12,7 @@ use crate::state_machine::StateMachine;
 use crate::storage::{LogWrite, Storage, StorageError};
 use crate::types::{Entry, HardState, Index, NodeId, Payload, Role, Term};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// What the leader knows of one follower's log.
@@ -49,13 +50,19 @@ pub struct Proposal {
     pub term: Term,
 }
 
+/// A node's peers, on the stack for clusters of up to nine.
+pub(crate) type Peers = SmallVec<[NodeId; 8]>;
+
+/// Messages of one output batch, inline for the usual few.
+pub type Outgoing<C> = SmallVec<[Envelope<C>; 4]>;
+
 /// Output not yet handed to the driver. Empty between `ready` calls in every state a
 /// simulator stores, so it does not split otherwise equal states.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub(crate) struct Outbox<M: StateMachine> {
     hard_state_dirty: bool,
     persist_from: Option<Index>,
-    messages: Vec<Envelope<M::Command>>,
+    messages: Outgoing<M::Command>,
     applied: Vec<Applied<M::Command, M::Output>>,
 }
 
@@ -107,7 +114,7 @@ impl<M: StateMachine> Node<M> {
             outbox: Outbox {
                 hard_state_dirty: false,
                 persist_from: None,
-                messages: Vec::new(),
+                messages: Outgoing::new(),
                 applied: Vec::new(),
             },
             config: Arc::new(config),
@@ -309,9 +316,16 @@ impl<M: StateMachine> Node<M> {
 
     // ----- shared helpers for the role modules -----
 
-    pub(crate) fn peers(&self) -> impl Iterator<Item = NodeId> + '_ {
+    /// Every other voter. A list on the stack (not a borrow of the config), so that callers
+    /// can send to each peer while they iterate.
+    pub(crate) fn peers(&self) -> Peers {
         let me = self.config.id;
-        self.config.voters.iter().copied().filter(move |v| *v != me)
+        self.config
+            .voters
+            .iter()
+            .copied()
+            .filter(|v| *v != me)
+            .collect()
     }
 
     pub(crate) fn send(&mut self, to: NodeId, msg: Message<M::Command>) {

@@ -1,5 +1,5 @@
 //! What the node hands to its driver after each input.
-use crate::message::Envelope;
+use crate::node::Outgoing;
 use crate::storage::LogWrite;
 use crate::types::{Entry, HardState, Index};
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ pub struct Ready<C, O> {
     pub hard_state: Option<HardState>,
     pub log_write: Option<LogWrite<C>>,
     pub must_sync: bool,
-    pub messages: Vec<Envelope<C>>,
+    pub messages: Outgoing<C>,
     pub applied: Vec<Applied<C, O>>,
 }
 

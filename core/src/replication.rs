@@ -4,6 +4,7 @@ use crate::message::Message;
 use crate::node::Node;
 use crate::state_machine::StateMachine;
 use crate::types::{Entry, Index, NodeId, Role, Term};
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 impl<M: StateMachine> Node<M> {
@@ -39,7 +40,7 @@ impl<M: StateMachine> Node<M> {
     /// are still being repaired and will get them as their responses come in.
     pub(crate) fn replicate_new_entries(&mut self) {
         let last = self.log.last_index();
-        let peers: Vec<NodeId> = self.peers().collect();
+        let peers = self.peers();
         for peer in peers {
             if self.progress.get(peer).is_some_and(|p| p.next == last) {
                 self.send_append(peer);
@@ -50,7 +51,7 @@ impl<M: StateMachine> Node<M> {
     /// Heartbeats re-send everything not yet acknowledged, so a lost append is repaired by the
     /// next heartbeat instead of waiting for a rejection that will never come.
     pub(crate) fn broadcast_heartbeat(&mut self) {
-        let peers: Vec<NodeId> = self.peers().collect();
+        let peers = self.peers();
         for peer in peers {
             if let Some(p) = self.progress.get_mut(peer) {
                 p.next = p.matched + 1;
@@ -197,7 +198,7 @@ impl<M: StateMachine> Node<M> {
     /// Figure 2, leader: commit the highest index stored on a majority, but only when that
     /// entry is of the current term (Figure 8: counting replicas of older entries is unsafe).
     pub(crate) fn maybe_commit(&mut self) {
-        let mut matched: Vec<Index> = self.progress.values().map(|p| p.matched).collect();
+        let mut matched: SmallVec<[Index; 9]> = self.progress.values().map(|p| p.matched).collect();
         matched.push(self.log.last_index());
         matched.sort_unstable_by(|a, b| b.cmp(a));
         let quorum = if self.config.bugs.contains(Bug::WrongQuorum) {

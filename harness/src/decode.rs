@@ -9,6 +9,10 @@
 //! 3. bounds: bits 0-2 the highest term an election may start (1 to 8),
 //!    bits 3-7 the most messages in flight (4 to 35), which keeps each step cheap;
 //! 4. clients: bits 0-1 how many (0 to 2, 3 reads as 2), bits 2-3 operations each (1 to 4);
+//!    bits 4-5 the most crashes in the whole schedule (1, 2, 4 or 8), bits 6-7 the most
+//!    partitions (1, 2, 4 or 8): unbounded, crash-restart and split-heal pairs (always
+//!    enabled, one choice per node or split) would fill most of a random schedule and leave
+//!    few events for elections and replication;
 //!    then one byte per operation.
 use arbitrary::Unstructured;
 use verraft_core::{KvOp, Text};
@@ -44,12 +48,14 @@ pub fn config(u: &mut Unstructured<'_>, opts: &FuzzOptions) -> WorldConfig {
     };
     c.max_append_entries = [1, 2, 3, 64][usize::from(f >> 6)];
     let b = byte(u);
+    let cl = byte(u);
     c.limits = Limits {
         max_term: Some(1 + u64::from(b & 7)),
         max_in_flight: Some(4 + u32::from(b >> 3)),
+        max_crashes: Some(1 << ((cl >> 4) & 3)),
+        max_partitions: Some(1 << (cl >> 6)),
         ..Limits::NONE
     };
-    let cl = byte(u);
     let clients = usize::from((cl & 3).min(2));
     let ops = 1 + usize::from((cl >> 2) & 3);
     c.clients = (0..clients)

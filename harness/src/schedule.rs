@@ -62,20 +62,16 @@ fn run(
     let config = decode::config(&mut u, opts);
     let mut world = World::new(config.clone())?;
     let mut steps = 0;
-    // One buffer for the whole run; only the chosen event is ever spelled out, and only
-    // when the events are being recorded.
-    let mut choices = Vec::new();
     for step in 1..=opts.max_events {
         if u.is_empty() {
             break;
         }
         steps = step;
-        world.choices(&mut choices);
-        if choices.is_empty() {
+        // The enabled events are counted, not listed, and only the chosen one is ever
+        // spelled out (and only when the events are being recorded).
+        let Some(choice) = world.pick_choice(|count| u.choose_index(count).unwrap_or(0)) else {
             break;
-        }
-        let at = u.choose_index(choices.len()).unwrap_or(0);
-        let choice = choices[at];
+        };
         if let Some(log) = events.as_deref_mut() {
             log.push(world.event_of(choice));
         }

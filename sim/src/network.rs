@@ -2,10 +2,12 @@
 //! the same messages in flight are the same state whatever order they were sent in; with
 //! reordering off it keeps send order and only the oldest message of each link can arrive.
 //!
-//! Each message carries a digest of its content (ids left out), taken once when it is sent:
-//! telling messages apart (which ones are distinct, which can arrive) compares digests
-//! before contents, and the model checker's fingerprints hash the digests instead of the
-//! messages, in every state the message stays in flight.
+//! Each message carries a digest of its content (ids left out), taken once when it is sent,
+//! and two flags kept up to date as messages come and go: whether it is the first copy of
+//! itself in flight, and whether it is the oldest message on its link. Listing or counting
+//! the distinct messages (what drop and duplicate may pick) and the deliverable ones then
+//! compares nothing, and the model checker's fingerprints hash the digests instead of the
+//! messages, in every state a message stays in flight.
 use crate::event::MsgRef;
 use crate::fingerprint::fingerprint;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -15,23 +17,36 @@ use verraft_core::{Envelope, KvCommand, NodeId};
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Network {
     messages: Vec<Envelope<KvCommand>>,
-    /// `digests[i]` is `fingerprint(&messages[i].msg)`.
-    digests: Vec<u64>,
+    /// What is known of `messages[i]` beyond its content; derived from the messages alone.
+    slots: Vec<Slot>,
+    /// How many slots are `first`, and how many are `head`.
+    firsts: usize,
+    heads: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Slot {
+    /// `fingerprint(&msg)` of the message.
+    digest: u64,
+    /// No equal message (same link, same content) comes before it.
+    first: bool,
+    /// No message of the same link comes before it.
+    head: bool,
 }
 
 /// Equal networks hold equal messages, hence equal digests.
 impl Hash for Network {
     fn hash<H: Hasher>(&self, h: &mut H) {
         h.write_usize(self.messages.len());
-        for (e, d) in self.messages.iter().zip(&self.digests) {
+        for (e, slot) in self.messages.iter().zip(&self.slots) {
             e.from.hash(h);
             e.to.hash(h);
-            d.hash(h);
+            slot.digest.hash(h);
         }
     }
 }
 
-/// On the wire (scenario tools, JSON dumps) a network is its messages; digests are derived.
+/// On the wire (scenario tools, JSON dumps) a network is its messages; the rest is derived.
 impl Serialize for Network {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.messages.serialize(s)
@@ -40,24 +55,17 @@ impl Serialize for Network {
 
 impl<'de> Deserialize<'de> for Network {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Network, D::Error> {
-        let messages = Vec::<Envelope<KvCommand>>::deserialize(d)?;
-        let digests = messages.iter().map(|e| fingerprint(&e.msg)).collect();
-        Ok(Network { messages, digests })
+        let mut network = Network {
+            messages: Vec::<Envelope<KvCommand>>::deserialize(d)?,
+            ..Network::default()
+        };
+        network.rebuild_slots();
+        Ok(network)
     }
 }
 
-/// Links of a world of at most 9 nodes, one bit each: the links seen so far in a scan.
-#[derive(Default)]
-struct LinkSet(u128);
-
-impl LinkSet {
-    /// Mark the link of `e`; `true` when it was not marked before.
-    fn insert(&mut self, e: &Envelope<KvCommand>) -> bool {
-        let bit = 1u128 << ((usize::from(e.from) * 11 + usize::from(e.to)) % 128);
-        let fresh = self.0 & bit == 0;
-        self.0 |= bit;
-        fresh
-    }
+fn same_link(a: &Envelope<KvCommand>, b: &Envelope<KvCommand>) -> bool {
+    a.from == b.from && a.to == b.to
 }
 
 impl Network {
@@ -75,7 +83,7 @@ impl Network {
 
     /// The content digest of message `i` (ids left out): equal for equal messages.
     pub fn digest(&self, i: usize) -> u64 {
-        self.digests[i]
+        self.slots[i].digest
     }
 
     pub fn send(&mut self, env: Envelope<KvCommand>, reorder: bool) {
@@ -86,23 +94,57 @@ impl Network {
     /// Put a second copy of message `i` in flight.
     pub fn duplicate(&mut self, i: usize, reorder: bool) {
         let copy = self.messages[i].clone();
-        self.insert(copy, self.digests[i], reorder);
+        self.insert(copy, self.slots[i].digest, reorder);
     }
 
     fn insert(&mut self, env: Envelope<KvCommand>, digest: u64, reorder: bool) {
         let at = if reorder {
+            // After every message it does not sort before: after its equal copies, if any.
             self.messages.partition_point(|m| *m <= env)
         } else {
             self.messages.len()
         };
+        let earlier = &self.messages[..at];
+        let first = !earlier
+            .iter()
+            .zip(&self.slots)
+            .any(|(m, s)| s.digest == digest && *m == env);
+        let head = !earlier.iter().any(|m| same_link(m, &env));
+        // Neither order puts a message before an equal one, but a sorted link may get a new
+        // oldest message: the one that was oldest is no longer.
+        if head {
+            if let Some(k) = (at..self.messages.len()).find(|&k| same_link(&self.messages[k], &env))
+            {
+                self.slots[k].head = false;
+                self.heads -= 1;
+            }
+        }
+        self.firsts += usize::from(first);
+        self.heads += usize::from(head);
         self.messages.insert(at, env);
-        self.digests.insert(at, digest);
+        self.slots.insert(
+            at,
+            Slot {
+                digest,
+                first,
+                head,
+            },
+        );
     }
 
     /// Whether messages `i` and `j` are the same message on the same link.
     fn same(&self, i: usize, j: usize) -> bool {
-        let (a, b) = (&self.messages[i], &self.messages[j]);
-        self.digests[i] == self.digests[j] && a.from == b.from && a.to == b.to && a.msg == b.msg
+        self.slots[i].digest == self.slots[j].digest && self.messages[i] == self.messages[j]
+    }
+
+    fn rebuild_slots(&mut self) {
+        let messages = std::mem::take(&mut self.messages);
+        *self = Network::default();
+        for env in messages {
+            // In the order kept: appending keeps it, and derives every flag.
+            let digest = fingerprint(&env.msg);
+            self.insert(env, digest, false);
+        }
     }
 
     /// Where a message named by an event is, if it may be delivered now.
@@ -121,52 +163,80 @@ impl Network {
     }
 
     pub fn take(&mut self, at: usize) -> Envelope<KvCommand> {
-        self.digests.remove(at);
+        let slot = self.slots[at];
+        if slot.first {
+            // The next copy of it, if any, is now the first.
+            self.firsts -= 1;
+            if let Some(next) = (at + 1..self.messages.len()).find(|&k| self.same(at, k)) {
+                self.slots[next].first = true;
+                self.firsts += 1;
+            }
+        }
+        if slot.head {
+            // The next message of its link, if any, is now the oldest.
+            self.heads -= 1;
+            let env = &self.messages[at];
+            if let Some(next) =
+                (at + 1..self.messages.len()).find(|&k| same_link(&self.messages[k], env))
+            {
+                self.slots[next].head = true;
+                self.heads += 1;
+            }
+        }
+        self.slots.remove(at);
         self.messages.remove(at)
     }
 
     /// Keep only the messages `keep` accepts.
     pub fn retain(&mut self, mut keep: impl FnMut(&Envelope<KvCommand>) -> bool) {
-        let mut kept = 0;
-        for i in 0..self.messages.len() {
-            if keep(&self.messages[i]) {
-                self.messages.swap(kept, i);
-                self.digests.swap(kept, i);
-                kept += 1;
-            }
+        let before = self.messages.len();
+        self.messages.retain(|e| keep(e));
+        if self.messages.len() != before {
+            self.rebuild_slots();
         }
-        self.messages.truncate(kept);
-        self.digests.truncate(kept);
     }
 
-    /// Indices of the messages that can be the next to arrive, each distinct message once.
+    /// Indices of the messages that can be the next to arrive, each distinct message once:
+    /// with reordering the first copy of each, without it the oldest message of each link.
     pub fn deliverable(&self, reorder: bool) -> impl Iterator<Item = usize> + '_ {
-        let mut links = LinkSet::default();
         (0..self.messages.len()).filter(move |&i| {
+            let s = &self.slots[i];
             if reorder {
-                // Sorted: equal messages are neighbours.
-                i == 0 || !self.same(i - 1, i)
+                s.first
             } else {
-                // The oldest message of its link.
-                links.insert(&self.messages[i])
+                s.head
             }
         })
+    }
+
+    /// How many indices `deliverable` lists.
+    pub fn deliverable_count(&self, reorder: bool) -> usize {
+        if reorder {
+            self.firsts
+        } else {
+            self.heads
+        }
+    }
+
+    /// The `k`-th index `deliverable` lists.
+    pub fn nth_deliverable(&self, k: usize, reorder: bool) -> Option<usize> {
+        self.deliverable(reorder).nth(k)
     }
 
     /// Indices of each distinct message in flight, once (for drop and duplicate, which may
-    /// pick any copy).
-    pub fn distinct(&self, reorder: bool) -> impl Iterator<Item = usize> + '_ {
-        (0..self.messages.len()).filter(move |&i| {
-            if reorder {
-                i == 0 || !self.same(i - 1, i)
-            } else {
-                let d = self.digests[i];
-                !self.digests[..i]
-                    .iter()
-                    .enumerate()
-                    .any(|(j, dj)| *dj == d && self.same(j, i))
-            }
-        })
+    /// pick any copy): the first copy of each.
+    pub fn distinct(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.messages.len()).filter(move |&i| self.slots[i].first)
+    }
+
+    /// How many indices `distinct` lists.
+    pub fn distinct_count(&self) -> usize {
+        self.firsts
+    }
+
+    /// The `k`-th index `distinct` lists.
+    pub fn nth_distinct(&self, k: usize) -> Option<usize> {
+        self.distinct().nth(k)
     }
 }
 
@@ -215,7 +285,7 @@ mod tests {
             n.duplicate(first, reorder);
             assert_eq!(n.len(), 4);
             // Same content on another link is another message.
-            assert_eq!(n.distinct(reorder).count(), 3, "reorder {reorder}");
+            assert_eq!(n.distinct().count(), 3, "reorder {reorder}");
             for i in 0..n.len() {
                 assert_eq!(n.digest(i), fingerprint(&n.messages()[i].msg));
             }
@@ -223,6 +293,64 @@ mod tests {
             assert_eq!(n.len(), 2);
             for i in 0..n.len() {
                 assert_eq!(n.digest(i), fingerprint(&n.messages()[i].msg));
+            }
+        }
+    }
+
+    /// The first-copy and oldest-on-link flags and their counts, kept up to date message by
+    /// message, always say what comparing every pair of messages says, whatever mix of
+    /// sends, copies, losses and resets.
+    #[test]
+    fn first_copy_flags_follow_every_change() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for reorder in [false, true] {
+            let mut n = Network::default();
+            for _ in 0..5_000 {
+                match next(5) {
+                    0 | 1 => {
+                        let (from, to) = (1 + next(2) as u8, 2 + next(2) as u8);
+                        n.send(vote(from, to, next(3)), reorder);
+                    }
+                    2 if !n.is_empty() => n.duplicate(next(n.len() as u64) as usize, reorder),
+                    3 if !n.is_empty() => {
+                        n.take(next(n.len() as u64) as usize);
+                    }
+                    4 => {
+                        let gone = 1 + next(3) as u8;
+                        n.retain(|e| e.to != gone || next(2) == 0);
+                    }
+                    _ => {}
+                }
+                let m = n.messages();
+                let brute: Vec<usize> = (0..m.len()).filter(|&i| !m[..i].contains(&m[i])).collect();
+                assert_eq!(n.distinct().collect::<Vec<_>>(), brute);
+                let heads: Vec<usize> = (0..m.len())
+                    .filter(|&i| {
+                        if reorder {
+                            !m[..i].contains(&m[i])
+                        } else {
+                            !m[..i]
+                                .iter()
+                                .any(|e| e.from == m[i].from && e.to == m[i].to)
+                        }
+                    })
+                    .collect();
+                assert_eq!(n.deliverable(reorder).collect::<Vec<_>>(), heads);
+                assert_eq!(n.distinct_count(), brute.len());
+                assert_eq!(n.deliverable_count(reorder), heads.len());
+                for (k, i) in heads.iter().enumerate() {
+                    assert_eq!(n.nth_deliverable(k, reorder), Some(*i));
+                }
+                assert_eq!(n.nth_distinct(brute.len()), None);
+                if n.len() > 12 {
+                    n.retain(|_| next(2) == 0);
+                }
             }
         }
     }

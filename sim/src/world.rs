@@ -166,76 +166,174 @@ impl World {
     /// The events possible now as cheap `Choice`s, in the order of `enabled_events`, written
     /// into `out` (cleared first) so a caller can reuse one buffer for a whole run. Only the
     /// chosen one needs to become an `Event` (see `event_of`) or can be applied directly
-    /// (`apply_choice`): engines that pick one event per step never build the others.
+    /// (`apply_choice`): engines that pick one event per step never build the others, and
+    /// `pick_choice` does not even list them.
+    ///
+    /// The list: deliveries, then each node's timer and each client's next step and the
+    /// crashes and restarts (the "local" choices), then losses, copies, and splits or heal.
     pub fn choices(&self, out: &mut Vec<Choice>) {
         out.clear();
         if self.violation.is_some() {
             return;
         }
         let f = self.config.faults;
+        out.extend(self.network.deliverable(f.reorder).map(Choice::Deliver));
+        self.each_local_choice(|c| {
+            out.push(c);
+            false
+        });
+        if self.drops_enabled() {
+            out.extend(self.network.distinct().map(Choice::Drop));
+        }
+        if self.copies_enabled() {
+            out.extend(self.network.distinct().map(Choice::Duplicate));
+        }
+        out.extend((0..self.split_choices()).map(|k| self.split_choice(k)));
+    }
+
+    /// How many events are possible now: the length of `choices`' list.
+    pub fn choice_count(&self) -> usize {
+        let mut count = 0;
+        self.pick_choice(|n| {
+            count = n;
+            0
+        });
+        count
+    }
+
+    /// One event of `choices`' list without building the list: `pick` is told how many
+    /// there are and answers the position of the one to take (wrapped into range). `None`
+    /// when nothing is possible.
+    pub fn pick_choice(&self, pick: impl FnOnce(usize) -> usize) -> Option<Choice> {
+        if self.violation.is_some() {
+            return None;
+        }
+        let reorder = self.config.faults.reorder;
+        let deliveries = self.network.deliverable_count(reorder);
+        let mut locals = 0;
+        self.each_local_choice(|_| {
+            locals += 1;
+            false
+        });
+        let distinct = self.network.distinct_count();
+        let drops = if self.drops_enabled() { distinct } else { 0 };
+        let copies = if self.copies_enabled() { distinct } else { 0 };
+        let splits = self.split_choices();
+        let count = deliveries + locals + drops + copies + splits;
+        if count == 0 {
+            return None;
+        }
+        let mut k = pick(count) % count;
+        if k < deliveries {
+            return self
+                .network
+                .nth_deliverable(k, reorder)
+                .map(Choice::Deliver);
+        }
+        k -= deliveries;
+        if k < locals {
+            let mut found = None;
+            self.each_local_choice(|c| {
+                if k == 0 {
+                    found = Some(c);
+                    return true;
+                }
+                k -= 1;
+                false
+            });
+            return found;
+        }
+        k -= locals;
+        if k < drops {
+            return self.network.nth_distinct(k).map(Choice::Drop);
+        }
+        k -= drops;
+        if k < copies {
+            return self.network.nth_distinct(k).map(Choice::Duplicate);
+        }
+        Some(self.split_choice(k - copies))
+    }
+
+    /// Timers of live nodes, each client's next step, crashes and restarts, in that order,
+    /// each handed to `visit` until it answers `true` (stop).
+    fn each_local_choice(&self, mut visit: impl FnMut(Choice) -> bool) {
         let limits = self.config.limits;
         let room = self.room_in_flight();
-        let msgs = self.network.messages();
-        for i in self.network.deliverable(f.reorder) {
-            if self.node(msgs[i].to).is_some() && self.connected(msgs[i].from, msgs[i].to) {
-                out.push(Choice::Deliver(i));
-            }
-        }
+        let heartbeats = room
+            && Self::under(limits.max_heartbeats, self.counters.heartbeats)
+            && self.config.nodes > 1;
         for node in self.live_nodes() {
             let id = node.id();
-            if node.role() == Role::Leader {
-                if room
-                    && Self::under(limits.max_heartbeats, self.counters.heartbeats)
-                    && self.config.nodes > 1
-                {
-                    out.push(Choice::Heartbeat(id));
-                }
-            } else if room && limits.max_term.is_none_or(|t| node.term() < t) {
-                out.push(Choice::Timeout(id));
+            let timer = if node.role() == Role::Leader {
+                heartbeats.then_some(Choice::Heartbeat(id))
+            } else {
+                (room && limits.max_term.is_none_or(|t| node.term() < t))
+                    .then_some(Choice::Timeout(id))
+            };
+            if timer.is_some_and(&mut visit) {
+                return;
             }
         }
+        let timeouts = Self::under(limits.max_client_timeouts, self.counters.client_timeouts);
         for client in &self.clients {
             let script = self.config.clients[client.id as usize - 1].len();
             if client.can_invoke(script) && room {
                 for leader in self.live_nodes().filter(|n| n.role() == Role::Leader) {
-                    out.push(Choice::Invoke(client.id, leader.id()));
-                }
-            }
-            if matches!(client.state, ClientState::Answered { .. }) {
-                out.push(Choice::Reply(client.id));
-            }
-            let waiting = matches!(
-                client.state,
-                ClientState::Waiting { .. } | ClientState::Answered { .. }
-            );
-            if waiting && Self::under(limits.max_client_timeouts, self.counters.client_timeouts) {
-                out.push(Choice::ClientTimeout(client.id));
-            }
-        }
-        if f.crash {
-            for id in self.config.node_ids() {
-                match self.node(id) {
-                    Some(_) if Self::under(limits.max_crashes, self.counters.crashes) => {
-                        out.push(Choice::Crash(id))
+                    if visit(Choice::Invoke(client.id, leader.id())) {
+                        return;
                     }
-                    None => out.push(Choice::Restart(id)),
-                    _ => {}
+                }
+            }
+            let answered = matches!(client.state, ClientState::Answered { .. });
+            if answered && visit(Choice::Reply(client.id)) {
+                return;
+            }
+            let waiting = answered || matches!(client.state, ClientState::Waiting { .. });
+            if waiting && timeouts && visit(Choice::ClientTimeout(client.id)) {
+                return;
+            }
+        }
+        if self.config.faults.crash {
+            let crashes = Self::under(limits.max_crashes, self.counters.crashes);
+            for id in self.config.node_ids() {
+                let choice = match self.node(id) {
+                    Some(_) => crashes.then_some(Choice::Crash(id)),
+                    None => Some(Choice::Restart(id)),
+                };
+                if choice.is_some_and(&mut visit) {
+                    return;
                 }
             }
         }
-        if f.loss {
-            out.extend(self.network.distinct(f.reorder).map(Choice::Drop));
+    }
+
+    fn drops_enabled(&self) -> bool {
+        self.config.faults.loss
+    }
+
+    fn copies_enabled(&self) -> bool {
+        self.config.faults.duplication && self.room_in_flight()
+    }
+
+    /// How many split-or-heal events are possible: heal while split, otherwise one per
+    /// two-group split with node 1 in the first group (so each split appears once).
+    fn split_choices(&self) -> usize {
+        if !self.config.faults.partition {
+            0
+        } else if self.partition.is_some() {
+            1
+        } else if Self::under(self.config.limits.max_partitions, self.counters.partitions) {
+            (1 << (self.config.nodes - 1)) - 1
+        } else {
+            0
         }
-        if f.duplication && room {
-            out.extend(self.network.distinct(f.reorder).map(Choice::Duplicate));
-        }
-        if f.partition {
-            if self.partition.is_some() {
-                out.push(Choice::Heal);
-            } else if Self::under(limits.max_partitions, self.counters.partitions) {
-                // Node 1 always stays in the first group, so each split appears once.
-                out.extend((1u32..(1 << (self.config.nodes - 1))).map(Choice::Partition));
-            }
+    }
+
+    fn split_choice(&self, k: usize) -> Choice {
+        if self.partition.is_some() {
+            Choice::Heal
+        } else {
+            Choice::Partition(k as u32 + 1)
         }
     }
 
@@ -566,7 +664,18 @@ impl World {
     }
 
     fn deliver_at(&mut self, at: usize) -> Result<Result<(), Violation>, EventError> {
-        let to = self.network.messages()[at].to;
+        let (from, to) = (
+            self.network.messages()[at].from,
+            self.network.messages()[at].to,
+        );
+        // Never true of a message in flight (what is on its way to a node that crashes, or
+        // across a split, is lost then; sends to a down node or across a split are lost on
+        // the wire), which is why the enabled deliveries are simply the deliverable messages.
+        if !self.connected(from, to) {
+            return Err(EventError::NotEnabled(format!(
+                "n{from} and n{to} are partitioned"
+            )));
+        }
         self.live_mut(to)?;
         let env = self.network.take(at);
         let node = self.live_mut(to)?;
@@ -695,7 +804,8 @@ impl World {
         invariants::commit_monotonic(before, node)?;
         let restarted = !before.alive;
         if log_touched || restarted {
-            let others: Vec<&KvNode> = self.live_nodes().filter(|n| n.id() != id).collect();
+            let others: SmallVec<[&KvNode; 8]> =
+                self.live_nodes().filter(|n| n.id() != id).collect();
             invariants::log_matching(node, &others)?;
         }
         let committed_before = self.ghost.committed.len();
@@ -704,7 +814,7 @@ impl World {
         }
         if self.ghost.committed.len() != committed_before {
             // New committed entries: every leader must hold them.
-            let leaders: Vec<&KvNode> = self
+            let leaders: SmallVec<[&KvNode; 8]> = self
                 .live_nodes()
                 .filter(|n| n.role() == Role::Leader)
                 .collect();

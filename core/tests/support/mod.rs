@@ -24,7 +24,7 @@ pub fn buggy(id: NodeId, n: u8, bug: Bug) -> KvNode {
 
 /// Drain a node's output, returning the messages it sent.
 pub fn sent(node: &mut KvNode) -> Vec<Envelope<KvCommand>> {
-    node.ready().messages
+    node.ready().messages.into_vec()
 }
 
 pub fn put(client: ClientId, seq: u64, key: &str, value: &str) -> KvCommand {
