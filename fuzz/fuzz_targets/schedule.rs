@@ -6,6 +6,11 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use verraft_harness::{schedule, FuzzOptions};
 
+/// A run allocates and frees many small objects (messages, log copies, records); mimalloc
+/// does that in about half the time of the system allocator, as in the `verraft` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn options() -> &'static FuzzOptions {
     static OPTIONS: OnceLock<FuzzOptions> = OnceLock::new();
     OPTIONS.get_or_init(|| match FuzzOptions::from_env() {

@@ -94,31 +94,44 @@ impl Network {
     /// Put a second copy of message `i` in flight.
     pub fn duplicate(&mut self, i: usize, reorder: bool) {
         let copy = self.messages[i].clone();
-        self.insert(copy, self.slots[i].digest, reorder);
-    }
-
-    fn insert(&mut self, env: Envelope<KvCommand>, digest: u64, reorder: bool) {
+        let slot = Slot {
+            digest: self.slots[i].digest,
+            // Both orders put a copy after the original, on the original's link.
+            first: false,
+            head: false,
+        };
         let at = if reorder {
-            // After every message it does not sort before: after its equal copies, if any.
-            self.messages.partition_point(|m| *m <= env)
+            self.messages.partition_point(|m| *m <= copy)
         } else {
             self.messages.len()
         };
-        let earlier = &self.messages[..at];
-        let first = !earlier
-            .iter()
-            .zip(&self.slots)
-            .any(|(m, s)| s.digest == digest && *m == env);
-        let head = !earlier.iter().any(|m| same_link(m, &env));
-        // Neither order puts a message before an equal one, but a sorted link may get a new
-        // oldest message: the one that was oldest is no longer.
-        if head {
-            if let Some(k) = (at..self.messages.len()).find(|&k| same_link(&self.messages[k], &env))
-            {
-                self.slots[k].head = false;
+        self.messages.insert(at, copy);
+        self.slots.insert(at, slot);
+    }
+
+    fn insert(&mut self, env: Envelope<KvCommand>, digest: u64, reorder: bool) {
+        let (at, first, head) = if reorder {
+            // After every message it does not sort before: after its equal copies, if any.
+            // Sorted by link first, so a link's messages are neighbours, and so are copies.
+            let at = self.messages.partition_point(|m| *m <= env);
+            let before = at.checked_sub(1).map(|b| &self.messages[b]);
+            let first = !before.is_some_and(|b| self.slots[at - 1].digest == digest && *b == env);
+            let head = !before.is_some_and(|b| same_link(b, &env));
+            if head && self.messages.get(at).is_some_and(|m| same_link(m, &env)) {
+                // The link's oldest message so far now comes after this one.
+                self.slots[at].head = false;
                 self.heads -= 1;
             }
-        }
+            (at, first, head)
+        } else {
+            let first = !self
+                .messages
+                .iter()
+                .zip(&self.slots)
+                .any(|(m, s)| s.digest == digest && *m == env);
+            let head = !self.messages.iter().any(|m| same_link(m, &env));
+            (self.messages.len(), first, head)
+        };
         self.firsts += usize::from(first);
         self.heads += usize::from(head);
         self.messages.insert(at, env);
