@@ -5,9 +5,24 @@ use crate::types::NodeId;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-/// One bit per possible `NodeId` (0..=255).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+/// One bit per possible `NodeId` (0..=255). Clusters of real size use ids below 64 only,
+/// so the operations look at the first word alone when the others are empty.
+#[derive(Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
 pub struct NodeSet([u64; 4]);
+
+/// Equal sets write the same words: the first word alone when the others are empty.
+impl std::hash::Hash for NodeSet {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        if self.small() {
+            h.write_u64(self.0[0]);
+        } else {
+            h.write_u64(u64::MAX);
+            for w in self.0 {
+                h.write_u64(w);
+            }
+        }
+    }
+}
 
 impl NodeSet {
     pub const EMPTY: NodeSet = NodeSet([0; 4]);
@@ -42,11 +57,19 @@ impl NodeSet {
     }
 
     pub fn len(&self) -> usize {
+        if self.small() {
+            return self.0[0].count_ones() as usize;
+        }
         self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
 
     pub fn is_empty(&self) -> bool {
         self.0 == [0; 4]
+    }
+
+    /// Every member is below 64.
+    fn small(&self) -> bool {
+        self.0[1] | self.0[2] | self.0[3] == 0
     }
 
     pub fn clear(&mut self) {
@@ -71,7 +94,11 @@ impl NodeSet {
 
     /// The set with every member renamed by `rename`.
     pub fn map(&self, rename: impl Fn(NodeId) -> NodeId) -> NodeSet {
-        self.iter().map(rename).collect()
+        let mut out = NodeSet::EMPTY;
+        for id in self.iter() {
+            out.insert(rename(id));
+        }
+        out
     }
 }
 

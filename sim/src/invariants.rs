@@ -7,7 +7,7 @@
 use crate::event::EntryRef;
 use crate::memo::Memo;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use std::fmt;
 use std::sync::Arc;
 use verraft_core::{
@@ -143,12 +143,12 @@ pub type AppliedEntries = Vec<(Entry<KvCommand>, Option<KvOutput>)>;
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct Ghost {
     /// The first leader of each term still reachable, and who voted for it.
-    pub leaders: Arc<BTreeMap<Term, LeaderRecord>>,
+    pub leaders: Arc<VecMap<Term, LeaderRecord>>,
     /// Terms that had a leader so far, counted up to 2 (enough to tell "a leader was
     /// elected" and "a leader was replaced", without telling histories apart any further).
     pub terms_led: u8,
     /// The vote each node cast in each term it can still be in: (node, term) -> candidate.
-    pub votes: Arc<BTreeMap<(NodeId, Term), NodeId>>,
+    pub votes: Arc<VecMap<(NodeId, Term), NodeId>>,
     /// Every committed index, with its entry and the term of the first node seen committing it.
     pub committed: Arc<Memo<CommittedEntries>>,
     /// The one sequence every node's applied entries must be a prefix of.

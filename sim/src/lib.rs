@@ -20,6 +20,7 @@ pub mod random;
 pub mod replay;
 pub mod scenario;
 pub mod symmetry;
+pub mod vec_map;
 pub mod world;
 
 pub use config::{CrashMode, Faults, Limits, WorldConfig};

@@ -21,7 +21,7 @@ use crate::memo::Memo;
 use crate::network::Network;
 use crate::world::World;
 use smallvec::SmallVec;
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use std::hash::Hasher;
 use std::sync::Arc;
 use verraft_core::symmetry::{rename, renamed_envelope};
@@ -116,14 +116,14 @@ impl World {
                     };
                     (*term, record)
                 })
-                .collect::<BTreeMap<_, _>>()
+                .collect::<VecMap<_, _>>()
                 .into(),
             votes: self
                 .ghost
                 .votes
                 .iter()
                 .map(|((voter, term), cand)| ((rename(map, *voter), *term), rename(map, *cand)))
-                .collect::<BTreeMap<_, _>>()
+                .collect::<VecMap<_, _>>()
                 .into(),
             committed: self.ghost.committed.clone(),
             applied: self.ghost.applied.clone(),

@@ -365,7 +365,7 @@ fn a_crash_loses_unsynced_writes_and_leader_completeness_catches_it() {
 /// Records of terms a node can never be in again are forgotten; the others are kept.
 #[test]
 fn ghost_pruning_forgets_only_unreachable_terms() {
-    use std::collections::BTreeMap;
+    use verraft_sim::vec_map::VecMap;
     use std::sync::Arc;
     use verraft_sim::invariants::LeaderRecord;
     let record = |node| LeaderRecord {
@@ -373,8 +373,8 @@ fn ghost_pruning_forgets_only_unreachable_terms() {
         votes: NodeSet::from_iter([node]),
     };
     let mut ghost = Ghost {
-        votes: Arc::new(BTreeMap::from([((1, 1), 1), ((2, 1), 1), ((1, 2), 2)])),
-        leaders: Arc::new(BTreeMap::from([(1, record(1)), (2, record(2))])),
+        votes: Arc::new(VecMap::from(vec![((1, 1), 1), ((2, 1), 1), ((1, 2), 2)])),
+        leaders: Arc::new(VecMap::from(vec![(1, record(1)), (2, record(2))])),
         ..Ghost::default()
     };
     ghost.prune(&[2, 1, 2]);
