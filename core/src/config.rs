@@ -2,13 +2,19 @@
 use crate::bugs::BugSet;
 use crate::types::NodeId;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+
+/// The voting members, inline for clusters of up to nine: a node's configuration is copied
+/// with the node, and a copy must neither allocate nor touch a counter shared with other
+/// copies (model checkers copy nodes on several threads at once).
+pub type Voters = SmallVec<[NodeId; 9]>;
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct Config {
     /// This node.
     pub id: NodeId,
     /// Every voting member, this node included.
-    pub voters: Vec<NodeId>,
+    pub voters: Voters,
     /// Ticks without hearing from a leader before a follower becomes a candidate (lower bound).
     pub election_ticks: u32,
     /// The election timeout is drawn from `election_ticks ..= election_ticks + election_jitter`.
@@ -40,10 +46,10 @@ pub enum ConfigError {
 
 impl Config {
     /// A configuration with the usual timings (election 10..20 ticks, heartbeat every 3).
-    pub fn new(id: NodeId, voters: Vec<NodeId>) -> Config {
+    pub fn new(id: NodeId, voters: impl IntoIterator<Item = NodeId>) -> Config {
         Config {
             id,
-            voters,
+            voters: voters.into_iter().collect(),
             election_ticks: 10,
             election_jitter: 10,
             heartbeat_ticks: 3,

@@ -6,6 +6,7 @@
 //! timing themselves); [`Node::ready`] hands out what to persist, send and reply.
 pub mod bugs;
 pub mod config;
+pub mod digest;
 mod election;
 pub mod kv;
 pub mod log;
@@ -22,7 +23,7 @@ pub mod symmetry;
 pub mod types;
 
 pub use bugs::{Bug, BugSet};
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, Voters};
 pub use kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore, Text};
 pub use message::{Envelope, Message};
 pub use node::{Node, NodeError, Outgoing, Progress, Proposal, ProposeError};

@@ -8,7 +8,8 @@
 use crate::types::{Entry, Index, Term};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use crate::digest::Digester;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// The entries and their running digests. Behind an `Arc` in `RaftLog`: copies of a node
@@ -39,10 +40,9 @@ impl<C: fmt::Debug> fmt::Debug for RaftLog<C> {
     }
 }
 
-/// The digest of a prefix extended by one entry. SipHash with its fixed default keys:
-/// deterministic within a build, and well mixed.
+/// The digest of a prefix extended by one entry (a fixed hash: the same in every run).
 fn link<C: Hash>(previous: u64, entry: &Entry<C>) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = Digester::new();
     previous.hash(&mut h);
     entry.hash(&mut h);
     h.finish()

@@ -13,7 +13,6 @@ use crate::storage::{LogWrite, Storage, StorageError};
 use crate::types::{Entry, HardState, Index, NodeId, Payload, Role, Term};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
-use std::sync::Arc;
 
 /// What the leader knows of one follower's log.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -69,8 +68,7 @@ pub(crate) struct Outbox<M: StateMachine> {
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Node<M: StateMachine> {
-    /// Never changes after creation: shared by the copies a simulator makes of a node.
-    pub(crate) config: Arc<Config>,
+    pub(crate) config: Config,
     pub(crate) term: Term,
     pub(crate) voted_for: Option<NodeId>,
     pub(crate) log: RaftLog<M::Command>,
@@ -117,7 +115,7 @@ impl<M: StateMachine> Node<M> {
                 messages: Outgoing::new(),
                 applied: Vec::new(),
             },
-            config: Arc::new(config),
+            config,
         };
         node.reset_election_timer();
         Ok(node)

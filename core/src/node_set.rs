@@ -56,6 +56,7 @@ impl NodeSet {
         self.0[w] & bit != 0
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
         if self.small() {
             return self.0[0].count_ones() as usize;
@@ -68,6 +69,7 @@ impl NodeSet {
     }
 
     /// Every member is below 64.
+    #[inline]
     fn small(&self) -> bool {
         self.0[1] | self.0[2] | self.0[3] == 0
     }
@@ -95,6 +97,14 @@ impl NodeSet {
     /// The set with every member renamed by `rename`.
     pub fn map(&self, rename: impl Fn(NodeId) -> NodeId) -> NodeSet {
         let mut out = NodeSet::EMPTY;
+        if self.small() {
+            let mut bits = self.0[0];
+            while bits != 0 {
+                out.insert(rename(bits.trailing_zeros() as NodeId));
+                bits &= bits - 1;
+            }
+            return out;
+        }
         for id in self.iter() {
             out.insert(rename(id));
         }

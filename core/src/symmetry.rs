@@ -4,12 +4,12 @@
 use crate::config::Config;
 use crate::message::Envelope;
 use crate::node::Node;
+use crate::node_set::NodeSet;
 use crate::rng::SplitMix64;
 use crate::state_machine::StateMachine;
 use crate::types::NodeId;
 use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
 
 /// A renaming of node ids: id `i` becomes `map[i - 1]`. Must be a permutation of `1..=n`.
 pub type Renaming<'a> = &'a [NodeId];
@@ -46,7 +46,7 @@ impl<M: StateMachine> Node<M> {
         let mut n = self.clone();
         let old = self.config.id;
         let new = rename(map, old);
-        let mut config = (*self.config).clone();
+        let mut config = self.config.clone();
         config.id = new;
         config.voters = self.config.voters.iter().map(|v| rename(map, *v)).collect();
         config.voters.sort_unstable();
@@ -54,7 +54,7 @@ impl<M: StateMachine> Node<M> {
             config.seed = u64::from(new);
             n.rng = SplitMix64(config.seed);
         }
-        n.config = Arc::new(config);
+        n.config = config;
         n.voted_for = self.voted_for.map(|v| rename(map, v));
         n.leader = self.leader.map(|v| rename(map, v));
         n.votes = self.votes.map(|v| rename(map, v));
@@ -100,7 +100,7 @@ impl<M: StateMachine> Node<M> {
             max_append_entries,
             seed: _,
             bugs,
-        } = &**config;
+        } = config;
         voters.len().hash(h);
         election_ticks.hash(h);
         election_jitter.hash(h);
@@ -132,25 +132,21 @@ impl<M: StateMachine> Node<M> {
         // The unused timeout generator is seeded with the id and renamed with it.
         let fresh_rng =
             self.config.seed == u64::from(old) && self.rng == SplitMix64(self.config.seed);
-        new.hash(h);
-        let voters = &self.config.voters;
-        if voters.len() == map.len() && voters.is_sorted() {
-            // Every node votes: a renaming maps the set onto itself.
-            voters.as_slice().hash(h);
-        } else {
-            let mut renamed = IdBuf::renamed(voters.iter().copied(), map);
-            renamed.sort();
-            renamed.as_slice().hash(h);
-        }
-        if fresh_rng {
-            true.hash(h);
-        } else {
-            false.hash(h);
+        // The single ids in one word (an absent one as 0, id v as v + 1), the sets as sets
+        // (the renamed node keeps its voters sorted: as a set, their order is moot).
+        let one = |v: Option<NodeId>| v.map_or(0, |v| 1 + u64::from(rename(map, v)));
+        h.write_u64(
+            u64::from(new)
+                | one(self.voted_for) << 16
+                | one(self.leader) << 32
+                | u64::from(fresh_rng) << 48,
+        );
+        let voters: NodeSet = self.config.voters.iter().map(|v| rename(map, *v)).collect();
+        voters.hash(h);
+        if !fresh_rng {
             self.config.seed.hash(h);
             self.rng.hash(h);
         }
-        self.voted_for.map(|v| rename(map, v)).hash(h);
-        self.leader.map(|v| rename(map, v)).hash(h);
         self.votes.map(|v| rename(map, v)).hash(h);
         // Followers' progress as a set of (renamed peer, progress): summed, so that no
         // renamed copy needs sorting.

@@ -145,7 +145,7 @@ fn election_with_jitter_from_ticks_alone() {
     let n = 5;
     let mut nodes: Vec<KvNode> = (1..=n)
         .map(|id| {
-            let mut cfg = Config::new(id, (1..=n).collect());
+            let mut cfg = Config::new(id, 1..=n);
             cfg.seed = 1000 + u64::from(id);
             Node::new(cfg, KvStore::new()).unwrap()
         })

@@ -9,7 +9,7 @@ fn run(seed: u64) -> Vec<u8> {
     let n = 5u8;
     let mut nodes: Vec<Option<KvNode>> = (1..=n)
         .map(|id| {
-            let mut cfg = Config::new(id, (1..=n).collect());
+            let mut cfg = Config::new(id, 1..=n);
             cfg.seed = seed.wrapping_mul(31).wrapping_add(u64::from(id));
             Some(Node::new(cfg, KvStore::new()).unwrap())
         })
@@ -22,7 +22,7 @@ fn run(seed: u64) -> Vec<u8> {
             nodes[0] = None;
         }
         if step == 250 {
-            let cfg = Config::new(1, (1..=n).collect());
+            let cfg = Config::new(1, 1..=n);
             nodes[0] = Some(Node::restart(cfg, &disks[0], KvStore::new()).unwrap());
         }
         for i in 0..n as usize {

@@ -107,6 +107,7 @@ fn renamed_mask(ids: impl Iterator<Item = NodeId>, map: &[NodeId]) -> u64 {
 }
 
 impl World {
+    #[inline(always)]
     fn digests(&self) -> Digests {
         let mut nodes = [0; MAX_NODES];
         let mut disks = [0; MAX_NODES];
@@ -195,9 +196,18 @@ impl World {
     fn candidate_orders_with(&self, d: &Digests) -> Candidates {
         let n = self.config.nodes as usize;
         let signatures = self.signatures(d);
-        let mut order: Order = (1..=n as NodeId).collect();
-        order.sort_by_key(|id| signatures[*id as usize - 1]);
-        Candidates::tied(&order, &signatures)
+        // Ids by signature (a stable insertion sort: a handful of nodes).
+        let mut order = [0 as NodeId; MAX_NODES];
+        for id in 1..=n as NodeId {
+            let sig = signatures[id as usize - 1];
+            let mut at = id as usize - 1;
+            while at > 0 && signatures[order[at - 1] as usize - 1] > sig {
+                order[at] = order[at - 1];
+                at -= 1;
+            }
+            order[at] = id;
+        }
+        Candidates::tied(&order[..n], &signatures)
     }
 
     fn hash_with<H: Hasher>(&self, d: &Digests, map: &[NodeId], h: &mut H) -> bool {
@@ -234,13 +244,9 @@ impl World {
                 None => 0u64.hash(h),
             }
             let disk = &disks[i];
-            d.disks[i].hash(h);
-            disk.durable
-                .hard_state
-                .voted_for
-                .map(|v| rename(map, v))
-                .hash(h);
-            h.write_usize(disk.unsynced.len());
+            let vote = disk.durable.hard_state.voted_for;
+            let ids = vote.map_or(0, |v| 1 + u64::from(rename(map, v)));
+            h.write_u64(mix(d.disks[i], ids | (disk.unsynced.len() as u64) << 16));
             for (hs, log) in &disk.unsynced {
                 hs.map(|hs| rename_hs(hs, map)).hash(h);
                 log.hash(h);

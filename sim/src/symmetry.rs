@@ -185,11 +185,11 @@ impl Hasher for FxHasher {
 pub(crate) type Order = SmallVec<[NodeId; 9]>;
 
 pub(crate) fn inverse(order: &[NodeId]) -> Order {
-    let mut map: Order = SmallVec::from_elem(0, order.len());
+    let mut map = [0; MAX_NODES];
     for (k, old) in order.iter().enumerate() {
         map[*old as usize - 1] = k as NodeId + 1;
     }
-    map
+    Order::from_buf_and_len(map, order.len())
 }
 
 pub(crate) fn rename_hs(hs: HardState, map: &[NodeId]) -> HardState {
@@ -235,6 +235,11 @@ impl Candidates {
             orders: [[0; MAX_NODES]; MAX_CANDIDATES],
         };
         c.orders[0][..nodes].copy_from_slice(sorted);
+        let sig = |k: usize| signatures[sorted[k] as usize - 1];
+        if (1..nodes).all(|k| sig(k - 1) != sig(k)) {
+            // No ties (the usual case): the sorted order is the only one.
+            return c;
+        }
         let mut start = 0;
         while start < nodes {
             let sig = signatures[sorted[start] as usize - 1];

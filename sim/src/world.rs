@@ -828,7 +828,7 @@ impl World {
 }
 
 fn node_config(world: &WorldConfig, id: NodeId) -> Config {
-    let mut c = Config::new(id, world.node_ids().collect());
+    let mut c = Config::new(id, world.node_ids());
     c.election_jitter = 0;
     c.max_append_entries = world.max_append_entries;
     c.bugs = world.bugs;

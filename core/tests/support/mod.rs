@@ -8,7 +8,7 @@ pub type KvNode = Node<KvStore>;
 pub type AppliedEntry = (Index, Entry<KvCommand>, Option<KvOutput>);
 
 pub fn config(id: NodeId, n: u8, bugs: BugSet) -> Config {
-    let mut c = Config::new(id, (1..=n).collect());
+    let mut c = Config::new(id, 1..=n);
     c.election_jitter = 0;
     c.bugs = bugs;
     c
