@@ -5,7 +5,6 @@ use crate::types::Index;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
 /// Keys and values: short strings are stored inline (no allocation), so cloning a command,
 /// an entry or a whole store (as simulators and model checkers do for every state) is cheap.
@@ -121,14 +120,10 @@ pub struct Session {
 
 /// The store. Sessions are part of its state, so a replica rebuilt from the log (or, later, a
 /// snapshot) deduplicates exactly like the one it replaces.
-///
-/// Data and sessions change only when a command is applied, while the store is copied with
-/// its node at every step a simulator takes: both are shared between copies (`Arc`) and
-/// copied on write.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct KvStore {
-    data: Arc<BTreeMap<Text, Text>>,
-    sessions: Arc<BTreeMap<ClientId, Session>>,
+    data: BTreeMap<Text, Text>,
+    sessions: BTreeMap<ClientId, Session>,
     /// Seeded bug `dedup-lost`: apply retried requests again.
     skip_dedup: bool,
 }
@@ -162,11 +157,11 @@ impl KvStore {
         match op {
             KvOp::Get { key } => KvOutput::Value(self.data.get(key).cloned()),
             KvOp::Put { key, value } => {
-                Arc::make_mut(&mut self.data).insert(key.clone(), value.clone());
+                self.data.insert(key.clone(), value.clone());
                 KvOutput::Done
             }
             KvOp::Append { key, value } => {
-                Arc::make_mut(&mut self.data)
+                self.data
                     .entry(key.clone())
                     .or_default()
                     .push_str(value);
@@ -176,13 +171,13 @@ impl KvStore {
                 let found = self.data.get(key).cloned();
                 let swapped = found == *expected;
                 if swapped {
-                    Arc::make_mut(&mut self.data).insert(key.clone(), new.clone());
+                    self.data.insert(key.clone(), new.clone());
                 }
                 KvOutput::Cas { swapped, found }
             }
             KvOp::Delete { key } => {
                 if self.data.contains_key(key) {
-                    Arc::make_mut(&mut self.data).remove(key);
+                    self.data.remove(key);
                 }
                 KvOutput::Done
             }
@@ -206,7 +201,7 @@ impl StateMachine for KvStore {
             }
         }
         let output = self.execute(&cmd.op);
-        Arc::make_mut(&mut self.sessions).insert(
+        self.sessions.insert(
             cmd.client,
             Session {
                 last_seq: cmd.seq,
