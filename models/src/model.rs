@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
 use verraft_sim::replay::state_line;
-use verraft_sim::{Event, World, WorldConfig};
+use verraft_sim::{Event, SharedConfig, World, WorldConfig};
 
 /// A state of the model: a world, shared (the checker's representative and its queues copy
 /// states, and a copy should cost a pointer), and the world's fingerprint. The checker
@@ -75,7 +75,9 @@ impl Eq for State {}
 
 #[derive(Clone, Debug)]
 pub struct RaftModel {
-    pub config: WorldConfig,
+    /// Kept for the life of the process (`WorldConfig::leak`): every state of a check
+    /// shares it without a reference count.
+    pub config: &'static WorldConfig,
     /// The one bound the world does not enforce itself: the longest log a node may hold.
     pub max_log: Option<u64>,
     /// The bounds in one line, for summaries.
@@ -88,7 +90,7 @@ impl RaftModel {
     pub fn new(bounds: Bounds) -> Result<RaftModel, String> {
         bounds.validate()?;
         Ok(RaftModel {
-            config: bounds.world_config(),
+            config: bounds.world_config().leak(),
             max_log: bounds.max_log,
             description: bounds.describe(),
             symmetry: true,
@@ -100,14 +102,15 @@ impl RaftModel {
         config.validate()?;
         Ok(RaftModel {
             description: format!("the world of a scenario with {} nodes", config.nodes),
-            config,
+            config: config.leak(),
             max_log,
             symmetry: true,
         })
     }
 
     pub fn init_world(&self) -> World {
-        World::new(self.config.clone()).expect("bounds were validated in RaftModel::new")
+        World::new(SharedConfig::Forever(self.config))
+            .expect("bounds were validated in RaftModel::new")
     }
 
     /// The world after `event`, or `None` when the event is not possible in `world`.

@@ -144,6 +144,12 @@ impl WorldConfig {
         }
     }
 
+    /// Keep this configuration for the rest of the process: for the few a process
+    /// model-checks, whose states then share it without a reference count.
+    pub fn leak(self) -> &'static WorldConfig {
+        Box::leak(Box::new(self))
+    }
+
     pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
         1..=self.nodes
     }
@@ -184,4 +190,57 @@ fn op_words(op: &KvOp) -> Vec<&str> {
 /// Scenario files write operations as words: `-` means "absent", `;` separates, `#` comments.
 fn is_token(w: &str) -> bool {
     !w.is_empty() && w != "-" && !w.contains(|c: char| c.is_whitespace() || c == ';' || c == '#')
+}
+
+/// A world's configuration: the same in every state of a run, so shared by all of them. A
+/// model checker copies worlds millions of times a second on several threads, and a
+/// reference count would be one counter every copy and every drop touches, on every
+/// thread: a configuration made to live as long as the process (`WorldConfig::leak`) is
+/// shared by a plain reference instead. Others (simulation runs, fuzz inputs, replays: many short
+/// worlds, none copied much) are counted.
+#[derive(Clone)]
+pub enum SharedConfig {
+    Counted(std::sync::Arc<WorldConfig>),
+    Forever(&'static WorldConfig),
+}
+
+impl std::ops::Deref for SharedConfig {
+    type Target = WorldConfig;
+    fn deref(&self) -> &WorldConfig {
+        match self {
+            SharedConfig::Counted(c) => c,
+            SharedConfig::Forever(c) => c,
+        }
+    }
+}
+
+impl From<WorldConfig> for SharedConfig {
+    fn from(config: WorldConfig) -> SharedConfig {
+        SharedConfig::Counted(std::sync::Arc::new(config))
+    }
+}
+
+impl PartialEq for SharedConfig {
+    fn eq(&self, other: &SharedConfig) -> bool {
+        **self == **other
+    }
+}
+impl Eq for SharedConfig {}
+
+impl std::fmt::Debug for SharedConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl Serialize for SharedConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SharedConfig, D::Error> {
+        WorldConfig::deserialize(d).map(SharedConfig::from)
+    }
 }

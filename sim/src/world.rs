@@ -2,7 +2,7 @@
 //! drives it through `enabled_events` and `apply`, and every event is followed by the
 //! invariant checks.
 use crate::client::{Client, ClientState, HistoryOp};
-use crate::config::WorldConfig;
+use crate::config::{SharedConfig, WorldConfig};
 use crate::disk::Disk;
 use crate::event::Event;
 use crate::invariants::{self, Before, Ghost, Invariant, KvNode, Violation};
@@ -45,7 +45,7 @@ pub struct Counters {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct World {
     /// The same in every state of a run: shared, never copied.
-    pub config: Arc<WorldConfig>,
+    pub config: SharedConfig,
     pub nodes: Vec<Option<Arc<Memo<KvNode>>>>,
     pub disks: Vec<Disk>,
     pub network: Network,
@@ -82,7 +82,8 @@ impl Hash for World {
 }
 
 impl World {
-    pub fn new(config: WorldConfig) -> Result<World, String> {
+    pub fn new(config: impl Into<SharedConfig>) -> Result<World, String> {
+        let config: SharedConfig = config.into();
         config.validate()?;
         let nodes = config
             .node_ids()
@@ -107,7 +108,7 @@ impl World {
             ghost: Ghost::default(),
             violation: None,
             log_touched: false,
-            config: Arc::new(config),
+            config,
         })
     }
 
