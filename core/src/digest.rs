@@ -74,7 +74,16 @@ mod tests {
         assert_eq!(digest(&("x", 1u64)), digest(&("x", 1u64)));
         let mut seen = HashSet::new();
         // Strings that differ by a trailing zero byte, by length, by order; numbers nearby.
-        for s in ["", "a", "a\0", "ab", "ba", "abcdefgh", "abcdefgh\0", "abcdefghi"] {
+        for s in [
+            "",
+            "a",
+            "a\0",
+            "ab",
+            "ba",
+            "abcdefgh",
+            "abcdefgh\0",
+            "abcdefghi",
+        ] {
             assert!(seen.insert(digest(&s)), "{s:?}");
         }
         for n in 0u64..10_000 {

@@ -161,10 +161,7 @@ impl KvStore {
                 KvOutput::Done
             }
             KvOp::Append { key, value } => {
-                self.data
-                    .entry(key.clone())
-                    .or_default()
-                    .push_str(value);
+                self.data.entry(key.clone()).or_default().push_str(value);
                 KvOutput::Done
             }
             KvOp::Cas { key, expected, new } => {

@@ -5,10 +5,10 @@
 //! at an index hold the same entries up to it (up to 64-bit collisions), so the checks
 //! that compare log prefixes (Log Matching, Leader Append-Only) and the hashing of whole
 //! node states cost O(1) instead of O(log length).
+use crate::digest::Digester;
 use crate::types::{Entry, Index, Term};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use crate::digest::Digester;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 

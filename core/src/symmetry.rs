@@ -8,7 +8,6 @@ use crate::node_set::NodeSet;
 use crate::rng::SplitMix64;
 use crate::state_machine::StateMachine;
 use crate::types::NodeId;
-use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 
 /// A renaming of node ids: id `i` becomes `map[i - 1]`. Must be a permutation of `1..=n`.
@@ -184,37 +183,6 @@ pub fn renamed_envelope<C: Clone>(env: &Envelope<C>, map: Renaming) -> Envelope<
         from: rename(map, env.from),
         to: rename(map, env.to),
         msg: env.msg.clone(),
-    }
-}
-
-/// Node ids on the stack: renaming for a fingerprint must not allocate (clusters larger
-/// than 16 spill to the heap).
-pub struct IdBuf {
-    ids: SmallVec<[NodeId; 16]>,
-}
-
-impl IdBuf {
-    /// `ids` renamed by `map`, in the order given.
-    pub fn renamed(ids: impl Iterator<Item = NodeId>, map: Renaming) -> IdBuf {
-        IdBuf {
-            ids: ids.map(|id| rename(map, id)).collect(),
-        }
-    }
-
-    pub fn sort(&mut self) {
-        self.ids.sort_unstable();
-    }
-
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
-    pub fn as_slice(&self) -> &[NodeId] {
-        &self.ids
     }
 }
 

@@ -6,8 +6,8 @@
 //! so each check looks at that node against the rest.
 use crate::event::EntryRef;
 use crate::memo::Memo;
-use serde::{Deserialize, Serialize};
 use crate::vec_map::VecMap;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 use verraft_core::{

@@ -365,9 +365,9 @@ fn a_crash_loses_unsynced_writes_and_leader_completeness_catches_it() {
 /// Records of terms a node can never be in again are forgotten; the others are kept.
 #[test]
 fn ghost_pruning_forgets_only_unreachable_terms() {
-    use verraft_sim::vec_map::VecMap;
     use std::sync::Arc;
     use verraft_sim::invariants::LeaderRecord;
+    use verraft_sim::vec_map::VecMap;
     let record = |node| LeaderRecord {
         node,
         votes: NodeSet::from_iter([node]),
