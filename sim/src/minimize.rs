@@ -17,7 +17,7 @@
 //! 4. simplify the header: faults no event uses are switched off, unused clients dropped.
 use crate::config::WorldConfig;
 use crate::event::Event;
-use crate::invariants::Invariant;
+use crate::invariants::{Invariant, Violation};
 use crate::replay::{replay, Outcome};
 use crate::scenario::Scenario;
 use crate::world::World;
@@ -80,7 +80,7 @@ impl std::error::Error for MinimizeError {}
 /// `expect`, or else the one its replay breaks.
 pub fn minimize(scenario: &Scenario, opts: &MinimizeOptions) -> Result<Minimized, MinimizeError> {
     let before = scenario.steps.len();
-    let invariant = failing_invariant(scenario)?;
+    let invariant = failing_violation(scenario)?.invariant;
     let mut m = Minimizer {
         config: scenario.config.clone(),
         invariant,
@@ -103,14 +103,15 @@ pub fn minimize(scenario: &Scenario, opts: &MinimizeOptions) -> Result<Minimized
     }
     let config = m.simplify_config(&events);
     let mut out = Scenario::new(config, events);
-    out.notes = scenario.notes.clone();
     out.expect = Some(invariant);
     // The lenient replays were only a search aid: the result must fail when replayed strictly.
-    if failing_invariant(&out)? != invariant {
+    let violation = failing_violation(&out)?;
+    if violation.invariant != invariant {
         return Err(MinimizeError::DoesNotFail(
             "the shrunk scenario breaks another invariant".into(),
         ));
     }
+    out.notes = notes_for(&scenario.notes, &violation);
     Ok(Minimized {
         after: out.steps.len(),
         scenario: out,
@@ -120,12 +121,34 @@ pub fn minimize(scenario: &Scenario, opts: &MinimizeOptions) -> Result<Minimized
     })
 }
 
-/// The invariant a strict replay of `scenario` breaks (the expected one, if it says).
-fn failing_invariant(scenario: &Scenario) -> Result<Invariant, MinimizeError> {
+/// The original's comments, with what they said of its violation (a `violates` line and
+/// the indented lines after it) replaced by what the shrunk scenario breaks: the same
+/// invariant, but the terms, nodes and indices it names may well have changed.
+fn notes_for(original: &[String], violation: &Violation) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut in_violation = false;
+    for note in original {
+        if note.starts_with("violates") {
+            in_violation = true;
+        } else if !(in_violation && note.starts_with("  ")) {
+            in_violation = false;
+            notes.push(note.clone());
+        }
+    }
+    notes.push(format!(
+        "violates {}: {}",
+        violation.invariant, violation.summary
+    ));
+    notes.extend(violation.details.iter().map(|d| format!("  {d}")));
+    notes
+}
+
+/// What a strict replay of `scenario` breaks (the expected invariant, if it says).
+fn failing_violation(scenario: &Scenario) -> Result<Violation, MinimizeError> {
     let r = replay(scenario).map_err(MinimizeError::World)?;
     let broken = match r.outcome {
-        Outcome::Violation { violation, .. } => Some(violation.invariant),
-        Outcome::Clean => r.world.check_history().err().map(|v| v.invariant),
+        Outcome::Violation { violation, .. } => Some(violation),
+        Outcome::Clean => r.world.check_history().err(),
         Outcome::Invalid { step, error } => {
             return Err(MinimizeError::DoesNotFail(format!(
                 "step {step} is not possible: {error}"
@@ -133,8 +156,9 @@ fn failing_invariant(scenario: &Scenario) -> Result<Invariant, MinimizeError> {
         }
     };
     match (broken, scenario.expect) {
-        (Some(b), Some(e)) if b != e => Err(MinimizeError::DoesNotFail(format!(
-            "it expects {e} but breaks {b}"
+        (Some(b), Some(e)) if b.invariant != e => Err(MinimizeError::DoesNotFail(format!(
+            "it expects {e} but breaks {}",
+            b.invariant
         ))),
         (Some(b), _) => Ok(b),
         (None, _) => Err(MinimizeError::DoesNotFail("the replay runs clean".into())),
@@ -440,6 +464,29 @@ mod tests {
             }
             other => panic!("minimized scenario does not fail: {other:?}"),
         }
+    }
+
+    /// The comments keep what they said, except the violation, which is the shrunk one's.
+    #[test]
+    fn the_violation_note_describes_the_shrunk_scenario() {
+        let noted = format!(
+            "# found by a test\n# violates Election Safety: n1 and n3 at step 18\n#   a detail of step 18\n# kept\n{NOISY}"
+        );
+        let s = parse(&noted).unwrap();
+        let m = minimize(&s, &MinimizeOptions::default()).unwrap();
+        let notes = &m.scenario.notes;
+        assert_eq!(notes[0], "found by a test");
+        assert_eq!(notes[1], "kept");
+        assert!(!notes.iter().any(|n| n.contains("step 18")), "{notes:?}");
+        let last = replay(&m.scenario).unwrap();
+        let Outcome::Violation { violation, .. } = last.outcome else {
+            panic!("the shrunk scenario does not fail");
+        };
+        assert_eq!(
+            notes[2],
+            format!("violates {}: {}", violation.invariant, violation.summary)
+        );
+        assert_eq!(notes.len(), 3 + violation.details.len());
     }
 
     #[test]

@@ -37,7 +37,12 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
             message,
         };
         let (body, comment) = match raw.find('#') {
-            Some(at) => (&raw[..at], Some(raw[at + 1..].trim())),
+            // One space after `#` is the printer's; more is the note's own indentation
+            // (the detail lines under a violation), kept so that notes round-trip.
+            Some(at) => {
+                let text = raw[at + 1..].trim_end();
+                (&raw[..at], Some(text.strip_prefix(' ').unwrap_or(text)))
+            }
             None => (raw, None),
         };
         let body = body.trim();
