@@ -224,7 +224,10 @@ impl World {
         if count == 0 {
             return None;
         }
-        let mut k = pick(count) % count;
+        let mut k = pick(count);
+        if k >= count {
+            k %= count;
+        }
         if k < deliveries {
             return self
                 .network
