@@ -12,10 +12,11 @@
 use crate::client::{ClientState, HistoryOp};
 use crate::invariants::{AppliedEntries, CommittedEntries, KvNode};
 use crate::memo::IdFree;
-use crate::symmetry::{inverse, number_by_first_member, rename_hs, Candidates, FxHasher, Order};
+use crate::symmetry::{inverse, number_by_first_member, rename_hs, Candidates, Order};
 use crate::world::World;
 use smallvec::SmallVec;
 use std::hash::{BuildHasher, Hash, Hasher};
+use verraft_core::digest::Digester;
 use verraft_core::symmetry::{mix, rename};
 use verraft_core::{KvCommand, MemStorage, NodeId};
 
@@ -333,7 +334,7 @@ impl World {
         let mut out = [0; MAX_NODES];
         for (i, sig) in out.iter_mut().enumerate().take(n) {
             let id = i as NodeId + 1;
-            let mut h = FxHasher::default();
+            let mut h = Digester::new();
             d.nodes[i].hash(&mut h);
             if let Some(node) = &self.nodes[i] {
                 node.symmetric_signature(&mut h);

@@ -22,7 +22,6 @@ use crate::network::Network;
 use crate::vec_map::VecMap;
 use crate::world::World;
 use smallvec::SmallVec;
-use std::hash::Hasher;
 use std::sync::Arc;
 use verraft_core::symmetry::{rename, renamed_envelope};
 use verraft_core::{HardState, NodeId};
@@ -142,41 +141,6 @@ impl World {
             violation: self.violation.clone(),
             log_touched: false,
         })
-    }
-}
-
-/// The Fx hash (rustc's): much faster than SipHash on the many small writes a world makes,
-/// and deterministic. It only picks among candidate renamings, so its quality barely matters.
-#[derive(Default)]
-pub(crate) struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 
