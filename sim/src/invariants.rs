@@ -185,6 +185,7 @@ pub struct Before {
     pub alive: bool,
     pub role: Role,
     pub term: Term,
+    pub voted_for: Option<NodeId>,
     pub commit: Index,
     /// Length and digest of the log, taken only when the node was a leader (Leader
     /// Append-Only needs them). The node keeps the digest of every prefix up to date, so
@@ -200,6 +201,7 @@ impl Before {
                 alive: true,
                 role: n.role(),
                 term: n.term(),
+                voted_for: n.voted_for(),
                 commit: n.commit_index(),
                 leader_log: (n.role() == Role::Leader).then(|| {
                     let len = n.log().len();
@@ -211,6 +213,7 @@ impl Before {
                 alive: false,
                 role: Role::Follower,
                 term: 0,
+                voted_for: None,
                 commit: 0,
                 leader_log: None,
             },
