@@ -2,39 +2,26 @@
 //! must agree with the list `choices` writes (and `enabled_events` spells out), position
 //! by position, in every kind of world.
 use verraft_core::rng::SplitMix64;
-use verraft_core::KvOp;
-use verraft_sim::{CrashMode, Faults, World, WorldConfig};
+use verraft_sim::World;
 
-fn config(nodes: u8, faults: Faults) -> WorldConfig {
-    let mut c = WorldConfig::new(nodes);
-    c.faults = faults;
-    c.crash_mode = CrashMode::LoseUnsynced;
-    c.clients = vec![
-        vec![
-            KvOp::Put {
-                key: "x".into(),
-                value: "1".into(),
-            },
-            KvOp::Get { key: "x".into() },
-        ],
-        vec![KvOp::Get { key: "x".into() }],
-    ];
-    c.limits.max_in_flight = Some(10);
-    c.limits.max_term = Some(4);
+mod common;
+use common::config;
+
+/// The random-walk world, with crashes and splits bounded so walks keep finding messages.
+fn world(nodes: u8, reorder: bool) -> World {
+    let mut c = config(nodes, reorder);
     c.limits.max_crashes = Some(3);
     c.limits.max_partitions = Some(3);
-    c
+    World::new(c).unwrap()
 }
 
 #[test]
 fn picking_by_position_agrees_with_the_list() {
-    let mut faults = Faults::ALL;
     let mut checked = 0;
     for (nodes, reorder) in [(3, true), (3, false), (4, true), (5, false)] {
-        faults.reorder = reorder;
         for seed in 0..30 {
             let mut rng = SplitMix64(seed);
-            let mut w = World::new(config(nodes, faults)).unwrap();
+            let mut w = world(nodes, reorder);
             let mut list = Vec::new();
             for _ in 0..120 {
                 w.choices(&mut list);

@@ -4,31 +4,11 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hasher};
 use verraft_core::rng::SplitMix64;
-use verraft_core::{KvOp, NodeId};
-use verraft_sim::{CrashMode, Faults, World, WorldConfig};
+use verraft_core::NodeId;
+use verraft_sim::World;
 
-fn config(nodes: u8, reorder: bool) -> WorldConfig {
-    let mut c = WorldConfig::new(nodes);
-    c.faults = Faults::ALL;
-    c.faults.reorder = reorder;
-    c.crash_mode = CrashMode::LoseUnsynced;
-    c.clients = vec![
-        vec![
-            KvOp::Put {
-                key: "x".into(),
-                value: "1".into(),
-            },
-            KvOp::Get { key: "x".into() },
-        ],
-        vec![KvOp::Put {
-            key: "x".into(),
-            value: "2".into(),
-        }],
-    ];
-    c.limits.max_in_flight = Some(8);
-    c.limits.max_term = Some(4);
-    c
-}
+mod common;
+use common::config;
 
 /// Worlds along seeded random walks with every fault on.
 fn walk_worlds(nodes: u8, reorder: bool, walks: u64, steps: usize) -> Vec<World> {
