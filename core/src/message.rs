@@ -64,3 +64,6 @@ pub struct Envelope<C> {
     pub to: NodeId,
     pub msg: Message<C>,
 }
+
+/// The messages of one output batch (`Ready::messages`), inline for the usual few.
+pub type Outgoing<C> = smallvec::SmallVec<[Envelope<C>; 4]>;

@@ -3,7 +3,7 @@
 use crate::bugs::Bug;
 use crate::config::{Config, ConfigError};
 use crate::log::RaftLog;
-use crate::message::{Envelope, Message};
+use crate::message::{Envelope, Message, Outgoing};
 use crate::node_set::NodeSet;
 use crate::peer_map::PeerMap;
 use crate::ready::{Applied, Ready};
@@ -51,9 +51,6 @@ pub struct Proposal {
 
 /// A node's peers, on the stack for clusters of up to nine.
 pub(crate) type Peers = SmallVec<[NodeId; 8]>;
-
-/// Messages of one output batch, inline for the usual few.
-pub type Outgoing<C> = SmallVec<[Envelope<C>; 4]>;
 
 /// Output not yet handed to the driver. Empty between `ready` calls in every state a
 /// simulator stores, so it does not split otherwise equal states.

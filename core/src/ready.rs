@@ -1,5 +1,5 @@
 //! What the node hands to its driver after each input.
-use crate::node::Outgoing;
+use crate::message::Outgoing;
 use crate::storage::LogWrite;
 use crate::types::{Entry, HardState, Index};
 use serde::{Deserialize, Serialize};
