@@ -74,6 +74,7 @@ pub mod models;
 pub mod parse;
 pub mod report;
 pub mod search;
+pub mod sequential;
 mod visited;
 
 pub use check::{check, CheckOptions, CheckResult, Outcome, PartResult, Verdict};

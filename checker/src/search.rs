@@ -6,6 +6,10 @@
 //! Every explored configuration (set of linearized operations, state) is memoized, so each
 //! is explored once. On top of that:
 //!
+//! - A part whose known operations real time already orders (each returns before the next
+//!   is called) is not searched at all: that one order is replayed through the model
+//!   ([`crate::sequential`]). Only a `yes` is taken from the replay; a part it rejects is
+//!   searched, so a failure always comes with the search's explanation.
 //! - States are interned: each distinct state is hashed once and then named by a `u32`, and
 //!   `step` results are memoized per (state, operation), so the model is called once per
 //!   distinct pair however often the search meets it.
@@ -338,6 +342,15 @@ pub fn search<M: Model>(
     ops: &[&Operation<M::Input, M::Output>],
     limits: &Limits<'_>,
 ) -> (SearchOutcome, SearchStats) {
+    if let Some(order) = crate::sequential::forced_order(model, ops) {
+        // Real time left one order and the model accepts it: nothing to search.
+        let stats = SearchStats {
+            configurations: order.len() + 1,
+            states: order.len() + 1,
+            steps: order.len(),
+        };
+        return (SearchOutcome::Linearizable { order }, stats);
+    }
     let n = ops.len();
     let mut ev = Events::new(ops);
     let mut stepper = Stepper::new(model);
