@@ -25,6 +25,16 @@ pub struct Operation<I, O> {
 }
 
 impl<I, O> Operation<I, O> {
+    pub fn new(client: u64, input: I, output: Option<O>, call: Time, ret: Option<Time>) -> Self {
+        Operation {
+            client,
+            input,
+            output,
+            call,
+            ret,
+        }
+    }
+
     /// The return time the checker uses: unknown outcomes return at infinity.
     pub fn effective_ret(&self) -> Option<Time> {
         if self.output.is_some() {

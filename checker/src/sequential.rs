@@ -58,22 +58,6 @@ mod tests {
     use super::*;
     use crate::models::{RegisterInput as I, RegisterModel, RegisterOutput as O};
 
-    fn op(
-        client: u64,
-        input: I,
-        output: Option<O>,
-        call: u64,
-        ret: Option<u64>,
-    ) -> Operation<I, O> {
-        Operation {
-            client,
-            input,
-            output,
-            call,
-            ret,
-        }
-    }
-
     fn forced(ops: &[Operation<I, O>]) -> Option<Vec<usize>> {
         let refs: Vec<&Operation<I, O>> = ops.iter().collect();
         forced_order(&RegisterModel, &refs)
@@ -82,9 +66,9 @@ mod tests {
     #[test]
     fn turns_taken_are_replayed_in_call_order() {
         let ops = [
-            op(1, I::Read, Some(O::Read(Some(3))), 10, Some(11)),
-            op(0, I::Write(3), Some(O::Write), 0, Some(1)),
-            op(
+            Operation::new(1, I::Read, Some(O::Read(Some(3))), 10, Some(11)),
+            Operation::new(0, I::Write(3), Some(O::Write), 0, Some(1)),
+            Operation::new(
                 0,
                 I::Cas { from: 3, to: 4 },
                 Some(O::Cas(true)),
@@ -98,8 +82,8 @@ mod tests {
     #[test]
     fn a_stale_read_in_the_forced_order_is_left_to_the_search() {
         let ops = [
-            op(0, I::Write(1), Some(O::Write), 0, Some(1)),
-            op(1, I::Read, Some(O::Read(None)), 2, Some(3)),
+            Operation::new(0, I::Write(1), Some(O::Write), 0, Some(1)),
+            Operation::new(1, I::Read, Some(O::Read(None)), 2, Some(3)),
         ];
         assert_eq!(forced(&ops), None);
     }
@@ -109,14 +93,14 @@ mod tests {
         // Linearizable (the read may go first), but not in call order: only the search
         // may say so.
         let ops = [
-            op(0, I::Write(1), Some(O::Write), 0, Some(5)),
-            op(1, I::Read, Some(O::Read(None)), 1, Some(2)),
+            Operation::new(0, I::Write(1), Some(O::Write), 0, Some(5)),
+            Operation::new(1, I::Read, Some(O::Read(None)), 1, Some(2)),
         ];
         assert_eq!(forced(&ops), None);
         // Touching intervals (one returns at the instant the other is called) overlap.
         let ops = [
-            op(0, I::Write(1), Some(O::Write), 0, Some(2)),
-            op(1, I::Read, Some(O::Read(Some(1))), 2, Some(3)),
+            Operation::new(0, I::Write(1), Some(O::Write), 0, Some(2)),
+            Operation::new(1, I::Read, Some(O::Read(Some(1))), 2, Some(3)),
         ];
         assert_eq!(forced(&ops), None);
     }
@@ -126,8 +110,8 @@ mod tests {
         // The write may have taken effect before the read: linearizable, but not in the
         // one order the shortcut knows.
         let ops = [
-            op(0, I::Write(7), None, 0, None),
-            op(1, I::Read, Some(O::Read(Some(7))), 5, Some(6)),
+            Operation::new(0, I::Write(7), None, 0, None),
+            Operation::new(1, I::Read, Some(O::Read(Some(7))), 5, Some(6)),
         ];
         assert_eq!(forced(&ops), None);
     }
@@ -135,12 +119,12 @@ mod tests {
     #[test]
     fn unknown_outcomes_that_cannot_matter_are_left_out() {
         let ops = [
-            op(0, I::Write(1), Some(O::Write), 0, Some(1)),
+            Operation::new(0, I::Write(1), Some(O::Write), 0, Some(1)),
             // A read with unknown outcome constrains nothing, wherever it is.
-            op(1, I::Read, None, 0, None),
-            op(0, I::Read, Some(O::Read(Some(1))), 2, Some(3)),
+            Operation::new(1, I::Read, None, 0, None),
+            Operation::new(0, I::Read, Some(O::Read(Some(1))), 2, Some(3)),
             // Called after everything known returned: it may never have happened.
-            op(1, I::Write(9), None, 4, None),
+            Operation::new(1, I::Write(9), None, 4, None),
         ];
         assert_eq!(forced(&ops), Some(vec![0, 2]));
     }
@@ -148,8 +132,8 @@ mod tests {
     #[test]
     fn a_failed_step_is_no_verdict() {
         let ops = [
-            op(0, I::Write(1), Some(O::Write), 0, Some(1)),
-            op(0, I::Cas { from: 2, to: 3 }, Some(O::Cas(true)), 2, Some(3)),
+            Operation::new(0, I::Write(1), Some(O::Write), 0, Some(1)),
+            Operation::new(0, I::Cas { from: 2, to: 3 }, Some(O::Cas(true)), 2, Some(3)),
         ];
         assert_eq!(forced(&ops), None);
     }

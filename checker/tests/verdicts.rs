@@ -8,28 +8,12 @@ use verraft_checker::{
     check, BlockReason, CheckOptions, History, Operation, Outcome, StopReason, Verdict,
 };
 
-fn op<In, Out>(
-    client: u64,
-    input: In,
-    output: Option<Out>,
-    call: u64,
-    ret: Option<u64>,
-) -> Operation<In, Out> {
-    Operation {
-        client,
-        input,
-        output,
-        call,
-        ret,
-    }
-}
-
 #[test]
 fn stale_read_is_not_linearizable_and_explained() {
     let h = History::new(vec![
-        op(0, I::Write(1), Some(O::Write), 0, Some(10)),
-        op(1, I::Read, Some(O::Read(Some(1))), 11, Some(20)),
-        op(2, I::Read, Some(O::Read(None)), 21, Some(30)),
+        Operation::new(0, I::Write(1), Some(O::Write), 0, Some(10)),
+        Operation::new(1, I::Read, Some(O::Read(Some(1))), 11, Some(20)),
+        Operation::new(2, I::Read, Some(O::Read(None)), 21, Some(30)),
     ])
     .unwrap();
     let r = check(&RegisterModel, &h, &CheckOptions::default());
@@ -48,9 +32,9 @@ fn stale_read_is_not_linearizable_and_explained() {
 #[test]
 fn concurrent_read_may_see_either_value() {
     let h = History::new(vec![
-        op(0, I::Write(1), Some(O::Write), 0, Some(10)),
-        op(1, I::Read, Some(O::Read(None)), 5, Some(6)),
-        op(2, I::Read, Some(O::Read(Some(1))), 7, Some(8)),
+        Operation::new(0, I::Write(1), Some(O::Write), 0, Some(10)),
+        Operation::new(1, I::Read, Some(O::Read(None)), 5, Some(6)),
+        Operation::new(2, I::Read, Some(O::Read(Some(1))), 7, Some(8)),
     ])
     .unwrap();
     let r = check(&RegisterModel, &h, &CheckOptions::default());
@@ -64,18 +48,18 @@ fn concurrent_read_may_see_either_value() {
 fn unknown_outcomes_may_take_effect_late_or_never() {
     // A timed-out write seen much later; and one never seen.
     let h = History::new(vec![
-        op(0, I::Write(7), None, 0, Some(1)),
-        op(1, I::Write(9), None, 2, None),
-        op(2, I::Read, Some(O::Read(None)), 3, Some(4)),
-        op(3, I::Read, Some(O::Read(Some(7))), 50, Some(60)),
+        Operation::new(0, I::Write(7), None, 0, Some(1)),
+        Operation::new(1, I::Write(9), None, 2, None),
+        Operation::new(2, I::Read, Some(O::Read(None)), 3, Some(4)),
+        Operation::new(3, I::Read, Some(O::Read(Some(7))), 50, Some(60)),
     ])
     .unwrap();
     let r = check(&RegisterModel, &h, &CheckOptions::default());
     assert_eq!(r.verdict, Verdict::Linearizable);
     // But not before its invocation.
     let h = History::new(vec![
-        op(1, I::Read, Some(O::Read(Some(7))), 0, Some(4)),
-        op(0, I::Write(7), None, 5, None),
+        Operation::new(1, I::Read, Some(O::Read(Some(7))), 0, Some(4)),
+        Operation::new(0, I::Write(7), None, 5, None),
     ])
     .unwrap();
     assert_eq!(
@@ -87,9 +71,9 @@ fn unknown_outcomes_may_take_effect_late_or_never() {
 #[test]
 fn unknown_cas_applies_only_if_its_comparison_holds() {
     let h = History::new(vec![
-        op(0, I::Write(1), Some(O::Write), 0, Some(1)),
-        op(1, I::Cas { from: 2, to: 3 }, None, 2, None),
-        op(2, I::Read, Some(O::Read(Some(3))), 10, Some(11)),
+        Operation::new(0, I::Write(1), Some(O::Write), 0, Some(1)),
+        Operation::new(1, I::Cas { from: 2, to: 3 }, None, 2, None),
+        Operation::new(2, I::Read, Some(O::Read(Some(3))), 10, Some(11)),
     ])
     .unwrap();
     assert_eq!(
@@ -102,10 +86,18 @@ fn unknown_cas_applies_only_if_its_comparison_holds() {
 /// not linearizable, and only provable by exhausting every order.
 fn hard_history(n: u64) -> History<I, O> {
     let mut ops: Vec<_> = (0..n)
-        .map(|i| op(i, I::Write(i as i64), Some(O::Write), 0, Some(100)))
+        .map(|i| Operation::new(i, I::Write(i as i64), Some(O::Write), 0, Some(100)))
         .collect();
-    ops.extend((0..n).map(|i| op(n + i, I::Read, Some(O::Read(Some(i as i64))), 1, Some(100))));
-    ops.push(op(2 * n, I::Read, Some(O::Read(Some(-1))), 0, Some(100)));
+    ops.extend(
+        (0..n).map(|i| Operation::new(n + i, I::Read, Some(O::Read(Some(i as i64))), 1, Some(100))),
+    );
+    ops.push(Operation::new(
+        2 * n,
+        I::Read,
+        Some(O::Read(Some(-1))),
+        0,
+        Some(100),
+    ));
     History::new(ops).unwrap()
 }
 
@@ -159,7 +151,7 @@ fn kv(
     call: u64,
     ret: u64,
 ) -> Operation<KvInput, KvOutput> {
-    op(client, input, Some(output), call, Some(ret))
+    Operation::new(client, input, Some(output), call, Some(ret))
 }
 
 #[test]
