@@ -2,19 +2,21 @@
 //! the same messages in flight are the same state whatever order they were sent in; with
 //! reordering off it keeps send order and only the oldest message of each link can arrive.
 //!
-//! Each message carries a digest of its content (ids left out), taken once when it is sent,
-//! and two flags kept up to date as messages come and go: whether it is the first copy of
-//! itself in flight, and whether it is the oldest message on its link. Listing or counting
-//! the distinct messages (what drop and duplicate may pick) and the deliverable ones then
-//! compares nothing, and the model checker's fingerprints hash the digests instead of the
-//! messages, in every state a message stays in flight.
+//! Each message carries two flags kept up to date as messages come and go: whether it is the
+//! first copy of itself in flight, and whether it is the oldest message on its link. Listing
+//! or counting the distinct messages (what drop and duplicate may pick) and the deliverable
+//! ones then compares nothing. It also carries a digest of its content (ids left out), taken
+//! the first time the model checker's fingerprint asks for it and kept while the message
+//! stays in flight, in every state that holds it: the fingerprints hash digests, not
+//! messages. A run that never fingerprints (simulation, fuzzing) never pays for one.
 use crate::event::MsgRef;
 use crate::fingerprint::fingerprint;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use verraft_core::{Envelope, KvCommand, NodeId};
 
-#[derive(Clone, PartialEq, Eq, Default)]
+#[derive(Clone, Default)]
 pub struct Network {
     messages: Vec<Envelope<KvCommand>>,
     /// What is known of `messages[i]` beyond its content; derived from the messages alone.
@@ -24,15 +26,63 @@ pub struct Network {
     heads: usize,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Debug)]
 struct Slot {
-    /// `fingerprint(&msg)` of the message.
-    digest: u64,
+    /// `fingerprint(&msg)` of the message, once asked for.
+    digest: LazyDigest,
     /// No equal message (same link, same content) comes before it.
     first: bool,
     /// No message of the same link comes before it.
     head: bool,
 }
+
+/// A content digest computed on first use. Worlds are shared between the model checker's
+/// threads, so the slot is atomic; threads that race to fill it store the same value, so
+/// relaxed loads and stores suffice (as in `crate::memo`).
+#[derive(Default)]
+struct LazyDigest(AtomicU64);
+
+const UNKNOWN: u64 = 0;
+
+impl LazyDigest {
+    fn known(digest: u64) -> LazyDigest {
+        LazyDigest(AtomicU64::new(digest))
+    }
+
+    fn get(&self, env: &Envelope<KvCommand>) -> u64 {
+        let known = self.0.load(Ordering::Relaxed);
+        if known != UNKNOWN {
+            return known;
+        }
+        let digest = fingerprint(&env.msg);
+        self.0.store(digest, Ordering::Relaxed);
+        digest
+    }
+}
+
+impl Clone for LazyDigest {
+    fn clone(&self) -> LazyDigest {
+        LazyDigest::known(self.0.load(Ordering::Relaxed))
+    }
+}
+
+impl std::fmt::Debug for LazyDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.load(Ordering::Relaxed) {
+            UNKNOWN => f.write_str("?"),
+            d => write!(f, "{d:#x}"),
+        }
+    }
+}
+
+/// Networks are equal when they hold the same messages in the same order: everything else
+/// is derived from the messages.
+impl PartialEq for Network {
+    fn eq(&self, other: &Network) -> bool {
+        self.messages == other.messages
+    }
+}
+impl Eq for Network {}
 
 /// A person reading a state (the Explorer, test failures) wants the messages; the rest is
 /// derived from them.
@@ -49,7 +99,7 @@ impl Hash for Network {
         for (e, slot) in self.messages.iter().zip(&self.slots) {
             e.from.hash(h);
             e.to.hash(h);
-            slot.digest.hash(h);
+            slot.digest.get(e).hash(h);
         }
     }
 }
@@ -91,19 +141,18 @@ impl Network {
 
     /// The content digest of message `i` (ids left out): equal for equal messages.
     pub fn digest(&self, i: usize) -> u64 {
-        self.slots[i].digest
+        self.slots[i].digest.get(&self.messages[i])
     }
 
     pub fn send(&mut self, env: Envelope<KvCommand>, reorder: bool) {
-        let digest = fingerprint(&env.msg);
-        self.insert(env, digest, reorder);
+        self.insert(env, LazyDigest::default(), reorder);
     }
 
     /// Put a second copy of message `i` in flight.
     pub fn duplicate(&mut self, i: usize, reorder: bool) {
         let copy = self.messages[i].clone();
         let slot = Slot {
-            digest: self.slots[i].digest,
+            digest: self.slots[i].digest.clone(),
             // Both orders put a copy after the original, on the original's link.
             first: false,
             head: false,
@@ -117,13 +166,13 @@ impl Network {
         self.slots.insert(at, slot);
     }
 
-    fn insert(&mut self, env: Envelope<KvCommand>, digest: u64, reorder: bool) {
+    fn insert(&mut self, env: Envelope<KvCommand>, digest: LazyDigest, reorder: bool) {
         let (at, first, head) = if reorder {
             // After every message it does not sort before: after its equal copies, if any.
             // Sorted by link first, so a link's messages are neighbours, and so are copies.
             let at = self.messages.partition_point(|m| *m <= env);
             let before = at.checked_sub(1).map(|b| &self.messages[b]);
-            let first = !before.is_some_and(|b| self.slots[at - 1].digest == digest && *b == env);
+            let first = !before.is_some_and(|b| *b == env);
             let head = !before.is_some_and(|b| same_link(b, &env));
             if head && self.messages.get(at).is_some_and(|m| same_link(m, &env)) {
                 // The link's oldest message so far now comes after this one.
@@ -132,11 +181,7 @@ impl Network {
             }
             (at, first, head)
         } else {
-            let first = !self
-                .messages
-                .iter()
-                .zip(&self.slots)
-                .any(|(m, s)| s.digest == digest && *m == env);
+            let first = !self.messages.iter().any(|m| *m == env);
             let head = !self.messages.iter().any(|m| same_link(m, &env));
             (self.messages.len(), first, head)
         };
@@ -155,7 +200,7 @@ impl Network {
 
     /// Whether messages `i` and `j` are the same message on the same link.
     fn same(&self, i: usize, j: usize) -> bool {
-        self.slots[i].digest == self.slots[j].digest && self.messages[i] == self.messages[j]
+        self.messages[i] == self.messages[j]
     }
 
     fn rebuild_slots(&mut self) {
@@ -163,8 +208,7 @@ impl Network {
         *self = Network::default();
         for env in messages {
             // In the order kept: appending keeps it, and derives every flag.
-            let digest = fingerprint(&env.msg);
-            self.insert(env, digest, false);
+            self.insert(env, LazyDigest::default(), false);
         }
     }
 
@@ -184,7 +228,7 @@ impl Network {
     }
 
     pub fn take(&mut self, at: usize) -> Envelope<KvCommand> {
-        let slot = self.slots[at];
+        let slot = self.slots[at].clone();
         if slot.first {
             // The next copy of it, if any, is now the first.
             self.firsts -= 1;
