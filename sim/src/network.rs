@@ -172,7 +172,7 @@ impl Network {
             // Sorted by link first, so a link's messages are neighbours, and so are copies.
             let at = self.messages.partition_point(|m| *m <= env);
             let before = at.checked_sub(1).map(|b| &self.messages[b]);
-            let first = !before.is_some_and(|b| *b == env);
+            let first = before.is_none_or(|b| *b != env);
             let head = !before.is_some_and(|b| same_link(b, &env));
             if head && self.messages.get(at).is_some_and(|m| same_link(m, &env)) {
                 // The link's oldest message so far now comes after this one.
@@ -181,7 +181,7 @@ impl Network {
             }
             (at, first, head)
         } else {
-            let first = !self.messages.iter().any(|m| *m == env);
+            let first = !self.messages.contains(&env);
             let head = !self.messages.iter().any(|m| same_link(m, &env));
             (self.messages.len(), first, head)
         };
