@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
-use verraft_core::{ClientId, Config, KvCommand, KvStore, Node, NodeId, Role, Term};
+use verraft_core::{
+    ClientId, Config, KvCommand, KvOutput, KvStore, Node, NodeId, Ready, Role, Term,
+};
 
 /// Why an event could not be applied: it is not possible in this state (a scenario that does
 /// not fit the world it describes).
@@ -551,7 +553,8 @@ impl World {
                     )));
                 }
                 node.fire_election_timeout();
-                Ok(self.flush_node(*id))
+                let ready = take_ready(node);
+                Ok(self.flush_ready(*id, ready))
             }
             Event::Heartbeat(id) => {
                 let node = self.live_mut(*id)?;
@@ -561,8 +564,9 @@ impl World {
                     )));
                 }
                 node.fire_heartbeat();
+                let ready = take_ready(node);
                 self.counters.heartbeats += 1;
-                Ok(self.flush_node(*id))
+                Ok(self.flush_ready(*id, ready))
             }
             Event::Crash(id) => {
                 if !f.crash {
@@ -680,12 +684,15 @@ impl World {
                 "n{from} and n{to} are partitioned"
             )));
         }
-        self.live_mut(to)?;
+        if self.node(to).is_none() {
+            return Err(EventError::NotEnabled(format!("n{to} is down")));
+        }
         let env = self.network.take(at);
         let node = self.live_mut(to)?;
         node.step(env.from, env.msg)
             .map_err(|e| EventError::NotEnabled(e.to_string()))?;
-        Ok(self.flush_node(to))
+        let ready = take_ready(node);
+        Ok(self.flush_ready(to, ready))
     }
 
     fn find_any(
@@ -719,6 +726,7 @@ impl World {
         };
         let node = self.live_mut(node_id)?;
         let proposal = node.propose(cmd);
+        let ready = take_ready(node);
         if fresh {
             self.clock += 1;
             let client = &mut self.clients[c as usize - 1];
@@ -741,19 +749,15 @@ impl World {
             // Refused outright: the request was not taken, the client will try again.
             Err(_) => ClientState::Retrying,
         };
-        Ok(self.flush_node(node_id))
+        Ok(self.flush_ready(node_id, ready))
     }
 
     /// Hand a node's output to the world: disk first, then the network, then the clients.
-    fn flush_node(&mut self, id: NodeId) -> Result<(), Violation> {
-        let i = id as usize - 1;
-        let Some(node) = self.nodes[i].as_mut() else {
+    fn flush_ready(&mut self, id: NodeId, ready: Option<KvReady>) -> Result<(), Violation> {
+        let Some(ready) = ready else {
             return Ok(());
         };
-        if !node.has_ready() {
-            return Ok(());
-        }
-        let ready = Arc::make_mut(node).ready();
+        let i = id as usize - 1;
         self.log_touched |= ready.log_write.is_some();
         self.disks[i]
             .write(ready.hard_state, ready.log_write, ready.must_sync)
@@ -882,4 +886,12 @@ pub enum Choice {
     Invoke(ClientId, NodeId),
     Reply(ClientId),
     ClientTimeout(ClientId),
+}
+
+type KvReady = Ready<KvCommand, KvOutput>;
+
+/// What a node has to hand to the world after an event, taken while the caller still holds
+/// it mutably (taking it later would mean a second copy-on-write check of the node).
+fn take_ready(node: &mut KvNode) -> Option<KvReady> {
+    node.has_ready().then(|| node.ready())
 }
