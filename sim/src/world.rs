@@ -754,7 +754,7 @@ impl World {
 
     /// Hand a node's output to the world: disk first, then the network, then the clients.
     fn flush_ready(&mut self, id: NodeId, ready: Option<KvReady>) -> Result<(), Violation> {
-        let Some(ready) = ready else {
+        let Some(mut ready) = ready else {
             return Ok(());
         };
         let i = id as usize - 1;
@@ -763,7 +763,7 @@ impl World {
             .write(ready.hard_state, ready.log_write, ready.must_sync)
             .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}")))?;
         let reorder = self.config.faults.reorder;
-        for env in ready.messages {
+        for env in ready.messages.drain(..) {
             // Sends to a down node or across a partition are lost on the wire.
             if self.nodes[env.to as usize - 1].is_some() && self.connected(env.from, env.to) {
                 self.network.send(env, reorder);
