@@ -22,7 +22,14 @@ impl<M: StateMachine> Node<M> {
             .log
             .last_index()
             .min(prev_log_index + Index::from(self.config.max_append_entries));
-        let entries: Arc<[Entry<M::Command>]> = self.log.slice(progress.next, last).into();
+        let slice = self.log.slice(progress.next, last);
+        // An empty `Arc<[_]>` from `default` shares one static allocation: heartbeats to
+        // followers that are caught up allocate nothing.
+        let entries: Arc<[Entry<M::Command>]> = if slice.is_empty() {
+            Arc::default()
+        } else {
+            slice.into()
+        };
         if let Some(p) = self.progress.get_mut(peer) {
             p.next = prev_log_index + entries.len() as Index + 1;
         }
