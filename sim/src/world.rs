@@ -213,11 +213,7 @@ impl World {
         }
         let reorder = self.config.faults.reorder;
         let deliveries = self.network.deliverable_count(reorder);
-        let mut locals = 0;
-        self.each_local_choice(|_| {
-            locals += 1;
-            false
-        });
+        let locals = self.local_choice_count();
         let distinct = self.network.distinct_count();
         let drops = if self.drops_enabled() { distinct } else { 0 };
         let copies = if self.copies_enabled() { distinct } else { 0 };
@@ -258,6 +254,46 @@ impl World {
             return self.network.nth_distinct(k).map(Choice::Duplicate);
         }
         Some(self.split_choice(k - copies))
+    }
+
+    /// How many choices `each_local_choice` visits, counted in one pass over nodes and
+    /// clients without building any (the count is needed before every event; the visit
+    /// only when a local choice is the one taken). `tests/choices.rs` holds the two equal.
+    fn local_choice_count(&self) -> usize {
+        let limits = &self.config.limits;
+        let room = self.room_in_flight();
+        let heartbeats = room
+            && Self::under(limits.max_heartbeats, self.counters.heartbeats)
+            && self.config.nodes > 1;
+        let (mut timers, mut leaders, mut up) = (0, 0, 0);
+        for node in self.live_nodes() {
+            up += 1;
+            if node.role() == Role::Leader {
+                leaders += 1;
+                timers += usize::from(heartbeats);
+            } else {
+                timers += usize::from(room && limits.max_term.is_none_or(|t| node.term() < t));
+            }
+        }
+        let timeouts = Self::under(limits.max_client_timeouts, self.counters.client_timeouts);
+        let mut clients = 0;
+        for client in &self.clients {
+            let script = self.config.clients[client.id as usize - 1].len();
+            if client.can_invoke(script) && room {
+                clients += leaders;
+            }
+            let answered = matches!(client.state, ClientState::Answered { .. });
+            let waiting = answered || matches!(client.state, ClientState::Waiting { .. });
+            clients += usize::from(answered) + usize::from(waiting && timeouts);
+        }
+        let faults = if self.config.faults.crash {
+            let crashes = Self::under(limits.max_crashes, self.counters.crashes);
+            let down = self.config.nodes as usize - up;
+            down + if crashes { up } else { 0 }
+        } else {
+            0
+        };
+        timers + clients + faults
     }
 
     /// Timers of live nodes, each client's next step, crashes and restarts, in that order,
