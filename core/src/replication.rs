@@ -7,10 +7,18 @@ use crate::types::{Entry, Index, NodeId, Role, Term};
 use smallvec::SmallVec;
 use std::sync::Arc;
 
+/// The entries of the last append built during one broadcast, by the index they start at:
+/// followers at the same point get the same slice, shared instead of copied again.
+type Shared<C> = Option<(Index, Arc<[Entry<C>]>)>;
+
 impl<M: StateMachine> Node<M> {
     /// Send `peer` the entries from its `next` index on (or an empty heartbeat), and advance
     /// `next` past them without waiting for the answer: appends are pipelined.
     pub(crate) fn send_append(&mut self, peer: NodeId) {
+        self.send_append_sharing(peer, &mut None);
+    }
+
+    fn send_append_sharing(&mut self, peer: NodeId, shared: &mut Shared<M::Command>) {
         let Some(progress) = self.progress.get(peer).copied() else {
             return;
         };
@@ -23,12 +31,17 @@ impl<M: StateMachine> Node<M> {
             .last_index()
             .min(prev_log_index + Index::from(self.config.max_append_entries));
         let slice = self.log.slice(progress.next, last);
-        // An empty `Arc<[_]>` from `default` shares one static allocation: heartbeats to
-        // followers that are caught up allocate nothing.
-        let entries: Arc<[Entry<M::Command>]> = if slice.is_empty() {
-            Arc::default()
-        } else {
-            slice.into()
+        let entries: Arc<[Entry<M::Command>]> = match shared {
+            // (The range depends only on where it starts.)
+            Some((from, entries)) if *from == progress.next => entries.clone(),
+            // An empty `Arc<[_]>` from `default` shares one static allocation: heartbeats
+            // to followers that are caught up allocate nothing.
+            _ if slice.is_empty() => Arc::default(),
+            _ => {
+                let entries: Arc<[Entry<M::Command>]> = slice.into();
+                *shared = Some((progress.next, entries.clone()));
+                entries
+            }
         };
         if let Some(p) = self.progress.get_mut(peer) {
             p.next = prev_log_index + entries.len() as Index + 1;
@@ -48,9 +61,10 @@ impl<M: StateMachine> Node<M> {
     pub(crate) fn replicate_new_entries(&mut self) {
         let last = self.log.last_index();
         let peers = self.peers();
+        let mut shared = None;
         for peer in peers {
             if self.progress.get(peer).is_some_and(|p| p.next == last) {
-                self.send_append(peer);
+                self.send_append_sharing(peer, &mut shared);
             }
         }
     }
@@ -59,11 +73,12 @@ impl<M: StateMachine> Node<M> {
     /// next heartbeat instead of waiting for a rejection that will never come.
     pub(crate) fn broadcast_heartbeat(&mut self) {
         let peers = self.peers();
+        let mut shared = None;
         for peer in peers {
             if let Some(p) = self.progress.get_mut(peer) {
                 p.next = p.matched + 1;
             }
-            self.send_append(peer);
+            self.send_append_sharing(peer, &mut shared);
         }
     }
 
