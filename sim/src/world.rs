@@ -260,11 +260,13 @@ impl World {
     /// clients without building any (the count is needed before every event; the visit
     /// only when a local choice is the one taken). `tests/choices.rs` holds the two equal.
     fn local_choice_count(&self) -> usize {
-        let limits = &self.config.limits;
+        // The config behind its shared pointer once, not at every field.
+        let config: &WorldConfig = &self.config;
+        let limits = &config.limits;
         let room = self.room_in_flight();
         let heartbeats = room
             && Self::under(limits.max_heartbeats, self.counters.heartbeats)
-            && self.config.nodes > 1;
+            && config.nodes > 1;
         let (mut timers, mut leaders, mut up) = (0, 0, 0);
         for node in self.live_nodes() {
             up += 1;
@@ -278,7 +280,7 @@ impl World {
         let timeouts = Self::under(limits.max_client_timeouts, self.counters.client_timeouts);
         let mut clients = 0;
         for client in &self.clients {
-            let script = self.config.clients[client.id as usize - 1].len();
+            let script = config.clients[client.id as usize - 1].len();
             if client.can_invoke(script) && room {
                 clients += leaders;
             }
@@ -286,9 +288,9 @@ impl World {
             let waiting = answered || matches!(client.state, ClientState::Waiting { .. });
             clients += usize::from(answered) + usize::from(waiting && timeouts);
         }
-        let faults = if self.config.faults.crash {
+        let faults = if config.faults.crash {
             let crashes = Self::under(limits.max_crashes, self.counters.crashes);
-            let down = self.config.nodes as usize - up;
+            let down = config.nodes as usize - up;
             down + if crashes { up } else { 0 }
         } else {
             0
