@@ -16,41 +16,75 @@ pub trait IdFree {
     fn hash_id_free<H: Hasher>(&self, h: &mut H);
 }
 
-/// The digest slot holds `UNKNOWN` until the digest is first asked for. Threads that race
-/// to fill it compute the same value, so plain relaxed loads and stores suffice (no
-/// once-only initialization, whose atomic read-modify-writes cost more than the hash).
+/// A digest computed on first use and kept until cleared. The slot holds `UNKNOWN` until
+/// then. Worlds are shared between the model checker's threads; threads that race to fill
+/// it compute the same value, so plain relaxed loads and stores suffice (no once-only
+/// initialization, whose atomic read-modify-writes cost more than the hash). A content
+/// whose digest happens to be `UNKNOWN` is simply hashed again each time.
+#[derive(Default)]
+pub struct DigestSlot(AtomicU64);
+
+const UNKNOWN: u64 = 0;
+
+impl DigestSlot {
+    /// The digest, computed by `compute` if not known yet.
+    pub fn get_or(&self, compute: impl FnOnce() -> u64) -> u64 {
+        let known = self.0.load(Ordering::Relaxed);
+        if known != UNKNOWN {
+            return known;
+        }
+        let digest = compute();
+        self.0.store(digest, Ordering::Relaxed);
+        digest
+    }
+
+    /// Forget the digest: what it described is about to change.
+    pub fn clear(&mut self) {
+        *self.0.get_mut() = UNKNOWN;
+    }
+}
+
+/// A copy keeps the digest: it has the same content.
+impl Clone for DigestSlot {
+    fn clone(&self) -> DigestSlot {
+        DigestSlot(AtomicU64::new(self.0.load(Ordering::Relaxed)))
+    }
+}
+
+impl std::fmt::Debug for DigestSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.load(Ordering::Relaxed) {
+            UNKNOWN => f.write_str("?"),
+            d => write!(f, "{d:#x}"),
+        }
+    }
+}
+
 #[derive(Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Memo<T> {
     value: T,
     #[serde(skip)]
-    digest: AtomicU64,
+    digest: DigestSlot,
 }
-
-const UNKNOWN: u64 = 0;
 
 impl<T> Memo<T> {
     pub fn new(value: T) -> Memo<T> {
         Memo {
             value,
-            digest: AtomicU64::new(UNKNOWN),
+            digest: DigestSlot::default(),
         }
     }
 }
 
 impl<T: IdFree> Memo<T> {
-    /// The digest of the id-free content, computed on first use. (A content whose digest
-    /// happens to be `UNKNOWN` is simply hashed again each time.)
+    /// The digest of the id-free content, computed on first use.
     pub fn digest(&self) -> u64 {
-        let known = self.digest.load(Ordering::Relaxed);
-        if known != UNKNOWN {
-            return known;
-        }
-        let mut h = crate::fingerprint::fingerprint_hasher();
-        self.value.hash_id_free(&mut h);
-        let digest = h.finish();
-        self.digest.store(digest, Ordering::Relaxed);
-        digest
+        self.digest.get_or(|| {
+            let mut h = crate::fingerprint::fingerprint_hasher();
+            self.value.hash_id_free(&mut h);
+            h.finish()
+        })
     }
 }
 
@@ -63,7 +97,7 @@ impl<T> Deref for Memo<T> {
 
 impl<T> DerefMut for Memo<T> {
     fn deref_mut(&mut self) -> &mut T {
-        *self.digest.get_mut() = UNKNOWN;
+        self.digest.clear();
         &mut self.value
     }
 }
@@ -72,7 +106,7 @@ impl<T: Clone> Clone for Memo<T> {
     fn clone(&self) -> Memo<T> {
         Memo {
             value: self.value.clone(),
-            digest: AtomicU64::new(self.digest.load(Ordering::Relaxed)),
+            digest: self.digest.clone(),
         }
     }
 }

@@ -11,9 +11,9 @@
 //! messages. A run that never fingerprints (simulation, fuzzing) never pays for one.
 use crate::event::MsgRef;
 use crate::fingerprint::fingerprint;
+use crate::memo::DigestSlot;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use verraft_core::{Envelope, KvCommand, NodeId};
 
 #[derive(Clone, Default)]
@@ -29,50 +29,11 @@ pub struct Network {
 #[derive(Clone, Debug)]
 struct Slot {
     /// `fingerprint(&msg)` of the message, once asked for.
-    digest: LazyDigest,
+    digest: DigestSlot,
     /// No equal message (same link, same content) comes before it.
     first: bool,
     /// No message of the same link comes before it.
     head: bool,
-}
-
-/// A content digest computed on first use. Worlds are shared between the model checker's
-/// threads, so the slot is atomic; threads that race to fill it store the same value, so
-/// relaxed loads and stores suffice (as in `crate::memo`).
-#[derive(Default)]
-struct LazyDigest(AtomicU64);
-
-const UNKNOWN: u64 = 0;
-
-impl LazyDigest {
-    fn known(digest: u64) -> LazyDigest {
-        LazyDigest(AtomicU64::new(digest))
-    }
-
-    fn get(&self, env: &Envelope<KvCommand>) -> u64 {
-        let known = self.0.load(Ordering::Relaxed);
-        if known != UNKNOWN {
-            return known;
-        }
-        let digest = fingerprint(&env.msg);
-        self.0.store(digest, Ordering::Relaxed);
-        digest
-    }
-}
-
-impl Clone for LazyDigest {
-    fn clone(&self) -> LazyDigest {
-        LazyDigest::known(self.0.load(Ordering::Relaxed))
-    }
-}
-
-impl std::fmt::Debug for LazyDigest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0.load(Ordering::Relaxed) {
-            UNKNOWN => f.write_str("?"),
-            d => write!(f, "{d:#x}"),
-        }
-    }
 }
 
 /// Networks are equal when they hold the same messages in the same order: everything else
@@ -99,7 +60,7 @@ impl Hash for Network {
         for (e, slot) in self.messages.iter().zip(&self.slots) {
             e.from.hash(h);
             e.to.hash(h);
-            slot.digest.get(e).hash(h);
+            slot.digest.get_or(|| fingerprint(&e.msg)).hash(h);
         }
     }
 }
@@ -141,11 +102,13 @@ impl Network {
 
     /// The content digest of message `i` (ids left out): equal for equal messages.
     pub fn digest(&self, i: usize) -> u64 {
-        self.slots[i].digest.get(&self.messages[i])
+        self.slots[i]
+            .digest
+            .get_or(|| fingerprint(&self.messages[i].msg))
     }
 
     pub fn send(&mut self, env: Envelope<KvCommand>, reorder: bool) {
-        self.insert(env, LazyDigest::default(), reorder);
+        self.insert(env, DigestSlot::default(), reorder);
     }
 
     /// Put a second copy of message `i` in flight.
@@ -166,7 +129,7 @@ impl Network {
         self.slots.insert(at, slot);
     }
 
-    fn insert(&mut self, env: Envelope<KvCommand>, digest: LazyDigest, reorder: bool) {
+    fn insert(&mut self, env: Envelope<KvCommand>, digest: DigestSlot, reorder: bool) {
         let (at, first, head) = if reorder {
             // After every message it does not sort before: after its equal copies, if any.
             // Sorted by link first, so a link's messages are neighbours, and so are copies.
@@ -208,7 +171,7 @@ impl Network {
         *self = Network::default();
         for env in messages {
             // In the order kept: appending keeps it, and derives every flag.
-            self.insert(env, LazyDigest::default(), false);
+            self.insert(env, DigestSlot::default(), false);
         }
     }
 
