@@ -3,8 +3,15 @@
 # corpus (corpus/TARGET) and options. The service then runs the targets unchanged.
 cd "$SRC/verraft"
 cargo fuzz build -O --fuzz-dir fuzz
-release=fuzz/target/x86_64-unknown-linux-gnu/release
+# `schedule` is built as fuzz/run-schedule builds it: without comparison tracing and with
+# the oracle (checker, key-value spec) out of the coverage map, in its own target directory.
+RUSTC_WRAPPER="$PWD/fuzz/coverage-scope" cargo fuzz build -O --fuzz-dir fuzz \
+  --no-trace-compares --target-dir fuzz/target/schedule schedule
 for target in schedule lincheck scenario; do
+  release=fuzz/target/x86_64-unknown-linux-gnu/release
+  if [ "$target" = schedule ]; then
+    release=fuzz/target/schedule/x86_64-unknown-linux-gnu/release
+  fi
   cp "$release/$target" "$OUT/"
   if ls corpus/"$target"/* >/dev/null 2>&1; then
     zip -q -j "$OUT/${target}_seed_corpus.zip" corpus/"$target"/*
