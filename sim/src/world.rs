@@ -791,8 +791,8 @@ impl World {
     }
 
     /// Hand a node's output to the world: disk first, then the network, then the clients.
-    /// Write, send and record what a node's step produced. By reference: the output holds
-    /// its messages inline, and moving it once more was a measurable copy on every event.
+    /// By reference: the output holds its messages inline, and moving it once more was a
+    /// measurable copy on every event.
     fn flush_ready(&mut self, id: NodeId, ready: Option<&mut KvReady>) -> Result<(), Violation> {
         let Some(ready) = ready else {
             return Ok(());

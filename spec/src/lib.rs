@@ -23,8 +23,8 @@ pub type KvOperation = Operation<KvOp, KvOutput>;
 /// Why a history was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rejection {
-    /// The operations do not form a history (a client's operations overlap, a return comes
-    /// before its call, ...): a bug in whoever recorded them.
+    /// The operations do not form a history (a known output without a return time, a
+    /// return before its call): a bug in whoever recorded them.
     Malformed(String),
     /// No order of the operations on `part` (one key) fits one sequential store.
     NotLinearizable {
@@ -44,8 +44,8 @@ pub fn judge(ops: Vec<KvOperation>) -> Result<(), Rejection> {
     let history = History::new(ops).map_err(|e| Rejection::Malformed(e.to_string()))?;
     // The common case, clients that took turns, needs neither the partition nor the search:
     // replaying the one order real time allows settles it.
-    let in_call_order: Vec<&KvOperation> = history.ops().iter().collect();
-    if forced_order(&KvSpec, &in_call_order).is_some() {
+    let ops: Vec<&KvOperation> = history.ops().iter().collect();
+    if forced_order(&KvSpec, &ops).is_some() {
         return Ok(());
     }
     let options = CheckOptions {
