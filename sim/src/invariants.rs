@@ -10,11 +10,8 @@ use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
-use verraft_core::{
-    Applied, Entry, Index, KvCommand, KvOutput, KvStore, Node, NodeId, NodeSet, Role, Term,
-};
-
-pub type KvNode = Node<KvStore>;
+pub use verraft_core::KvNode;
+use verraft_core::{Applied, Entry, Index, KvCommand, KvOutput, NodeId, NodeSet, Role, Term};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Invariant {

@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use verraft_core::*;
 
-pub type KvNode = Node<KvStore>;
 pub type AppliedEntry = (Index, Entry<KvCommand>, Option<KvOutput>);
 
 pub fn config(id: NodeId, n: u8, bugs: BugSet) -> Config {

@@ -1,0 +1,41 @@
+//! `Node<KvStore>`, the node every verraft driver runs, compiled in this crate.
+//!
+//! Rust compiles a generic function into each crate that uses it with concrete types, so the
+//! node's code for `KvStore` would otherwise be compiled in `verraft-sim`, `verraft-models`
+//! and the service, and never here. The `#[used]` table below makes this crate compile the
+//! node's entry points and everything they call. With `-Zshare-generics=y` the crates
+//! downstream then link to this one copy instead of compiling their own.
+//!
+//! The `schedule` fuzz build relies on this: it gives libFuzzer the coverage of this crate
+//! alone, the Raft code under test, and not of the simulator around it (see
+//! fuzz/coverage-scope). Other builds are unaffected; they just compile the table.
+use crate::{
+    Config, KvCommand, KvOutput, KvStore, MemStorage, Message, Node, NodeError, NodeId,
+    Proposal, ProposeError, Ready,
+};
+
+/// The node the simulator, the model checker and the key-value service run.
+pub type KvNode = Node<KvStore>;
+
+type New = fn(Config, KvStore) -> Result<KvNode, NodeError>;
+type Restart = fn(Config, &MemStorage<KvCommand>, KvStore) -> Result<KvNode, NodeError>;
+type Input = fn(&mut KvNode);
+type Step = fn(&mut KvNode, NodeId, Message<KvCommand>) -> Result<(), NodeError>;
+type Propose = fn(&mut KvNode, KvCommand) -> Result<Proposal, ProposeError>;
+type TakeReady = fn(&mut KvNode) -> Ready<KvCommand, KvOutput>;
+
+/// Every way a driver feeds a node or takes its output. Naming a function here is what
+/// makes this crate compile it for `KvStore`.
+#[used]
+static ENTRY_POINTS: (New, Restart, [Input; 3], Step, Propose, TakeReady) = (
+    KvNode::new,
+    KvNode::restart::<MemStorage<KvCommand>>,
+    [
+        KvNode::tick,
+        KvNode::fire_heartbeat,
+        KvNode::fire_election_timeout,
+    ],
+    KvNode::step,
+    KvNode::propose,
+    KvNode::ready,
+);
