@@ -10,8 +10,8 @@
 //! alone, the Raft code under test, and not of the simulator around it (see
 //! fuzz/coverage-scope). Other builds are unaffected; they just compile the table.
 use crate::{
-    Config, KvCommand, KvOutput, KvStore, MemStorage, Message, Node, NodeError, NodeId,
-    Proposal, ProposeError, Ready,
+    Config, KvCommand, KvOutput, KvStore, MemStorage, Message, Node, NodeError, NodeId, Proposal,
+    ProposeError, Ready,
 };
 
 /// The node the simulator, the model checker and the key-value service run.

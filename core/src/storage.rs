@@ -25,7 +25,9 @@ pub trait Storage<C> {
     /// The whole stored log, index 1 first.
     fn entries(&self) -> Result<Vec<Entry<C>>, StorageError>;
     fn save_hard_state(&mut self, hs: HardState) -> Result<(), StorageError>;
-    fn write_log(&mut self, write: &LogWrite<C>) -> Result<(), StorageError>;
+    /// Apply a write from `Ready`. It is taken by value: the driver is done with it, and a
+    /// store that keeps entries in memory moves them in instead of copying each one.
+    fn write_log(&mut self, write: LogWrite<C>) -> Result<(), StorageError>;
 }
 
 /// Storage in memory: the simulator's disk and the unit tests' storage.
@@ -58,7 +60,7 @@ impl<C: Data> Storage<C> for MemStorage<C> {
         Ok(())
     }
 
-    fn write_log(&mut self, write: &LogWrite<C>) -> Result<(), StorageError> {
+    fn write_log(&mut self, write: LogWrite<C>) -> Result<(), StorageError> {
         let last = self.log.len() as Index;
         if write.from == 0 || write.from > last + 1 {
             return Err(StorageError::Gap {
@@ -67,7 +69,7 @@ impl<C: Data> Storage<C> for MemStorage<C> {
             });
         }
         self.log.truncate(write.from as usize - 1);
-        self.log.extend(write.entries.iter().cloned());
+        self.log.extend(write.entries);
         Ok(())
     }
 }
@@ -87,12 +89,12 @@ mod tests {
     #[test]
     fn log_write_truncates_then_appends() {
         let mut s = MemStorage::<u8>::default();
-        s.write_log(&LogWrite {
+        s.write_log(LogWrite {
             from: 1,
             entries: vec![e(1), e(1), e(1)],
         })
         .unwrap();
-        s.write_log(&LogWrite {
+        s.write_log(LogWrite {
             from: 2,
             entries: vec![e(2)],
         })
@@ -103,7 +105,7 @@ mod tests {
     #[test]
     fn log_write_past_the_end_is_an_error() {
         let mut s = MemStorage::<u8>::default();
-        let err = s.write_log(&LogWrite {
+        let err = s.write_log(LogWrite {
             from: 3,
             entries: vec![e(1)],
         });

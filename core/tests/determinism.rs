@@ -62,7 +62,7 @@ fn drain(
     if let Some(hs) = ready.hard_state {
         disk.save_hard_state(hs).unwrap();
     }
-    if let Some(w) = &ready.log_write {
+    if let Some(w) = ready.log_write {
         disk.write_log(w).unwrap();
     }
     network.extend(ready.messages);

@@ -25,7 +25,7 @@ impl Disk {
         }
         if sync {
             self.flush()?;
-            self.apply(hs, log.as_ref())
+            self.apply(hs, log)
         } else {
             self.unsynced.push((hs, log));
             Ok(())
@@ -43,7 +43,7 @@ impl Disk {
     /// The operating system writes buffered data out.
     pub fn flush(&mut self) -> Result<(), StorageError> {
         for (hs, log) in std::mem::take(&mut self.unsynced) {
-            self.apply(hs, log.as_ref())?;
+            self.apply(hs, log)?;
         }
         Ok(())
     }
@@ -61,7 +61,7 @@ impl Disk {
     fn apply(
         &mut self,
         hs: Option<HardState>,
-        log: Option<&LogWrite<KvCommand>>,
+        log: Option<LogWrite<KvCommand>>,
     ) -> Result<(), StorageError> {
         let durable = Arc::make_mut(&mut self.durable);
         if let Some(hs) = hs {

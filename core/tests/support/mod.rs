@@ -89,7 +89,7 @@ impl Cluster {
         if let Some(hs) = ready.hard_state {
             self.disks[i].save_hard_state(hs).unwrap();
         }
-        if let Some(w) = &ready.log_write {
+        if let Some(w) = ready.log_write {
             self.disks[i].write_log(w).unwrap();
         }
         self.network.extend(ready.messages);
