@@ -3,9 +3,10 @@
 use crate::explain::{explain, Explanation};
 use crate::history::{History, Operation};
 use crate::model::{Model, Part};
+use crate::monitor::Monitor;
+use crate::schedule::{self, Plan};
 use crate::search::{search, Limits, SearchOutcome, SearchStats, StopReason};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How to check.
@@ -19,9 +20,13 @@ pub struct CheckOptions {
     pub threads: usize,
     /// Use the model's partition of the history (P-compositionality).
     pub partition: bool,
-    /// Stop the other parts as soon as one is not linearizable (they become `Unknown`);
-    /// by default every part gets its own verdict.
+    /// Stop as soon as one part is not linearizable, which settles the verdict: the parts
+    /// undecided then are `Unknown` with [`StopReason::Cancelled`]. Parts are then searched
+    /// in rounds of growing budget (see `schedule.rs`), so one hard part cannot hold back
+    /// the easy ones. By default every part gets its own verdict.
     pub stop_at_first_failure: bool,
+    /// Progress for other threads to show, and a way for them to interrupt the check.
+    pub monitor: Option<Arc<Monitor>>,
 }
 
 impl Default for CheckOptions {
@@ -32,6 +37,7 @@ impl Default for CheckOptions {
             threads: 0,
             partition: true,
             stop_at_first_failure: false,
+            monitor: None,
         }
     }
 }
@@ -189,62 +195,45 @@ pub fn check<M: Model>(
 ) -> CheckResult {
     let start = Instant::now();
     let parts = parts_of(model, history, options.partition);
-    let cancel = AtomicBool::new(false);
-    let limits = Limits {
-        deadline: options.timeout.map(|t| start + t),
-        cancel: Some(&cancel),
-        memory: options.memory_limit,
-    };
+    let own_monitor = Monitor::default();
+    let monitor = options.monitor.as_deref().unwrap_or(&own_monitor);
+    monitor.start(parts.len());
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
-    }
-    .min(parts.len())
-    .max(1);
-    // Largest parts first, so a long one does not start last and leave a core idle.
-    let mut order: Vec<usize> = (0..parts.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(parts[i].ops.len()));
-    let results: Vec<Mutex<Option<PartResult>>> = parts.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let worker = || loop {
-        let k = next.fetch_add(1, Ordering::Relaxed);
-        let Some(&i) = order.get(k) else { break };
-        let r = check_part(model, history, &parts[i], &limits);
-        if options.stop_at_first_failure && r.outcome.verdict() == Verdict::NotLinearizable {
-            cancel.store(true, Ordering::Relaxed);
-        }
-        if let Ok(mut slot) = results[i].lock() {
-            *slot = Some(r);
-        }
     };
-    if threads == 1 {
-        // No thread spawn for the common one-part case: it costs more than a small search.
-        worker();
+    let plan = Plan {
+        // A timeout too long for the clock to represent is no limit at all.
+        deadline: options.timeout.and_then(|t| start.checked_add(t)),
+        memory: options.memory_limit,
+        threads,
+        stop_at_first_failure: options.stop_at_first_failure,
+        monitor,
+    };
+    let sizes: Vec<usize> = parts.iter().map(|p| p.ops.len()).collect();
+    let results = schedule::run(&sizes, &plan, |i, limits| {
+        check_part(model, history, &parts[i], limits)
+    });
+    let not_searched = if monitor.is_interrupted() {
+        StopReason::Interrupted
     } else {
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(worker);
-            }
-        });
-    }
+        StopReason::Cancelled
+    };
     let parts: Vec<PartResult> = results
         .into_iter()
         .zip(parts)
-        .map(|(slot, part)| {
-            slot.into_inner()
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| PartResult {
-                    label: part.label,
-                    ops: part.ops,
-                    searched: 0,
-                    outcome: Outcome::Unknown {
-                        reason: StopReason::Cancelled,
-                        longest_prefix: Vec::new(),
-                    },
-                    stats: SearchStats::default(),
-                    elapsed: Duration::ZERO,
-                })
+        .map(|(result, part)| {
+            result.unwrap_or_else(|| PartResult {
+                label: part.label,
+                ops: part.ops,
+                searched: 0,
+                outcome: Outcome::Unknown {
+                    reason: not_searched,
+                    longest_prefix: Vec::new(),
+                },
+                stats: SearchStats::default(),
+                elapsed: Duration::ZERO,
+            })
         })
         .collect();
     CheckResult {

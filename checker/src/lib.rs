@@ -10,7 +10,7 @@
 //! - A [`Model`] is a sequential specification. Built in: [`models::RegisterModel`]
 //!   (read / write / compare-and-set with etcd semantics) and [`models::KvModel`]
 //!   (get / put / append, partitioned per key).
-//! - [`check`] splits the history into the model's independent parts, searches each in
+//! - [`check()`] splits the history into the model's independent parts, searches each in
 //!   parallel (Wing–Gong/Lowe backtracking with memoization of (linearized set, state); see
 //!   [`search`] for the pruning) and returns a [`CheckResult`]: per part a witness order, an
 //!   [`Explanation`] of the failure, or `Unknown` when the timeout or memory limit stopped it
@@ -71,8 +71,10 @@ pub mod history;
 pub mod html;
 pub mod model;
 pub mod models;
+pub mod monitor;
 pub mod parse;
 pub mod report;
+mod schedule;
 pub mod search;
 pub mod sequential;
 mod visited;
@@ -81,5 +83,6 @@ pub use check::{check, CheckOptions, CheckResult, Outcome, PartResult, Verdict};
 pub use explain::{BlockReason, Blocked, Explanation};
 pub use history::{EventLog, History, Operation, Time};
 pub use model::{Model, Part};
+pub use monitor::Monitor;
 pub use parse::{parse_history, Format, ParseError, ParsedHistory};
 pub use search::StopReason;

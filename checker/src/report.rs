@@ -3,6 +3,8 @@
 use crate::check::{check, CheckOptions, CheckResult, Outcome, Verdict};
 use crate::models::{KvModel, RegisterModel};
 use crate::parse::ParsedHistory;
+use crate::search::StopReason;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::str::FromStr;
 use std::time::Duration;
@@ -77,35 +79,127 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
-/// `NAME: VERDICT, N operations, P partitions (...), TIME`.
+/// What a part's outcome is called in reports: the three verdicts, and "not checked" for a
+/// part left undecided because another part already settled the verdict (an unknown that
+/// is no loss: the history is not linearizable whatever that part says). Ordered as
+/// reports list them: what settles the verdict first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Standing {
+    NotLinearizable,
+    Unknown,
+    NotChecked,
+    Linearizable,
+}
+
+impl Standing {
+    pub fn of(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Linearizable { .. } => Standing::Linearizable,
+            Outcome::NotLinearizable { .. } => Standing::NotLinearizable,
+            Outcome::Unknown {
+                reason: StopReason::Cancelled,
+                ..
+            } => Standing::NotChecked,
+            Outcome::Unknown { .. } => Standing::Unknown,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Standing::Linearizable => "linearizable",
+            Standing::NotLinearizable => "not linearizable",
+            Standing::Unknown => "unknown",
+            Standing::NotChecked => "not checked",
+        }
+    }
+}
+
+fn count(result: &CheckResult, standing: Standing) -> usize {
+    result
+        .parts
+        .iter()
+        .filter(|p| Standing::of(&p.outcome) == standing)
+        .count()
+}
+
+/// `NAME: VERDICT, N operations, P partitions (...), TIME`; an unknown verdict says why.
 pub fn summary_line(name: &str, operations: usize, result: &CheckResult, time: Duration) -> String {
-    let count = |v: Verdict| {
-        result
+    let mut s = format!("{name}: {}", result.verdict);
+    if result.verdict == Verdict::Unknown {
+        let mut reasons: Vec<String> = result
             .parts
             .iter()
-            .filter(|p| p.outcome.verdict() == v)
-            .count()
-    };
-    let mut s = format!(
-        "{name}: {}, {operations} operations, {} partition{}",
-        result.verdict,
+            .filter_map(|p| match p.outcome {
+                Outcome::Unknown { reason, .. } => Some(reason.to_string()),
+                _ => None,
+            })
+            .collect();
+        reasons.sort();
+        reasons.dedup();
+        let _ = write!(s, " ({})", reasons.join(", "));
+    }
+    let _ = write!(
+        s,
+        ", {operations} operations, {} partition{}",
         result.parts.len(),
         if result.parts.len() == 1 { "" } else { "s" }
     );
     if result.parts.len() > 1 {
         let _ = write!(
             s,
-            " ({} linearizable, {} not, {} unknown)",
-            count(Verdict::Linearizable),
-            count(Verdict::NotLinearizable),
-            count(Verdict::Unknown)
+            " ({} linearizable, {} not, {} unknown",
+            count(result, Standing::Linearizable),
+            count(result, Standing::NotLinearizable),
+            count(result, Standing::Unknown)
         );
+        let not_checked = count(result, Standing::NotChecked);
+        if not_checked > 0 {
+            let _ = write!(s, ", {not_checked} not checked");
+        }
+        s.push(')');
     }
     let _ = write!(s, ", {}", format_duration(time));
     s
 }
 
-/// One line per part that is not linearizable or unknown, followed by the explanation.
+/// Labels listed per line of [`parts_by_standing`] before "and N more".
+const LABELS_SHOWN: usize = 12;
+
+/// For a history of several parts whose verdict is not "linearizable": one line per
+/// standing that some part has (unknown ones per reason), naming those parts, so that a
+/// stopped or failed check still tells which keys are settled and which are not.
+pub fn parts_by_standing(result: &CheckResult) -> String {
+    let mut s = String::new();
+    if result.parts.len() < 2 || result.verdict == Verdict::Linearizable {
+        return s;
+    }
+    let mut groups: BTreeMap<(Standing, String), Vec<&str>> = BTreeMap::new();
+    for p in &result.parts {
+        let standing = Standing::of(&p.outcome);
+        let heading = match &p.outcome {
+            Outcome::Unknown { reason, .. } if standing == Standing::Unknown => {
+                format!("unknown ({reason})")
+            }
+            _ => standing.name().to_string(),
+        };
+        groups
+            .entry((standing, heading))
+            .or_default()
+            .push(p.label.as_str());
+    }
+    for ((_, heading), labels) in groups {
+        let _ = write!(s, "  {heading}: ");
+        s.push_str(&labels[..labels.len().min(LABELS_SHOWN)].join(", "));
+        if labels.len() > LABELS_SHOWN {
+            let _ = write!(s, " and {} more", labels.len() - LABELS_SHOWN);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// One line per part that is not linearizable, unknown or not checked, followed by the
+/// explanation of a failure.
 pub fn details(result: &CheckResult) -> String {
     let mut s = String::new();
     for p in &result.parts {
@@ -122,6 +216,12 @@ pub fn details(result: &CheckResult) -> String {
                 for line in explanation.to_string().lines() {
                     let _ = writeln!(s, "    {line}");
                 }
+            }
+            Outcome::Unknown {
+                reason: StopReason::Cancelled,
+                ..
+            } => {
+                let _ = writeln!(s, "{head}: {}", StopReason::Cancelled);
             }
             Outcome::Unknown {
                 reason,

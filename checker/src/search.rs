@@ -47,10 +47,16 @@ const LOOKAHEAD_EVENTS: u32 = 48;
 #[derive(Clone, Copy, Default)]
 pub struct Limits<'a> {
     pub deadline: Option<Instant>,
-    /// Set by another thread to abandon this search.
+    /// Set by another thread to abandon this search: the verdict no longer depends on it.
     pub cancel: Option<&'a AtomicBool>,
+    /// Set by the user (Ctrl-C) to stop every search.
+    pub interrupt: Option<&'a AtomicBool>,
     /// Approximate bytes the memo tables may use.
     pub memory: Option<usize>,
+    /// Distinct configurations the search may explore. Unlike time, this budget gives the
+    /// same answer on every run, so a scheduler can use it to decide which parts to try
+    /// again later (see [`crate::check::CheckOptions::stop_at_first_failure`]).
+    pub configurations: Option<usize>,
 }
 
 /// Why a search stopped without a verdict.
@@ -58,7 +64,12 @@ pub struct Limits<'a> {
 pub enum StopReason {
     Timeout,
     MemoryLimit,
+    /// The budget of [`Limits::configurations`] was spent.
+    ConfigurationLimit,
+    /// Not needed: another part already made the history not linearizable.
     Cancelled,
+    /// The user asked to stop.
+    Interrupted,
 }
 
 impl std::fmt::Display for StopReason {
@@ -66,7 +77,9 @@ impl std::fmt::Display for StopReason {
         f.write_str(match self {
             StopReason::Timeout => "timeout",
             StopReason::MemoryLimit => "memory limit",
-            StopReason::Cancelled => "cancelled after another part failed",
+            StopReason::ConfigurationLimit => "configuration limit",
+            StopReason::Cancelled => "not checked: another part is not linearizable",
+            StopReason::Interrupted => "interrupted",
         })
     }
 }
@@ -601,6 +614,9 @@ fn exceeded<M: Model>(
     visited: &Visited,
     stepper: &Stepper<M>,
 ) -> Option<StopReason> {
+    if limits.interrupt.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Some(StopReason::Interrupted);
+    }
     if limits.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
         return Some(StopReason::Cancelled);
     }
@@ -612,6 +628,9 @@ fn exceeded<M: Model>(
         .is_some_and(|m| visited.bytes() + stepper.bytes() > m)
     {
         return Some(StopReason::MemoryLimit);
+    }
+    if limits.configurations.is_some_and(|c| visited.len() > c) {
+        return Some(StopReason::ConfigurationLimit);
     }
     None
 }
