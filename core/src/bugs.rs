@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// One seeded bug. Each variant names the Raft rule it breaks; `../shared/SEEDED_BUGS.md`
+/// tells which real implementation shipped it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Bug {
     /// A candidate counts grants as a number, not a set of voters: a duplicated grant counts twice.
@@ -34,6 +36,7 @@ pub enum Bug {
 }
 
 impl Bug {
+    /// Every bug, in declaration order (which is also the order of `BugSet::iter`).
     pub const ALL: [Bug; 12] = [
         Bug::VoteCount,
         Bug::StaleTermVote,
@@ -78,6 +81,7 @@ impl fmt::Display for Bug {
     }
 }
 
+/// A bug name that [`Bug::name`] does not give to any bug; holds the name as given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown bug '{0}' (known: vote-count, stale-term-vote, forget-vote, no-persist-vote, no-uptodate-check, prev-term-skip, gap-append, wrong-quorum, figure-8, commit-overrun, ack-before-sync, dedup-lost)")]
 pub struct UnknownBug(pub String);
@@ -97,20 +101,25 @@ impl FromStr for Bug {
 pub struct BugSet(u32);
 
 impl BugSet {
+    /// No bugs: a correct Raft. The only set a real deployment should use.
     pub const NONE: BugSet = BugSet(0);
 
+    /// This set with `bug` added (the set is `Copy`; this returns a new one).
     pub fn with(self, bug: Bug) -> BugSet {
         BugSet(self.0 | bug.bit())
     }
 
+    /// Whether `bug` is switched on.
     pub fn contains(self, bug: Bug) -> bool {
         self.0 & bug.bit() != 0
     }
 
+    /// Whether no bug is switched on.
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 
+    /// The bugs in the set, in the order of [`Bug::ALL`].
     pub fn iter(self) -> impl Iterator<Item = Bug> {
         Bug::ALL.into_iter().filter(move |b| self.contains(*b))
     }

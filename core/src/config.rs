@@ -9,43 +9,70 @@ use smallvec::SmallVec;
 /// copies (model checkers copy nodes on several threads at once).
 pub type Voters = SmallVec<[NodeId; 9]>;
 
+/// A node's static configuration: who it is, who votes, and its timings in ticks.
+///
+/// Build one with [`Config::new`] and change fields as needed; [`Node::new`](crate::Node::new)
+/// and [`Node::restart`](crate::Node::restart) check it with [`Config::validate`]. A restarted
+/// node must get the same configuration it had before the crash: the core has no membership
+/// changes, so `voters` is fixed for the cluster's life.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct Config {
     /// This node.
     pub id: NodeId,
     /// Every voting member, this node included.
     pub voters: Voters,
-    /// Ticks without hearing from a leader before a follower becomes a candidate (lower bound).
+    /// Ticks without hearing from a leader before a follower becomes a candidate (lower bound;
+    /// see `election_jitter`). A candidate whose election has not ended by then starts another.
+    /// Must be greater than `heartbeat_ticks`, or followers would time out between heartbeats.
     pub election_ticks: u32,
     /// The election timeout is drawn from `election_ticks ..= election_ticks + election_jitter`.
     /// Zero means no randomness at all (the model checker fires timeouts itself).
     pub election_jitter: u32,
-    /// Ticks between a leader's heartbeats.
+    /// Ticks between a leader's heartbeats. A heartbeat is an AppendEntries to every
+    /// follower that also re-sends whatever the follower has not acknowledged, so it is the
+    /// retry timer of replication as well as the leader's sign of life.
     pub heartbeat_ticks: u32,
-    /// Most entries in one AppendEntries message.
+    /// Most entries in one AppendEntries message: a follower far behind catches up in
+    /// batches of this many (plus one round trip each) instead of one huge message.
     pub max_append_entries: u32,
-    /// Seed of the election-timeout jitter generator.
+    /// Seed of the election-timeout jitter generator ([`SplitMix64`](crate::rng::SplitMix64)).
+    /// [`Config::new`] sets it to the node id, so every run of the same cluster draws the same
+    /// timeouts; give each run its own seeds to vary them. Nodes of one cluster with equal seeds
+    /// draw the same sequence of timeouts, which makes split votes likelier.
     pub seed: u64,
     /// Seeded bugs (empty in every real deployment).
     pub bugs: BugSet,
 }
 
+/// Why [`Config::validate`] refused a configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
+    /// `id` is missing from `voters`: a node must count itself in every quorum it is part of.
     #[error("node {0} is not among the voters")]
     NotAVoter(NodeId),
+    /// A voter appears twice in `voters`, which would count its vote twice.
     #[error("voter {0} is listed twice")]
     DuplicateVoter(NodeId),
+    /// The named field (`election_ticks`, `heartbeat_ticks` or `max_append_entries`) is 0.
     #[error("{0} must be at least 1")]
     Zero(&'static str),
+    /// `heartbeat_ticks` is not below `election_ticks`: followers would start elections
+    /// against a healthy leader between two of its heartbeats.
     #[error(
         "heartbeat interval ({heartbeat}) must be shorter than the election timeout ({election})"
     )]
-    HeartbeatTooSlow { heartbeat: u32, election: u32 },
+    HeartbeatTooSlow {
+        /// The configured `heartbeat_ticks`.
+        heartbeat: u32,
+        /// The configured `election_ticks`.
+        election: u32,
+    },
 }
 
 impl Config {
-    /// A configuration with the usual timings (election 10..20 ticks, heartbeat every 3).
+    /// A configuration with the usual timings: an election timeout drawn from 10 ..= 20 ticks
+    /// (seeded with `id`), a heartbeat every 3 ticks, at most 64 entries per append, and no
+    /// seeded bugs. `voters` must include `id`.
     pub fn new(id: NodeId, voters: impl IntoIterator<Item = NodeId>) -> Config {
         Config {
             id,
@@ -59,6 +86,8 @@ impl Config {
         }
     }
 
+    /// Check the rules [`ConfigError`] lists. The node's constructors call it, so a driver
+    /// only needs it to report a bad configuration before building anything.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !self.voters.contains(&self.id) {
             return Err(ConfigError::NotAVoter(self.id));

@@ -10,6 +10,8 @@ use std::hash::Hasher;
 pub struct Digester(u64);
 
 impl Digester {
+    /// A digester in its fixed initial state: equal inputs give equal digests in every
+    /// process.
     pub fn new() -> Digester {
         Digester(0x243f_6a88_85a3_08d3)
     }

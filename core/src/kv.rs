@@ -10,33 +10,56 @@ use std::fmt;
 /// an entry or a whole store (as simulators and model checkers do for every state) is cheap.
 pub type Text = compact_str::CompactString;
 
+/// Names a client session. Each client must have its own id for the life of the store: the
+/// store keeps one session per id and deduplicates requests by (id, sequence number).
 pub type ClientId = u64;
 
+/// A key-value operation. Every operation, reads included, goes through the log: a `Get`
+/// is answered when its entry is applied, which is what makes reads linearizable without a
+/// read-index path (not built yet).
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum KvOp {
+    /// Read a key. Answers [`KvOutput::Value`].
     Get {
+        /// The key to read.
         key: Text,
     },
+    /// Set a key, creating it if absent. Answers [`KvOutput::Done`].
     Put {
+        /// The key to set.
         key: Text,
+        /// Its new value.
         value: Text,
     },
+    /// Concatenate `value` to the key's value (an absent key counts as empty). Not
+    /// idempotent, which is what makes a retry applied twice visible. Answers
+    /// [`KvOutput::Done`].
     Append {
+        /// The key to extend.
         key: Text,
+        /// What to add to its end.
         value: Text,
     },
     /// Replace the value when it equals `expected` (`None` = key absent), etcd-style.
+    /// Answers [`KvOutput::Cas`].
     Cas {
+        /// The key to compare and set.
         key: Text,
+        /// The value the key must hold for the swap (`None`: the key must be absent).
         expected: Option<Text>,
+        /// The value to store when the comparison holds.
         new: Text,
     },
+    /// Remove a key; removing an absent key is not an error. Answers [`KvOutput::Done`].
     Delete {
+        /// The key to remove.
         key: Text,
     },
 }
 
 impl KvOp {
+    /// The one key the operation reads or writes (the linearizability checker splits
+    /// histories by key).
     pub fn key(&self) -> &str {
         match self {
             KvOp::Get { key }
@@ -77,11 +100,19 @@ impl fmt::Display for KvOp {
 /// One client request: an operation within a client session.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub struct KvCommand {
+    /// The session the request belongs to.
     pub client: ClientId,
+    /// The request's number within its session. A client numbers its requests 1, 2, 3...,
+    /// one at a time, and re-sends a request it got no answer to with the *same* number: the
+    /// store applies it once and answers a retry from the session. A number below the
+    /// session's latest gets [`KvOutput::Stale`].
     pub seq: u64,
+    /// What to do.
     pub op: KvOp,
 }
 
+/// The store's answer to one [`KvCommand`], as [`Applied::output`](crate::Applied::output)
+/// carries it.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum KvOutput {
     /// The value a get read (`None`: absent).
@@ -89,7 +120,12 @@ pub enum KvOutput {
     /// A put, append or delete took effect.
     Done,
     /// A compare-and-set: whether it swapped, and the value it found.
-    Cas { swapped: bool, found: Option<Text> },
+    Cas {
+        /// Whether the value equalled `expected` and was replaced.
+        swapped: bool,
+        /// The value before the operation (`None`: the key was absent).
+        found: Option<Text>,
+    },
     /// The request is older than the session's latest: the client has moved on, nothing applied.
     Stale,
 }
@@ -112,9 +148,14 @@ impl fmt::Display for KvOutput {
     }
 }
 
+/// What the store remembers of one client: its latest applied request and that request's
+/// answer. One request per client, not a window: a client must not send request `n + 1`
+/// before it has the answer to `n`, or a retry of `n` would be answered [`KvOutput::Stale`].
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct Session {
+    /// The sequence number of the client's latest applied request.
     pub last_seq: u64,
+    /// The answer to that request, given again to any retry of it.
     pub last_output: KvOutput,
 }
 
@@ -129,6 +170,7 @@ pub struct KvStore {
 }
 
 impl KvStore {
+    /// An empty store with no sessions.
     pub fn new() -> KvStore {
         KvStore::default()
     }
@@ -141,14 +183,19 @@ impl KvStore {
         }
     }
 
+    /// The value of `key` in this replica, read directly: not linearizable on its own (this
+    /// replica may lag behind the leader); a linearizable read is a [`KvOp::Get`] through
+    /// the log.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.data.get(key).map(Text::as_str)
     }
 
+    /// Every key and value, in key order (for comparing replicas and printing state).
     pub fn data(&self) -> &BTreeMap<Text, Text> {
         &self.data
     }
 
+    /// The session of `client`; `None` until one of its requests has been applied.
     pub fn session(&self, client: ClientId) -> Option<&Session> {
         self.sessions.get(&client)
     }

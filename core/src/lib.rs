@@ -4,6 +4,52 @@
 //! unseeded randomness. Inputs go in ([`Node::tick`], [`Node::step`], [`Node::propose`], or the
 //! timer events [`Node::fire_election_timeout`] / [`Node::fire_heartbeat`] for drivers that pick
 //! timing themselves); [`Node::ready`] hands out what to persist, send and reply.
+//!
+//! The driver owns everything else: the clock, the disk ([`Storage`]) and the network. The
+//! key-value store with client sessions ([`KvStore`], run as [`KvNode`]) is the state machine
+//! every verraft engine drives; any deterministic [`StateMachine`] works.
+//!
+//! # The driver contract
+//!
+//! After every input, while [`Node::has_ready`] is true, take a [`Ready`] and carry it out in
+//! this order:
+//!
+//! 1. **Persist.** Save [`Ready::hard_state`] (term and vote) and apply [`Ready::log_write`]
+//!    to the node's storage; when [`Ready::must_sync`] is set, make both durable (fsync)
+//!    before going on.
+//! 2. **Report the write** with [`Node::log_synced`], passing [`LogWrite::last`]. A leader
+//!    counts its own copy of an entry toward a quorum only from then on; a driver that skips
+//!    this commits only once a majority *besides the leader* holds an entry (a one-node
+//!    cluster never commits).
+//!    It can commit entries, which makes new output: hence the loop on `has_ready`.
+//! 3. **Send** [`Ready::messages`]. They may promise what step 1 wrote (a vote, an
+//!    acknowledged entry): sent before the write is durable, a crash breaks the promise, and
+//!    with it the safety of the whole cluster.
+//! 4. **Use** [`Ready::applied`]: committed entries, already applied to the node's state
+//!    machine in log order, each with the output for the client that proposed it.
+//!
+//! A crashed node is rebuilt with [`Node::restart`] from its storage alone.
+//!
+//! `core/examples/three_nodes.rs` is a complete driver to copy: three nodes, an in-memory
+//! network, an election, a few commands committed and applied everywhere
+//! (`cargo run -p verraft-core --example three_nodes`).
+//!
+//! # Limits
+//!
+//! - **The commit index is not persisted.** A restarted node comes back with commit index 0
+//!   and an empty state machine, and re-applies its log from index 1 as it learns the commit
+//!   index again from the leader, handing every entry out in `applied` once more. That is
+//!   correct (the state machine is deterministic, so the replay rebuilds the same state and
+//!   outputs), but costly for a large log. Snapshots will fix it.
+//! - **The node keeps its whole log in memory**, read back whole on restart, until log
+//!   compaction exists: a long-running node's memory grows with its log.
+//! - No snapshots, membership changes or read-index reads yet: the voters are fixed, and a
+//!   read is a [`KvOp::Get`] that goes through the log.
+//!
+//! The seeded bugs ([`Bug`], [`Config::bugs`]) exist so the test engines can prove they catch
+//! them; they are off unless switched on.
+#![warn(missing_docs)]
+
 pub mod bugs;
 pub mod config;
 pub mod digest;

@@ -21,6 +21,9 @@ struct Chained<C> {
     chain: Vec<u64>,
 }
 
+/// A node's log: entries from index 1 on, with the digest of every prefix. Cheap to clone
+/// (an `Arc`; a write copies only when the log is shared). Serialized as the plain list of
+/// entries; the digests are rebuilt on deserialization.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     from = "Vec<Entry<C>>",
@@ -79,6 +82,8 @@ impl<C> Hash for RaftLog<C> {
 }
 
 impl<C: Clone + Hash> RaftLog<C> {
+    /// A log holding `entries` at indexes 1, 2, ... (digests computed once, O(n)). Does not
+    /// check that terms never decrease; [`Node::restart`](crate::Node::restart) does.
     pub fn from_entries(entries: Vec<Entry<C>>) -> Self {
         RaftLog::from(entries)
     }
@@ -91,14 +96,17 @@ impl<C: Clone + Hash> RaftLog<C> {
         }
     }
 
+    /// Every entry; the entry at index `i` is at position `i - 1`.
     pub fn entries(&self) -> &[Entry<C>] {
         &self.inner.entries
     }
 
+    /// The index of the last entry, which is also the number of entries (0: empty log).
     pub fn last_index(&self) -> Index {
         self.inner.entries.len() as Index
     }
 
+    /// The term of the last entry (0: empty log).
     pub fn last_term(&self) -> Term {
         self.entries().last().map_or(0, |e| e.term)
     }
@@ -111,6 +119,7 @@ impl<C: Clone + Hash> RaftLog<C> {
         self.entries().get(index as usize - 1).map(|e| e.term)
     }
 
+    /// The entry at `index`; `None` for index 0 and past the end.
     pub fn get(&self, index: Index) -> Option<&Entry<C>> {
         if index == 0 {
             return None;
@@ -129,6 +138,7 @@ impl<C: Clone + Hash> RaftLog<C> {
         &entries[start..end]
     }
 
+    /// Append `entry` and return its index. Does not check its term against the last one.
     pub fn push(&mut self, entry: Entry<C>) -> Index {
         let log = Arc::make_mut(&mut self.inner);
         let previous = log.chain.last().copied().unwrap_or(0);

@@ -3,38 +3,74 @@ use crate::types::{Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+/// A Raft message (Figure 2 of the Raft paper), carrying commands of type `C`.
+///
+/// Responses are messages of their own, not return values: the network may lose, duplicate,
+/// delay and reorder any of them, and the node is safe under all of that. Every message
+/// carries its sender's term; a node that sees a higher term adopts it and becomes a follower
+/// before it handles the message.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Message<C> {
+    /// A candidate asks for a vote in its term.
     RequestVote {
+        /// The candidate's term (the election it runs).
         term: Term,
+        /// The index of the candidate's last log entry (0: empty log).
         last_log_index: Index,
+        /// The term of that entry (0: empty log). A voter refuses a candidate whose log is
+        /// less up to date than its own (later last term wins, then longer log), so that a
+        /// leader always holds every committed entry.
         last_log_term: Term,
     },
+    /// A vote, granted or not.
     RequestVoteResponse {
+        /// The voter's current term; a candidate counts only grants of its own term.
         term: Term,
+        /// Whether the voter voted for the candidate. It does so at most once per term, and
+        /// persists the vote before this answer is sent.
         granted: bool,
     },
+    /// A leader replicates entries, or sends an empty heartbeat.
     AppendEntries {
+        /// The leader's term.
         term: Term,
+        /// The index just before `entries` (0: they start the log).
         prev_log_index: Index,
+        /// The term of the leader's entry at `prev_log_index` (0 for index 0). The follower
+        /// accepts only when its own entry there has this term (the consistency check).
         prev_log_term: Term,
         /// Shared, never changed once sent: duplicating or copying a message in flight (as
         /// simulators and model checkers do for every state) copies a pointer.
         entries: Arc<[Entry<C>]>,
+        /// The leader's commit index. The follower commits up to it, but never past the last
+        /// entry this message vouches for (`prev_log_index + entries.len()`): entries after
+        /// that may be stale ones the leader has not overwritten yet.
         leader_commit: Index,
     },
     /// On success `index` is the follower's match index; on rejection it is the index the
     /// leader should try next (fast back-off), with the term of the follower's conflicting
     /// entry when there is one.
     AppendEntriesResponse {
+        /// The follower's current term; a leader ignores answers of any other term.
         term: Term,
+        /// Whether the follower's log now matches the leader's up to `index`.
         success: bool,
+        /// On success, the last index the append vouched for (`prev_log_index` plus the
+        /// number of entries sent), now in the follower's durable log. On rejection, where
+        /// the leader should resume: just past the follower's last entry when the follower's
+        /// log is too short, or the first index of the conflicting term. 0, meaning nothing,
+        /// when the append was refused for its sender's term (a stale leader, or a second
+        /// leader of the same term, which a correct cluster never has).
         index: Index,
+        /// On rejection by the consistency check, the term of the follower's entry at
+        /// `prev_log_index`; a leader that holds entries of that term resumes after its last
+        /// one. `None` on success and when the follower's log was too short.
         conflict_term: Option<Term>,
     },
 }
 
 impl<C> Message<C> {
+    /// The sender's term, which every message carries.
     pub fn term(&self) -> Term {
         match self {
             Message::RequestVote { term, .. }
@@ -60,8 +96,11 @@ impl<C> Message<C> {
 /// A message with its sender and receiver.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub struct Envelope<C> {
+    /// The sender; pass it to [`Node::step`](crate::Node::step) along with `msg`.
     pub from: NodeId,
+    /// The node to deliver `msg` to.
     pub to: NodeId,
+    /// The message itself.
     pub msg: Message<C>,
 }
 

@@ -23,14 +23,25 @@ pub struct Progress {
     pub next: Index,
 }
 
+/// Why a node could not be built, or refused a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NodeError {
+    /// The configuration failed [`Config::validate`].
     #[error("invalid configuration: {0}")]
     Config(#[from] ConfigError),
+    /// [`Node::restart`] could not read the node's storage.
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
+    /// [`Node::restart`] read a log whose terms decrease: no Raft node ever writes one, so
+    /// the storage is damaged (or belongs to something else) and the node refuses to start.
     #[error("stored log is not in term order at index {index}")]
-    CorruptLog { index: Index },
+    CorruptLog {
+        /// The first index whose entry has a lower term than the one before it.
+        index: Index,
+    },
+    /// [`Node::step`] got a message from an id that is not among the voters, or from the
+    /// node itself. The message is dropped and the node is unchanged; a driver can log this
+    /// and go on (it points at a misrouted message or a misconfigured peer).
     #[error("message from {0}, which is not a member of this cluster")]
     UnknownSender(NodeId),
 }
@@ -38,14 +49,28 @@ pub enum NodeError {
 /// Why a proposal was refused. Clients follow `leader` to the node that can take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum ProposeError {
+    /// This node is not the leader; nothing was appended.
     #[error("not the leader (known leader: {leader:?})")]
-    NotLeader { leader: Option<NodeId> },
+    NotLeader {
+        /// The leader of this node's current term as far as it knows; `None` while an
+        /// election is on, or before it heard from the term's leader. It may be out of date:
+        /// the node it names can have lost leadership since.
+        leader: Option<NodeId>,
+    },
 }
 
 /// Where a proposal went: it is committed if and when the entry at `index` has `term`.
+///
+/// Acceptance is not commitment: a leader that loses its leadership before a quorum has the
+/// entry may see it replaced by another leader's entry at the same index. A driver that waits
+/// for the result watches `applied` for `index` and checks the entry's term; any other term
+/// there means the proposal was dropped and the client should retry (with the same sequence
+/// number, so that it is applied at most once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Proposal {
+    /// The log index the command was appended at.
     pub index: Index,
+    /// The leader's term when it appended the command: the entry's term.
     pub term: Term,
 }
 
@@ -62,6 +87,17 @@ pub(crate) struct Outbox<M: StateMachine> {
     applied: Vec<Applied<M::Command, M::Output>>,
 }
 
+/// One Raft node with its state machine `M`: the whole protocol state of a cluster member,
+/// as a plain value.
+///
+/// It does no IO. Feed it inputs ([`tick`](Node::tick), [`step`](Node::step),
+/// [`propose`](Node::propose), [`log_synced`](Node::log_synced)) and, after each, take its
+/// output with [`ready`](Node::ready) and carry it out in the order [`Ready`] documents. Its
+/// durable state lives in the driver's [`Storage`]; everything else (role, commit index,
+/// state machine, timers) is rebuilt by [`restart`](Node::restart) after a crash.
+///
+/// The node keeps its whole log in memory (no log compaction yet), and commits and applies
+/// entries from index 1 again after every restart (the commit index is not persisted).
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Node<M: StateMachine> {
@@ -87,7 +123,9 @@ pub struct Node<M: StateMachine> {
 }
 
 impl<M: StateMachine> Node<M> {
-    /// A brand-new node with empty storage.
+    /// A brand-new node with empty storage: a follower at term 0 with an empty log, whose
+    /// election timer starts now. Use it only for a node that never ran; one that has stored
+    /// anything must come back through [`Node::restart`], or it may vote twice in a term.
     pub fn new(config: Config, state_machine: M) -> Result<Self, NodeError> {
         config.validate()?;
         let mut node = Node {
@@ -120,6 +158,12 @@ impl<M: StateMachine> Node<M> {
 
     /// A node rebuilt after a crash from its storage alone, with a fresh state machine that
     /// will be brought up to date by re-applying the log as the commit index is learned again.
+    ///
+    /// It comes back as a follower with the stored term, vote and log, commit and applied
+    /// index 0, and the log counted as synced. `state_machine` must be empty: the node
+    /// re-applies every committed entry from index 1 (costly for a long log until snapshots
+    /// exist), and the driver sees those entries in `applied` once more. Reads the whole log
+    /// into memory. `config` must be the one the node ran with.
     pub fn restart<S: Storage<M::Command>>(
         config: Config,
         storage: &S,
@@ -141,7 +185,11 @@ impl<M: StateMachine> Node<M> {
 
     // ----- inputs -----
 
-    /// One unit of logical time.
+    /// One unit of logical time, for drivers with a clock: call it at a steady rate (every
+    /// node of a cluster at the same rate; the timeouts in [`Config`] count these ticks). A
+    /// leader sends heartbeats every `heartbeat_ticks`; a follower or candidate that heard
+    /// nothing from a leader for its election timeout starts an election. Check
+    /// [`Node::has_ready`] afterwards.
     pub fn tick(&mut self) {
         if self.role == Role::Leader {
             self.heartbeat_elapsed += 1;
@@ -166,7 +214,9 @@ impl<M: StateMachine> Node<M> {
         self.broadcast_heartbeat();
     }
 
-    /// Feed a message from `from`.
+    /// Feed a message that `from` sent to this node (the envelope's `from` and `msg`). Any
+    /// message may be stale, duplicated or out of order; the node copes with all of them.
+    /// Errs, changing nothing, only when `from` is not another voter of the cluster.
     pub fn step(&mut self, from: NodeId, msg: Message<M::Command>) -> Result<(), NodeError> {
         if !self.config.voters.contains(&from) || from == self.config.id {
             return Err(NodeError::UnknownSender(from));
@@ -210,6 +260,11 @@ impl<M: StateMachine> Node<M> {
     }
 
     /// Propose a command. Only the leader takes it; it is committed once a majority has it.
+    ///
+    /// The command is appended to the leader's log and sent to followers that are caught up
+    /// (take [`Node::ready`] next). The answer comes later, in `applied`, on this node (see
+    /// [`Proposal`] for how to tell that it is this command). A leader cut off from the
+    /// majority still takes proposals, which then never commit there: clients need a timeout.
     pub fn propose(&mut self, command: M::Command) -> Result<Proposal, ProposeError> {
         if self.role != Role::Leader {
             return Err(ProposeError::NotLeader {
@@ -224,7 +279,10 @@ impl<M: StateMachine> Node<M> {
         })
     }
 
-    /// Take everything the driver must do now. See `Ready` for the persist-before-send rule.
+    /// Take everything the driver must do now. See [`Ready`] for the persist-before-send rule.
+    ///
+    /// Taking it empties the node's pending output, so each write, message and applied entry
+    /// is handed out exactly once: carry out all of it before the next input.
     pub fn ready(&mut self) -> Ready<M::Command, M::Output> {
         let outbox = &mut self.outbox;
         // With the no-persist-vote bug, term and vote never reach the disk.
@@ -248,7 +306,8 @@ impl<M: StateMachine> Node<M> {
         }
     }
 
-    /// Whether `ready` would return anything.
+    /// Whether `ready` would return anything. Loop on it after [`Node::log_synced`], which
+    /// can commit entries and so make new output.
     pub fn has_ready(&self) -> bool {
         self.outbox.hard_state_dirty
             || self.outbox.persist_from.is_some()
@@ -258,33 +317,50 @@ impl<M: StateMachine> Node<M> {
 
     // ----- observers -----
 
+    /// This node's id (`config().id`).
     pub fn id(&self) -> NodeId {
         self.config.id
     }
+    /// The configuration the node was built with; it never changes.
     pub fn config(&self) -> &Config {
         &self.config
     }
+    /// Follower, candidate or leader, in [`Node::term`].
     pub fn role(&self) -> Role {
         self.role
     }
+    /// The current term: the latest this node has seen (never decreases, restarts included).
     pub fn term(&self) -> Term {
         self.term
     }
+    /// The candidate this node voted for in its current term (itself when it stood);
+    /// `None` when it has not voted in this term.
     pub fn voted_for(&self) -> Option<NodeId> {
         self.voted_for
     }
+    /// The leader of the current term as far as this node knows: itself when it leads,
+    /// `None` during an election or until the term's leader has been heard from. Where a
+    /// follower redirects clients to (see [`ProposeError::NotLeader`]).
     pub fn leader(&self) -> Option<NodeId> {
         self.leader
     }
+    /// The highest index this node knows to be committed (0: none). Never decreases while
+    /// the node runs; in memory only, so a restarted node starts again from 0.
     pub fn commit_index(&self) -> Index {
         self.commit
     }
+    /// The highest index applied to the state machine. Always equal to the commit index
+    /// between inputs: the node applies as soon as it commits, and hands the results out in
+    /// `applied`.
     pub fn applied_index(&self) -> Index {
         self.applied
     }
+    /// The whole log as this node holds it in memory, index 1 first (the entry at index `i`
+    /// is `log()[i - 1]`). Entries past the commit index may still be replaced.
     pub fn log(&self) -> &[Entry<M::Command>] {
         self.log.entries()
     }
+    /// The index of the last log entry, committed or not (0: empty log).
     pub fn last_index(&self) -> Index {
         self.log.last_index()
     }
@@ -293,18 +369,28 @@ impl<M: StateMachine> Node<M> {
     pub fn log_prefix_digest(&self, len: usize) -> Option<u64> {
         self.log.prefix_digest(len)
     }
+    /// The term of the last log entry (0: empty log); with [`Node::last_index`], what a
+    /// candidate's RequestVote offers to be judged by.
     pub fn last_term(&self) -> Term {
         self.log.last_term()
     }
+    /// The voters that granted this node its vote in its current election, itself included,
+    /// while it is a candidate or leader of that term; empty as a follower.
     pub fn votes(&self) -> &NodeSet {
         &self.votes
     }
+    /// A leader's record of each follower's log; empty unless this node leads.
     pub fn progress(&self) -> &PeerMap<Progress> {
         &self.progress
     }
+    /// This node's replica of the state machine, with every entry up to
+    /// [`Node::applied_index`] applied. Reading it directly is a possibly stale read.
     pub fn state_machine(&self) -> &M {
         &self.state_machine
     }
+    /// The election timeout currently in force, in ticks: drawn from
+    /// `election_ticks ..= election_ticks + election_jitter` at every reset of the timer
+    /// (exactly `election_ticks` without jitter).
     pub fn election_timeout(&self) -> u32 {
         self.election_timeout
     }

@@ -25,8 +25,10 @@ impl std::hash::Hash for NodeSet {
 }
 
 impl NodeSet {
+    /// The set with no members (usable in constants, unlike `new`).
     pub const EMPTY: NodeSet = NodeSet([0; 4]);
 
+    /// An empty set; the same as [`NodeSet::EMPTY`].
     pub fn new() -> NodeSet {
         NodeSet::EMPTY
     }
@@ -51,11 +53,13 @@ impl NodeSet {
         present
     }
 
+    /// Whether `id` is a member.
     pub fn contains(&self, id: NodeId) -> bool {
         let (w, bit) = Self::word_bit(id);
         self.0[w] & bit != 0
     }
 
+    /// The number of members (a vote count, for a set of voters).
     #[inline]
     pub fn len(&self) -> usize {
         if self.small() {
@@ -64,6 +68,7 @@ impl NodeSet {
         self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
 
+    /// Whether the set has no members.
     pub fn is_empty(&self) -> bool {
         self.0 == [0; 4]
     }
@@ -74,6 +79,7 @@ impl NodeSet {
         self.0[1] | self.0[2] | self.0[3] == 0
     }
 
+    /// Remove every member.
     pub fn clear(&mut self) {
         self.0 = [0; 4];
     }
@@ -86,6 +92,7 @@ impl NodeSet {
         }
     }
 
+    /// The ids in both sets.
     pub fn intersection(&self, other: &NodeSet) -> NodeSet {
         let mut out = *self;
         for (w, o) in out.0.iter_mut().zip(other.0) {

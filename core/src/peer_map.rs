@@ -7,6 +7,8 @@ use smallvec::SmallVec;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// A small map from peer id to a record `V`, iterated in id order. Lookups are a binary
+/// search over at most a handful of entries; up to four records stay inline.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PeerMap<V> {
     /// Sorted by id, each id once.
@@ -22,6 +24,7 @@ impl<V> Default for PeerMap<V> {
 }
 
 impl<V> PeerMap<V> {
+    /// An empty map (allocates nothing).
     pub fn new() -> Self {
         PeerMap::default()
     }
@@ -30,10 +33,12 @@ impl<V> PeerMap<V> {
         self.entries.binary_search_by_key(&id, |(k, _)| *k)
     }
 
+    /// The record of `id`; `None` when it has none.
     pub fn get(&self, id: NodeId) -> Option<&V> {
         self.position(id).ok().map(|i| &self.entries[i].1)
     }
 
+    /// The record of `id`, to change in place; `None` when it has none.
     pub fn get_mut(&mut self, id: NodeId) -> Option<&mut V> {
         self.position(id).ok().map(|i| &mut self.entries[i].1)
     }
@@ -49,14 +54,17 @@ impl<V> PeerMap<V> {
         }
     }
 
+    /// The number of peers with a record.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether no peer has a record (a node's progress map is empty unless it leads).
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
+    /// Remove every record.
     pub fn clear(&mut self) {
         self.entries.clear();
     }
@@ -66,10 +74,12 @@ impl<V> PeerMap<V> {
         self.entries.iter().map(|(k, v)| (*k, v))
     }
 
+    /// The peer ids, in increasing order.
     pub fn keys(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.entries.iter().map(|(k, _)| *k)
     }
 
+    /// The records, in the order of their ids.
     pub fn values(&self) -> impl Iterator<Item = &V> + '_ {
         self.entries.iter().map(|(_, v)| v)
     }

@@ -7,24 +7,53 @@ use serde::{Deserialize, Serialize};
 /// One committed entry the node applied, with the state machine's output (`None` for a no-op).
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct Applied<C, O> {
+    /// The entry's log index. Applied entries come in increasing index order with no gaps,
+    /// starting over at 1 after a restart (the commit index is not persisted).
     pub index: Index,
+    /// The committed entry.
     pub entry: Entry<C>,
+    /// What the state machine answered, for the client that proposed the command. `None`
+    /// exactly when the entry is a [`Payload::Noop`](crate::Payload::Noop).
     pub output: Option<O>,
 }
 
 /// A batch of work for the driver. The contract: write `hard_state` and `log_write` to storage
 /// (and sync them when `must_sync`) **before** sending any of `messages`, because those messages
 /// may promise what was just written (a vote, an acknowledged entry).
+///
+/// In full, in this order:
+///
+/// 1. save `hard_state` and apply `log_write` to the node's [`Storage`](crate::Storage),
+///    durably when `must_sync`;
+/// 2. report the write with [`Node::log_synced`](crate::Node::log_synced), passing
+///    [`LogWrite::last`];
+/// 3. send `messages`;
+/// 4. hand `applied` to whoever waits for it (clients, a local read path).
+///
+/// Step 2 can commit entries, which makes new output: take [`Node::ready`](crate::Node::ready)
+/// again while [`Node::has_ready`](crate::Node::has_ready) is true. `core/examples/three_nodes.rs`
+/// is a driver loop that does all of this.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct Ready<C, O> {
+    /// The term and vote to save, when either changed since the last batch (`None`: nothing
+    /// to write). A vote must be on disk before the grant in `messages` leaves.
     pub hard_state: Option<HardState>,
+    /// The change to the stored log since the last batch (`None`: none). It may cut a
+    /// conflicting suffix as well as append; see [`LogWrite`].
     pub log_write: Option<LogWrite<C>>,
+    /// Whether `hard_state` and `log_write` must be durable (synced) before `messages` are
+    /// sent. Always true, except with the seeded `ack-before-sync` bug.
     pub must_sync: bool,
+    /// Messages to send, each to its `to`, in any order and over any unreliable network.
     pub messages: Outgoing<C>,
+    /// Entries newly committed and applied to this node's state machine, in log order, with
+    /// their outputs. Every node applies the same entries in the same order; answer clients
+    /// from the node they proposed to.
     pub applied: Vec<Applied<C, O>>,
 }
 
 impl<C, O> Ready<C, O> {
+    /// Nothing to write, send or apply (`must_sync` alone does not count).
     pub fn is_empty(&self) -> bool {
         self.hard_state.is_none()
             && self.log_write.is_none()

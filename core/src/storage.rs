@@ -7,23 +7,40 @@ use serde::{Deserialize, Serialize};
 /// (so the first appended entry lands at `from`).
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct LogWrite<C> {
+    /// The first index written (at least 1, and at most one past the stored log's end).
+    /// Every stored entry at `from` or later is dropped: it conflicted with the leader's log,
+    /// or is being rewritten with the same content.
     pub from: Index,
+    /// The entries to store at `from`, `from + 1`, ...; the stored log ends with them.
     pub entries: Vec<Entry<C>>,
 }
 
+/// Why a [`Storage`] call failed. After a failed write the driver must not send that
+/// batch's messages (they may promise what was not written); stopping the node and
+/// restarting it from storage is the safe way on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StorageError {
+    /// A [`LogWrite`] started past the end of the stored log (or at index 0). The node never
+    /// hands out such a write, so this means writes were lost, skipped or reordered.
     #[error("log write at index {from} would leave a gap after the last stored index {last}")]
-    Gap { from: Index, last: Index },
+    Gap {
+        /// Where the refused write started.
+        from: Index,
+        /// The index of the last stored entry (0: empty log).
+        last: Index,
+    },
+    /// The medium failed (a disk error, for a store that has a disk), described for people.
     #[error("storage failure: {0}")]
     Io(String),
 }
 
 /// Read and write access to one node's durable state.
 pub trait Storage<C> {
+    /// The stored term and vote.
     fn hard_state(&self) -> Result<HardState, StorageError>;
     /// The whole stored log, index 1 first.
     fn entries(&self) -> Result<Vec<Entry<C>>, StorageError>;
+    /// Replace the stored term and vote.
     fn save_hard_state(&mut self, hs: HardState) -> Result<(), StorageError>;
     /// Apply a write from `Ready`. It is taken by value: the driver is done with it, and a
     /// store that keeps entries in memory moves them in instead of copying each one.
@@ -33,7 +50,11 @@ pub trait Storage<C> {
 /// Storage in memory: the simulator's disk and the unit tests' storage.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct MemStorage<C> {
+    /// The saved term and vote (default: term 0, no vote).
     pub hard_state: HardState,
+    /// The stored log; the entry at index `i` is `log[i - 1]`. Public so that tests and
+    /// simulators can inspect it, or damage it to test recovery, without going through
+    /// [`Storage`].
     pub log: Vec<Entry<C>>,
 }
 

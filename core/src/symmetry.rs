@@ -13,6 +13,8 @@ use std::hash::{Hash, Hasher};
 /// A renaming of node ids: id `i` becomes `map[i - 1]`. Must be a permutation of `1..=n`.
 pub type Renaming<'a> = &'a [NodeId];
 
+/// The new name of `id` under `map`. An id outside the map (beyond its length) keeps its
+/// name. Ids start at 1: id 0 overflows the subtraction (a panic in debug builds).
 pub fn rename(map: Renaming, id: NodeId) -> NodeId {
     map.get(id as usize - 1).copied().unwrap_or(id)
 }

@@ -30,22 +30,34 @@ pub enum Payload<C> {
 /// One log entry. Its index is its position in the log.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub struct Entry<C> {
+    /// The term of the leader that created the entry. Terms never decrease along a log, and
+    /// two logs that hold an entry of the same term at the same index agree up to it (Log
+    /// Matching), which is why replication compares terms and never payloads.
     pub term: Term,
+    /// What the entry carries: a client command or a new leader's no-op.
     pub payload: Payload<C>,
 }
 
 /// The part of a node's state that must survive a crash besides the log (Figure 2: currentTerm, votedFor).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct HardState {
+    /// The latest term this node has seen. Never decreases, across restarts included.
     pub term: Term,
+    /// The candidate this node voted for in `term` (itself, as a candidate); `None` when it
+    /// has not voted in `term`. Losing it in a crash lets the node vote twice in one term.
     pub voted_for: Option<NodeId>,
 }
 
 /// A node's role.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Role {
+    /// Answers leaders and candidates; becomes a candidate when its election timer expires
+    /// without word from a leader. Every node starts (and restarts) as a follower.
     Follower,
+    /// Has started an election for its current term and is collecting votes.
     Candidate,
+    /// Won the election of its current term (at most one node per term): the only role that
+    /// takes proposals and sends AppendEntries.
     Leader,
 }
 
