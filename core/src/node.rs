@@ -109,6 +109,10 @@ pub struct Node<M: StateMachine> {
     pub(crate) leader: Option<NodeId>,
     pub(crate) commit: Index,
     pub(crate) applied: Index,
+    /// The highest log index the driver reported synced to this node's disk (see
+    /// [`Node::log_synced`]). A leader counts its own copy of an entry toward a commit
+    /// quorum only up to here: an entry still in a write buffer can vanish in a crash.
+    pub(crate) synced: Index,
     /// Voters that granted this node its vote in its current (or last won) election.
     pub(crate) votes: NodeSet,
     /// Grants counted as a plain number: only read with the `vote-count` bug on.
@@ -136,6 +140,7 @@ impl<M: StateMachine> Node<M> {
             leader: None,
             commit: 0,
             applied: 0,
+            synced: 0,
             votes: NodeSet::new(),
             vote_tally: 0,
             progress: PeerMap::new(),
@@ -170,7 +175,7 @@ impl<M: StateMachine> Node<M> {
         state_machine: M,
     ) -> Result<Self, NodeError> {
         let hs = storage.hard_state()?;
-        let entries = storage.entries()?;
+        let entries = storage.entries(1, storage.last_index()?)?;
         if let Some(i) = entries.windows(2).position(|w| w[1].term < w[0].term) {
             return Err(NodeError::CorruptLog {
                 index: i as Index + 2,
@@ -180,6 +185,8 @@ impl<M: StateMachine> Node<M> {
         node.term = hs.term;
         node.voted_for = hs.voted_for;
         node.log = RaftLog::from_entries(entries);
+        // What a restarted node reads back is on its disk by definition.
+        node.synced = node.log.last_index();
         Ok(node)
     }
 
@@ -273,10 +280,30 @@ impl<M: StateMachine> Node<M> {
         }
         let index = self.append_own(Payload::Command(command));
         self.replicate_new_entries();
+        // Nothing to commit yet unless the leader's own copy already counts (a seeded bug).
+        self.maybe_commit();
         Ok(Proposal {
             index,
             term: self.term,
         })
+    }
+
+    /// The driver has made the log durable up to `index`, whose entry has `term`: the
+    /// `log_write` of a `Ready` is written and synced (`LogWrite::last` gives the pair to
+    /// pass). Call it after every synced write; a leader's own copy of an entry counts
+    /// toward the commit quorum only from then on, so in a one-node cluster (or whenever
+    /// the leader's own acknowledgement completes a quorum) this is what commits.
+    ///
+    /// A report about an entry the log no longer holds (truncated and replaced since the
+    /// write was handed out) is ignored. Afterwards `ready` may hold newly applied entries.
+    pub fn log_synced(&mut self, index: Index, term: Term) {
+        if index <= self.synced || self.log.term_at(index) != Some(term) {
+            return;
+        }
+        self.synced = index;
+        if self.role == Role::Leader {
+            self.maybe_commit();
+        }
     }
 
     /// Take everything the driver must do now. See [`Ready`] for the persist-before-send rule.
@@ -355,6 +382,10 @@ impl<M: StateMachine> Node<M> {
     pub fn applied_index(&self) -> Index {
         self.applied
     }
+    /// The highest index the driver reported synced (see [`Node::log_synced`]).
+    pub fn synced_index(&self) -> Index {
+        self.synced
+    }
     /// The whole log as this node holds it in memory, index 1 first (the entry at index `i`
     /// is `log()[i - 1]`). Entries past the commit index may still be replaced.
     pub fn log(&self) -> &[Entry<M::Command>] {
@@ -425,6 +456,10 @@ impl<M: StateMachine> Node<M> {
     pub(crate) fn persist_log_from(&mut self, index: Index) {
         let from = self.outbox.persist_from.map_or(index, |f| f.min(index));
         self.outbox.persist_from = Some(from);
+        if self.config.bugs.contains(Bug::AckBeforeSync) {
+            // The bug: a write counts as durable the moment it is made.
+            self.synced = self.log.last_index();
+        }
     }
 
     pub(crate) fn append_own(&mut self, payload: Payload<M::Command>) -> Index {
@@ -434,6 +469,12 @@ impl<M: StateMachine> Node<M> {
         });
         self.persist_log_from(index);
         index
+    }
+
+    /// Drop every entry at `index` or later (a follower's conflicting suffix).
+    pub(crate) fn truncate_log_from(&mut self, index: Index) {
+        self.log.truncate_from(index);
+        self.synced = self.synced.min(index.saturating_sub(1));
     }
 
     pub(crate) fn reset_election_timer(&mut self) {

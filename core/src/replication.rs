@@ -139,7 +139,7 @@ impl<M: StateMachine> Node<M> {
             match self.log.term_at(index) {
                 Some(t) if t == entry.term => continue,
                 Some(_) => {
-                    self.log.truncate_from(index);
+                    self.truncate_log_from(index);
                 }
                 None => {}
             }
@@ -219,9 +219,10 @@ impl<M: StateMachine> Node<M> {
 
     /// Figure 2, leader: commit the highest index stored on a majority, but only when that
     /// entry is of the current term (Figure 8: counting replicas of older entries is unsafe).
+    /// The leader's own copy counts only as far as its disk holds it (`synced`).
     pub(crate) fn maybe_commit(&mut self) {
         let mut matched: SmallVec<[Index; 9]> = self.progress.values().map(|p| p.matched).collect();
-        matched.push(self.log.last_index());
+        matched.push(self.synced.min(self.log.last_index()));
         matched.sort_unstable_by(|a, b| b.cmp(a));
         let quorum = if self.config.bugs.contains(Bug::WrongQuorum) {
             (self.config.voters.len() / 2).max(1)

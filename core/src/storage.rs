@@ -15,6 +15,15 @@ pub struct LogWrite<C> {
     pub entries: Vec<Entry<C>>,
 }
 
+impl<C> LogWrite<C> {
+    /// The index and term of the last entry this write leaves in the log, to report to
+    /// `Node::log_synced` once the write is durable (`None` for a write of no entries).
+    pub fn last(&self) -> Option<(Index, crate::types::Term)> {
+        let last = self.entries.last()?;
+        Some((self.from + self.entries.len() as Index - 1, last.term))
+    }
+}
+
 /// Why a [`Storage`] call failed. After a failed write the driver must not send that
 /// batch's messages (they may promise what was not written); stopping the node and
 /// restarting it from storage is the safe way on.
@@ -35,11 +44,17 @@ pub enum StorageError {
 }
 
 /// Read and write access to one node's durable state.
+///
+/// Reads are ranged, so a store on disk need not load its whole log to answer one. (The node
+/// itself still keeps its log in memory, from restart on; log compaction is what will bound
+/// that. Until then a long-running node's memory grows with its log.)
 pub trait Storage<C> {
     /// The stored term and vote.
     fn hard_state(&self) -> Result<HardState, StorageError>;
-    /// The whole stored log, index 1 first.
-    fn entries(&self) -> Result<Vec<Entry<C>>, StorageError>;
+    /// The index of the last stored entry (0 when the log is empty).
+    fn last_index(&self) -> Result<Index, StorageError>;
+    /// The stored entries `from ..= to`, in order (clamped to what is stored).
+    fn entries(&self, from: Index, to: Index) -> Result<Vec<Entry<C>>, StorageError>;
     /// Replace the stored term and vote.
     fn save_hard_state(&mut self, hs: HardState) -> Result<(), StorageError>;
     /// Apply a write from `Ready`. It is taken by value: the driver is done with it, and a
@@ -72,8 +87,14 @@ impl<C: Data> Storage<C> for MemStorage<C> {
         Ok(self.hard_state)
     }
 
-    fn entries(&self) -> Result<Vec<Entry<C>>, StorageError> {
-        Ok(self.log.clone())
+    fn last_index(&self) -> Result<Index, StorageError> {
+        Ok(self.log.len() as Index)
+    }
+
+    fn entries(&self, from: Index, to: Index) -> Result<Vec<Entry<C>>, StorageError> {
+        let start = (from.max(1) - 1) as usize;
+        let end = (to as usize).min(self.log.len());
+        Ok(self.log.get(start..end).unwrap_or_default().to_vec())
     }
 
     fn save_hard_state(&mut self, hs: HardState) -> Result<(), StorageError> {
@@ -121,6 +142,22 @@ mod tests {
         })
         .unwrap();
         assert_eq!(s.log, vec![e(1), e(2)]);
+    }
+
+    #[test]
+    fn entries_are_read_by_range() {
+        let mut s = MemStorage::<u8>::default();
+        s.write_log(LogWrite {
+            from: 1,
+            entries: vec![e(1), e(2), e(3)],
+        })
+        .unwrap();
+        assert_eq!(s.last_index(), Ok(3));
+        assert_eq!(s.entries(2, 3), Ok(vec![e(2), e(3)]));
+        assert_eq!(s.entries(0, 1), Ok(vec![e(1)]));
+        assert_eq!(s.entries(3, 9), Ok(vec![e(3)]));
+        assert_eq!(s.entries(4, 9), Ok(vec![]));
+        assert_eq!(s.entries(3, 2), Ok(vec![]));
     }
 
     #[test]

@@ -82,6 +82,7 @@ impl<M: StateMachine> Node<M> {
             leader: _,
             commit,
             applied,
+            synced,
             votes: _,
             vote_tally,
             progress: _,
@@ -113,6 +114,7 @@ impl<M: StateMachine> Node<M> {
         role.hash(h);
         commit.hash(h);
         applied.hash(h);
+        synced.hash(h);
         vote_tally.hash(h);
         election_elapsed.hash(h);
         heartbeat_elapsed.hash(h);

@@ -169,3 +169,67 @@ fn election_with_jitter_from_ticks_alone() {
         .iter()
         .all(|n| n.term() == term && n.leader() == Some(leaders[0].id())));
 }
+
+/// A one-node cluster: its leader's own copy is the whole quorum. Before, the commit rule ran
+/// only when a follower answered, and a lone leader never committed anything.
+#[test]
+fn a_one_node_cluster_commits() {
+    let mut c = Cluster::new(1);
+    c.elect(1);
+    assert_eq!(c.node(1).commit_index(), 1, "the new term's no-op");
+    for i in 1..=3 {
+        c.propose(1, put(1, i, "k", &format!("v{i}"))).unwrap();
+        assert_eq!(c.node(1).commit_index(), 1 + i);
+    }
+    assert_eq!(c.applied_commands(1).len(), 3);
+    // It crashes and comes back from its disk: everything is there and commits again.
+    c.crash(1);
+    c.restart(1);
+    c.elect(1);
+    assert_eq!(
+        c.node(1).commit_index(),
+        5,
+        "4 entries of term 1, the no-op of term 2"
+    );
+    assert_eq!(c.applied_commands(1).len(), 3);
+}
+
+/// A leader counts its own copy of an entry only once the driver reports it synced: an entry
+/// still in a write buffer can vanish in a crash, so it cannot complete a quorum.
+#[test]
+fn a_leader_counts_its_own_entry_only_once_synced() {
+    let mut n = node(1, 1);
+    n.fire_election_timeout();
+    assert_eq!(n.role(), Role::Leader);
+    let ready = n.ready();
+    let (index, term) = ready.log_write.as_ref().and_then(|w| w.last()).unwrap();
+    assert_eq!((index, term), (1, 1));
+    assert_eq!(n.commit_index(), 0, "not on disk yet");
+    // A report about an entry the log does not hold is ignored.
+    n.log_synced(1, 7);
+    assert_eq!(n.commit_index(), 0);
+    n.log_synced(index, term);
+    assert_eq!(n.commit_index(), 1);
+    assert_eq!(n.ready().applied.len(), 1);
+    let p = n.propose(put(1, 1, "k", "v")).unwrap();
+    assert_eq!(n.commit_index(), 1);
+    n.ready();
+    n.log_synced(p.index, p.term);
+    assert_eq!(n.commit_index(), 2);
+    let applied = n.ready().applied;
+    assert_eq!(applied.len(), 1);
+    assert!(applied[0].output.is_some(), "the command's result");
+}
+
+/// With the ack-before-sync bug the leader counts its write the moment it makes it.
+#[test]
+fn with_ack_before_sync_a_lone_leader_commits_before_the_write_is_synced() {
+    let mut n = buggy(1, 1, Bug::AckBeforeSync);
+    n.fire_election_timeout();
+    assert_eq!(
+        n.commit_index(),
+        1,
+        "committed with the write still unsynced"
+    );
+    assert!(!n.ready().must_sync);
+}

@@ -2,6 +2,10 @@
 //! `corpus/regressions/`. Each must still fail with the bug it came from (while that bug can
 //! still be switched on) and must not fail on the correct core: with its bugs cleared the
 //! replay reports no violation, though it may stop at an event that is no longer possible.
+//!
+//! A file that says `expect none` keeps a run the core once got wrong without any seeded bug
+//! (a one-node cluster that never committed): every one of its events must be possible and
+//! the run must end clean, with a linearizable history.
 use verraft_core::BugSet;
 use verraft_sim::replay::{replay, Outcome};
 use verraft_sim::scenario::{parse, Scenario};
@@ -46,6 +50,23 @@ pub fn check(text: &str) -> Result<Checked, String> {
             )
         }
     };
+    if scenario.expect.is_none() {
+        if !scenario.config.bugs.is_empty() || !bug_exists {
+            return Err(
+                "a file that switches on seeded bugs must say which invariant it breaks ('expect ...')"
+                    .into(),
+            );
+        }
+        return match correct_core_passes(&scenario)? {
+            None => Ok(Checked {
+                fails_at: None,
+                correct_stops_at: None,
+            }),
+            Some(step) => Err(format!(
+                "the file expects a clean run, but step {step} is not possible"
+            )),
+        };
+    }
     let fails_at = if bug_exists {
         Some(still_fails(&scenario)?)
     } else {
@@ -141,6 +162,28 @@ mod tests {
         assert!(check(&wrong).is_err());
         let none = FILE.replace("expect Election Safety\n", "");
         assert!(check(&none).is_err());
+    }
+
+    const ONE_NODE: &str = "nodes 1\nfaults none\nclient c1 put x 1; get x\nexpect none\n\
+        timeout n1\ninvoke c1 n1\nreply c1\ninvoke c1 n1\nreply c1\n";
+
+    #[test]
+    fn a_clean_regression_must_run_every_event() {
+        assert_eq!(
+            check(ONE_NODE),
+            Ok(Checked {
+                fails_at: None,
+                correct_stops_at: None
+            })
+        );
+        // An answer that never comes makes the file fail (as it did when a lone leader
+        // never committed).
+        let stuck = ONE_NODE.replace("reply c1\ninvoke c1 n1\n", "reply c1\nreply c1\n");
+        assert!(check(&stuck).unwrap_err().contains("not possible"));
+        let buggy = ONE_NODE.replace("expect none", "bugs dedup-lost\nexpect none");
+        assert!(check(&buggy)
+            .unwrap_err()
+            .contains("must say which invariant"));
     }
 
     #[test]

@@ -135,13 +135,14 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
     } else {
         out.push(Property::sometimes(COMMAND_COMMITS, command_commits));
     }
-    if c.faults.crash && c.nodes > 1 {
+    if c.faults.crash {
         out.push(Property::sometimes(CRASH_CATCH_UP, crash_catch_up));
     }
     if has_writes && has_reads {
         out.push(Property::sometimes(READ_SEES_WRITE, read_sees_write));
     }
-    if c.limits.max_term.is_none_or(|t| t >= 2) && c.nodes > 1 {
+    // A lone node is replaced only by itself, after a crash.
+    if c.limits.max_term.is_none_or(|t| t >= 2) && (c.nodes > 1 || c.faults.crash) {
         out.push(Property::sometimes(LEADER_REPLACED, leader_replaced));
     }
     out

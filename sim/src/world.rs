@@ -799,6 +799,11 @@ impl World {
         };
         let i = id as usize - 1;
         self.log_touched |= ready.log_write.is_some();
+        let synced = ready
+            .log_write
+            .as_ref()
+            .filter(|_| ready.must_sync)
+            .and_then(|w| w.last());
         self.disks[i]
             .write(ready.hard_state, ready.log_write.take(), ready.must_sync)
             .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}")))?;
@@ -829,6 +834,17 @@ impl World {
                         };
                     }
                 }
+            }
+        }
+        if let Some((index, term)) = synced {
+            // The node learns its write is durable: a leader may now count its own copy
+            // (in a one-node cluster that is what commits), which may apply entries.
+            let node = self
+                .live_mut(id)
+                .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}")))?;
+            node.log_synced(index, term);
+            if let Some(mut more) = take_ready(node) {
+                self.flush_ready(id, Some(&mut more))?;
             }
         }
         Ok(())

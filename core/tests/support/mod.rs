@@ -21,9 +21,14 @@ pub fn buggy(id: NodeId, n: u8, bug: Bug) -> KvNode {
     Node::new(config(id, n, BugSet::NONE.with(bug)), KvStore::new()).unwrap()
 }
 
-/// Drain a node's output, returning the messages it sent.
+/// Drain a node's output as a driver with a perfect disk would (the write is synced and
+/// reported), returning the messages it sent.
 pub fn sent(node: &mut KvNode) -> Vec<Envelope<KvCommand>> {
-    node.ready().messages.into_vec()
+    let ready = node.ready();
+    if let Some((index, term)) = ready.log_write.as_ref().and_then(|w| w.last()) {
+        node.log_synced(index, term);
+    }
+    ready.messages.into_vec()
 }
 
 pub fn put(client: ClientId, seq: u64, key: &str, value: &str) -> KvCommand {
@@ -89,12 +94,21 @@ impl Cluster {
         if let Some(hs) = ready.hard_state {
             self.disks[i].save_hard_state(hs).unwrap();
         }
+        let synced = ready.log_write.as_ref().and_then(|w| w.last());
         if let Some(w) = ready.log_write {
             self.disks[i].write_log(w).unwrap();
         }
         self.network.extend(ready.messages);
         for a in ready.applied {
             self.applied[i].push((a.index, a.entry, a.output));
+        }
+        // The write is durable (this disk has no write buffer): tell the node, and hand out
+        // what that made it do (a leader whose own copy completes a quorum commits).
+        if let Some((index, term)) = synced {
+            node.log_synced(index, term);
+            if node.has_ready() {
+                self.flush(id);
+            }
         }
     }
 
