@@ -1,10 +1,13 @@
 //! The `verraft` command line. Each subcommand lives in its own module under `cmd/`.
 //! Exit codes: 0 success/clean, 1 a violation or non-linearizable history, 2 bad input,
-//! 3 unknown (a search that hit its time limit).
+//! 3 unknown or stopped early (a time limit, a state limit or Ctrl-C: what was found so far
+//! is printed).
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod cmd;
+mod interrupt;
+mod progress;
 
 /// The model checker and the simulator allocate and free a world's parts for every state
 /// they generate, from two threads: mimalloc's thread-local free lists do this with
@@ -12,10 +15,18 @@ mod cmd;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+const EXIT_CODES: &str =
+    "Exit codes (every subcommand): 0 clean (every property holds, every history \
+linearizable), 1 a violation or a history that is not linearizable, 2 bad input (arguments, \
+files, scenarios that do not fit their world), 3 unknown: stopped by a time or state limit or \
+Ctrl-C before a verdict (what was found so far is printed).";
+
 #[derive(Parser)]
 #[command(
     name = "verraft",
     version,
+    arg_required_else_help = true,
+    after_help = EXIT_CODES,
     about = "A Raft that carries its own proof: model checking, simulation, fuzzing, linearizability checking"
 )]
 struct Cli {
@@ -42,16 +53,16 @@ enum Command {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) if e.use_stderr() => {
-            // One clear line for a bad argument; `--help` shows the rest.
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("bad arguments");
-            eprintln!("verraft: {}", first.trim_start_matches("error: "));
-            return ExitCode::from(2);
-        }
         Err(e) => {
-            let _ = e.print(); // --help, --version
-            return ExitCode::SUCCESS;
+            // clap's whole message: the error, the hint ("a similar argument exists"), the
+            // usage line, and for a bare `verraft` the whole help. `--help` and `--version`
+            // go to standard output and succeed; everything else is bad input (exit 2).
+            let _ = e.print();
+            return if e.use_stderr() || e.exit_code() != 0 {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let code = match cli.command {

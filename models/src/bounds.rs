@@ -125,6 +125,12 @@ impl Bounds {
                 self.crashes
             ));
         }
+        if self.max_ops > 0 && self.clients > self.max_ops {
+            return Err(format!(
+                "--clients {} needs at least as many operations (--max-ops {}): a client without one would never act",
+                self.clients, self.max_ops
+            ));
+        }
         if self.partitions > 0 && !self.faults.partition {
             return Err(format!(
                 "--partitions {} needs 'partition' in --faults",
@@ -132,6 +138,41 @@ impl Bounds {
             ));
         }
         self.world_config().validate()
+    }
+
+    /// The `verraft check` flags that give exactly these bounds, every one spelled out (none
+    /// left to a default, which may change): what a counterexample's "found by" line records.
+    pub fn to_flags(&self) -> Vec<String> {
+        let faults = self.faults.names();
+        let mut f = vec![
+            format!("--nodes {}", self.nodes),
+            format!("--max-term {}", self.max_term),
+            format!("--max-ops {}", self.max_ops),
+            format!("--clients {}", self.clients),
+            format!(
+                "--max-log {}",
+                self.max_log.map_or("none".to_string(), |l| l.to_string())
+            ),
+            format!(
+                "--faults {}",
+                if faults.is_empty() {
+                    "none".to_string()
+                } else {
+                    faults.join(",")
+                }
+            ),
+            format!("--crashes {}", self.crashes),
+            format!("--partitions {}", self.partitions),
+            format!("--max-in-flight {}", self.max_in_flight),
+            format!("--heartbeats {}", self.heartbeats),
+            format!("--client-timeouts {}", self.client_timeouts),
+            format!("--max-append {}", self.max_append),
+        ];
+        if self.crash_mode == CrashMode::LoseUnsynced {
+            f.push("--lose-unsynced".into());
+        }
+        f.extend(self.bugs.iter().map(|b| format!("--bug {b}")));
+        f
     }
 
     /// One line naming every bound, for summaries and scenario notes.

@@ -16,4 +16,6 @@ pub mod shortest;
 
 pub use bounds::Bounds;
 pub use model::{RaftModel, State};
-pub use run::{check, CheckOptions, Counterexample, Progress, PropertyResult, Report, Status};
+pub use run::{
+    check, CheckOptions, Counterexample, Progress, PropertyResult, Report, Status, Stopped,
+};

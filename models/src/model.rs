@@ -5,6 +5,7 @@ use crate::properties;
 use stateright::{Model, Property};
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use verraft_sim::replay::state_line;
 use verraft_sim::{Event, SharedConfig, World, WorldConfig};
@@ -84,6 +85,10 @@ pub struct RaftModel {
     pub description: String,
     /// Fingerprint states by their class under node renaming (symmetry reduction).
     pub symmetry: bool,
+    /// Raised to end a search early (a time or state limit, Ctrl-C): from then on no state
+    /// is expanded, so the checker's threads drain what they hold and finish, and what they
+    /// found so far can be reported.
+    pub stop: Arc<AtomicBool>,
 }
 
 impl RaftModel {
@@ -94,6 +99,7 @@ impl RaftModel {
             max_log: bounds.max_log,
             description: bounds.describe(),
             symmetry: true,
+            stop: Arc::default(),
         })
     }
 
@@ -105,6 +111,7 @@ impl RaftModel {
             config: config.leak(),
             max_log,
             symmetry: true,
+            stop: Arc::default(),
         })
     }
 
@@ -152,7 +159,7 @@ impl Model for RaftModel {
     }
 
     fn within_boundary(&self, state: &State) -> bool {
-        self.within(state)
+        !self.stop.load(Ordering::Relaxed) && self.within(state)
     }
 
     fn properties(&self) -> Vec<Property<Self>> {

@@ -4,6 +4,8 @@
 use crate::model::{RaftModel, State};
 use crate::shortest::shortest_violation;
 use stateright::{Checker, Expectation, HasDiscoveries, Model};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use verraft_sim::replay::{replay, Outcome};
 use verraft_sim::scenario::Scenario;
@@ -18,6 +20,12 @@ pub struct CheckOptions {
     pub stop_at_violation: bool,
     /// Most states the shortest-path search may visit.
     pub max_shortest_states: usize,
+    /// End the search after this long (the verdict is then unknown unless something broke).
+    pub timeout: Option<Duration>,
+    /// End the search once this many unique states were found.
+    pub max_states: Option<usize>,
+    /// Raised from outside (Ctrl-C) to end the search and report what was found so far.
+    pub interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl Default for CheckOptions {
@@ -27,6 +35,30 @@ impl Default for CheckOptions {
             symmetry: true,
             stop_at_violation: true,
             max_shortest_states: 50_000_000,
+            timeout: None,
+            max_states: None,
+            interrupt: None,
+        }
+    }
+}
+
+/// Why a search ended before it had explored every state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// `CheckOptions::timeout` ran out.
+    Timeout(Duration),
+    /// `CheckOptions::max_states` unique states were found.
+    MaxStates(usize),
+    /// `CheckOptions::interrupt` was raised.
+    Interrupted,
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stopped::Timeout(d) => write!(f, "the time limit ({:.1} s) ran out", d.as_secs_f64()),
+            Stopped::MaxStates(n) => write!(f, "the state limit ({n} unique states) was reached"),
+            Stopped::Interrupted => write!(f, "interrupted"),
         }
     }
 }
@@ -83,6 +115,8 @@ pub struct Report {
     pub elapsed: Duration,
     /// The whole bounded space was explored.
     pub exhaustive: bool,
+    /// Why the search ended early, if a limit or an interrupt ended it.
+    pub stopped: Option<Stopped>,
     pub properties: Vec<PropertyResult>,
     pub counterexample: Option<Counterexample>,
 }
@@ -121,6 +155,8 @@ pub fn check(
     let start = Instant::now();
     let mut model = model.clone();
     model.symmetry = opts.symmetry;
+    // A stop flag of this search's own: the caller's model may be checked again.
+    model.stop = Arc::default();
     let mut builder = model.clone().checker().threads(opts.threads.max(1));
     if opts.symmetry {
         builder = builder.symmetry_fn(representative);
@@ -132,14 +168,23 @@ pub fn check(
     // Stateright's `is_done` stays false when threads stop at a discovery, so watch the
     // threads themselves.
     let handles = checker.handles();
+    let mut stopped = None;
     while !handles.iter().all(|h| h.is_finished()) {
         std::thread::sleep(every.min(Duration::from_millis(50)));
-        progress(&Progress {
+        let now = Progress {
             unique: checker.unique_state_count(),
             generated: checker.state_count(),
             max_depth: checker.max_depth(),
             elapsed: start.elapsed(),
-        });
+        };
+        progress(&now);
+        if stopped.is_none() {
+            stopped = limit_reached(opts, &now);
+            if stopped.is_some() {
+                // Nothing is expanded from here on: the threads drain and finish.
+                model.stop.store(true, Ordering::Relaxed);
+            }
+        }
     }
     for h in handles {
         h.join()
@@ -153,7 +198,7 @@ pub fn check(
         .filter(|p| p.expectation == Expectation::Always && discoveries.contains_key(p.name))
         .filter_map(|p| Invariant::parse(p.name))
         .collect();
-    let exhaustive = broken.is_empty() || !opts.stop_at_violation;
+    let exhaustive = stopped.is_none() && (broken.is_empty() || !opts.stop_at_violation);
     let properties = props
         .iter()
         .map(|p| {
@@ -175,8 +220,14 @@ pub fn check(
         .collect();
     let counterexample = match broken.first() {
         Some(inv) => {
-            let found_length = discoveries[inv.name()].clone().into_actions().len();
-            Some(shortest_counterexample(&model, *inv, opts, found_length)?)
+            let path = discoveries[inv.name()].clone().into_actions();
+            let found_length = path.len();
+            if stopped == Some(Stopped::Interrupted) {
+                // Asked to stop now: the path found is kept as it is, not shortened.
+                Some(found_counterexample(&model, *inv, path)?)
+            } else {
+                Some(shortest_counterexample(&model, *inv, opts, found_length)?)
+            }
         }
         None => None,
     };
@@ -187,6 +238,7 @@ pub fn check(
         max_depth: checker.max_depth(),
         elapsed,
         exhaustive,
+        stopped,
         properties,
         counterexample,
     })
@@ -206,7 +258,29 @@ pub fn shortest_counterexample(
                 opts.max_shortest_states
             )
         })?;
-    let mut scenario = Scenario::new(model.config.clone(), shortest.events);
+    let mut found = counterexample_of(model, inv, shortest.events, found_length)?;
+    found.shortest_states = shortest.states;
+    Ok(found)
+}
+
+/// The path the search found, as it is (when there is no time to look for a shorter one).
+fn found_counterexample(
+    model: &RaftModel,
+    inv: Invariant,
+    path: Vec<verraft_sim::Event>,
+) -> Result<Counterexample, String> {
+    let length = path.len();
+    counterexample_of(model, inv, path, length)
+}
+
+/// A path of events that breaks `inv`, as a scenario checked by replaying it.
+fn counterexample_of(
+    model: &RaftModel,
+    inv: Invariant,
+    events: Vec<verraft_sim::Event>,
+    found_length: usize,
+) -> Result<Counterexample, String> {
+    let mut scenario = Scenario::new(model.config.clone(), events);
     scenario.expect = Some(inv);
     let run = replay(&scenario)?;
     let last = scenario.steps.len();
@@ -231,6 +305,23 @@ pub fn shortest_counterexample(
         scenario,
         lines: run.lines,
         found_length,
-        shortest_states: shortest.states,
+        shortest_states: 0,
     })
+}
+
+/// The limit `now` has reached, if any.
+fn limit_reached(opts: &CheckOptions, now: &Progress) -> Option<Stopped> {
+    if opts
+        .interrupt
+        .as_ref()
+        .is_some_and(|i| i.load(Ordering::Relaxed))
+    {
+        return Some(Stopped::Interrupted);
+    }
+    if let Some(t) = opts.timeout.filter(|t| now.elapsed >= *t) {
+        return Some(Stopped::Timeout(t));
+    }
+    opts.max_states
+        .filter(|m| now.unique >= *m)
+        .map(Stopped::MaxStates)
 }

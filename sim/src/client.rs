@@ -19,6 +19,30 @@ pub enum ClientState {
     Retrying,
 }
 
+/// In words, for reports: "waiting for n2's answer to entry 4 of term 2".
+impl std::fmt::Display for ClientState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientState::Idle => f.write_str("idle"),
+            ClientState::Waiting {
+                node,
+                index: Some((index, term)),
+            } => write!(
+                f,
+                "waiting for n{node}'s answer to entry {index} of term {term}"
+            ),
+            ClientState::Waiting { node, index: None } => write!(
+                f,
+                "waiting for n{node}, whose answer can no longer come (it must time out)"
+            ),
+            ClientState::Answered { output } => {
+                write!(f, "its answer ({output}) is on its way")
+            }
+            ClientState::Retrying => f.write_str("about to retry its request"),
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct Client {
     pub id: ClientId,

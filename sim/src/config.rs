@@ -126,8 +126,13 @@ pub struct WorldConfig {
     pub max_append_entries: u32,
     /// Each client's operations, performed one after the other.
     pub clients: Vec<Vec<KvOp>>,
-    /// The seed the run was generated from (informational: the world itself draws nothing).
+    /// The seed the run was generated from. The world itself draws nothing; the quiet
+    /// phase below picks its candidates with it.
     pub seed: u64,
+    /// After the listed events, run the fault-free quiet phase of random simulation for at
+    /// most this many events, in which every client must finish: a liveness check that a
+    /// replay repeats exactly (`None`: the events are the whole run).
+    pub quiet_phase: Option<usize>,
 }
 
 impl WorldConfig {
@@ -141,6 +146,7 @@ impl WorldConfig {
             max_append_entries: 64,
             clients: Vec::new(),
             seed: 0,
+            quiet_phase: None,
         }
     }
 

@@ -18,6 +18,7 @@
 use crate::config::WorldConfig;
 use crate::event::Event;
 use crate::invariants::{Invariant, Violation};
+use crate::random::quiet_phase;
 use crate::replay::{replay, Outcome};
 use crate::scenario::Scenario;
 use crate::world::World;
@@ -199,6 +200,12 @@ impl Minimizer {
             };
             applied.push(event);
             if let Some(v) = violation {
+                return (v.invariant == self.invariant).then_some(applied);
+            }
+        }
+        // A scenario that ends in the quiet phase is judged after it, as its replay is.
+        if let Some(bound) = config.quiet_phase {
+            if let Some(v) = quiet_phase(&mut world, bound, |_, _| {}).ok()? {
                 return (v.invariant == self.invariant).then_some(applied);
             }
         }

@@ -2,6 +2,7 @@
 use crate::event::Event;
 use crate::invariants::Violation;
 use crate::narrate::{narrate, Trace};
+use crate::random::quiet_phase;
 use crate::scenario::Scenario;
 use crate::world::{EventError, World};
 use std::fmt::Write;
@@ -27,7 +28,9 @@ pub struct Replay {
 /// Width of the event column; longer events are cut with `…`.
 const EVENT_WIDTH: usize = 44;
 
-/// Replay a scenario, returning one line per applied event and how it ended.
+/// Replay a scenario, returning one line per applied event and how it ended. A scenario
+/// with a `quiet-phase` line goes on with the quiet phase of random simulation after its
+/// events (its lines follow a marker line), which ends in the liveness judgement.
 pub fn replay(scenario: &Scenario) -> Result<Replay, String> {
     let mut world = World::new(scenario.config.clone())?;
     let mut lines = vec![header(&world)];
@@ -57,10 +60,27 @@ pub fn replay(scenario: &Scenario) -> Result<Replay, String> {
             }
         }
     }
+    let mut outcome = Outcome::Clean;
+    if let Some(bound) = scenario.config.quiet_phase {
+        lines.push(format!(
+            "{:>4}  ---- quiet phase: no faults, at most {bound} events, every client must finish ----",
+            ""
+        ));
+        let mut step = scenario.steps.len();
+        let quiet = quiet_phase(&mut world, bound, |w, e| {
+            step += 1;
+            trace.record(w, Some(e));
+            lines.push(state_line(step, e, w));
+        })?;
+        if let Some(mut violation) = quiet {
+            violation.details.extend(narrate(&trace, &violation));
+            outcome = Outcome::Violation { step, violation };
+        }
+    }
     Ok(Replay {
         world,
         lines,
-        outcome: Outcome::Clean,
+        outcome,
     })
 }
 

@@ -1,13 +1,12 @@
 //! `verraft check`: exhaustive model checking of the Raft core within bounds (stateright DFS
 //! with symmetry reduction), a shortest counterexample on a violation, and proof that the
 //! bounded model is not vacuous (every `sometimes` property reached).
+use crate::progress::{thousands, Progress};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use verraft_core::{Bug, BugSet};
-use verraft_models::{check, Bounds, CheckOptions, RaftModel, Report, Status};
+use verraft_models::{check, Bounds, CheckOptions, RaftModel, Report, Status, Stopped};
 use verraft_sim::{CrashMode, Faults};
 
 /// The bounds of the model, shared by `check` and `explore`. Unset flags keep the defaults
@@ -30,9 +29,9 @@ pub struct BoundArgs {
     /// Number of clients sharing the operations
     #[arg(long, value_name = "N")]
     clients: Option<usize>,
-    /// Longest log any node may hold (default: no limit beyond the other bounds)
-    #[arg(long, value_name = "L")]
-    max_log: Option<u64>,
+    /// Longest log any node may hold, or `none` for no limit beyond the other bounds
+    #[arg(long, value_name = "L", value_parser = parse_max_log)]
+    max_log: Option<MaxLog>,
     /// Crashes in the whole run; each crashed node may restart
     #[arg(long, value_name = "C")]
     crashes: Option<u32>,
@@ -62,6 +61,19 @@ pub struct BoundArgs {
     bugs: Vec<String>,
 }
 
+/// A `--max-log` value: a length, or no limit.
+#[derive(Clone, Copy, Debug)]
+pub struct MaxLog(Option<u64>);
+
+fn parse_max_log(s: &str) -> Result<MaxLog, String> {
+    if s == "none" {
+        return Ok(MaxLog(None));
+    }
+    s.parse::<u64>()
+        .map(|l| MaxLog(Some(l)))
+        .map_err(|_| format!("expected a length or 'none', found '{s}'"))
+}
+
 impl BoundArgs {
     pub fn bounds(&self) -> Result<Bounds, String> {
         let mut b = match self.preset.as_deref() {
@@ -80,10 +92,13 @@ impl BoundArgs {
         if let Some(v) = self.clients {
             b.clients = v;
         }
-        if self.max_log.is_some() {
-            b.max_log = self.max_log;
+        if let Some(MaxLog(l)) = self.max_log {
+            b.max_log = l;
         }
         if let Some(list) = &self.faults {
+            if list.trim().is_empty() {
+                return Err("--faults: empty list (say 'none' for no faults)".into());
+            }
             b.faults = Faults::parse(list).map_err(|e| format!("--faults: {e}"))?;
             // Crashes and partitions follow their fault unless counted explicitly.
             if self.crashes.is_none() {
@@ -186,10 +201,29 @@ pub struct CheckArgs {
     /// Keep exploring after the first violation and report every broken invariant
     #[arg(long)]
     all_violations: bool,
+    /// Stop after SECS seconds and report what was found so far (exit 3 if nothing broke)
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
+    /// Stop after N unique states and report what was found so far (exit 3 if nothing broke)
+    #[arg(long, value_name = "N")]
+    max_states: Option<usize>,
+}
+
+/// A positive number of seconds; more than a `Duration` holds (`1e300`) is no limit at all,
+/// as it is for `lincheck --timeout`.
+pub fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, found '{s}'"))?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(format!("must be more than 0 seconds, not {s}"));
+    }
+    Ok(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
 }
 
 /// Exit codes: 0 exhaustive, every property holds and every `sometimes` was reached;
-/// 1 an invariant broke or a `sometimes` property was never reached; 2 bad arguments.
+/// 1 an invariant broke or a `sometimes` property was never reached; 2 bad arguments;
+/// 3 stopped early (time or state limit, Ctrl-C) with nothing broken so far.
 pub fn run(args: CheckArgs) -> u8 {
     let bounds = match args.bounds.bounds() {
         Ok(b) => b,
@@ -202,10 +236,19 @@ pub fn run(args: CheckArgs) -> u8 {
         eprintln!("verraft check: --threads must be at least 1");
         return 2;
     }
+    if args.max_states == Some(0) {
+        eprintln!("verraft check: --max-states must be at least 1");
+        return 2;
+    }
+    // Before the search, not after it: a long search must not end in "cannot write".
+    if let Err(e) = writable(&args.out) {
+        eprintln!("verraft check: --out {}: {e}", args.out.display());
+        return 2;
+    }
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let model = match RaftModel::new(bounds) {
+    let model = match RaftModel::new(bounds.clone()) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("verraft check: {e}");
@@ -216,21 +259,25 @@ pub fn run(args: CheckArgs) -> u8 {
         threads,
         symmetry: !args.no_symmetry,
         stop_at_violation: !args.all_violations,
+        timeout: args.timeout,
+        max_states: args.max_states,
+        interrupt: Some(crate::interrupt::flag()),
         ..CheckOptions::default()
     };
     println!("verraft check: {}", model.description);
-    let bar = progress_bar();
+    let mut progress = Progress::new("verraft check");
     let result = check(&model, &opts, Duration::from_millis(200), |p| {
-        let rate = p.unique as f64 / p.elapsed.as_secs_f64().max(1e-9);
-        bar.set_message(format!(
-            "{} unique states  {}/s  depth {}",
-            thousands(p.unique),
-            thousands(rate as usize),
-            p.max_depth
-        ));
-        bar.tick();
+        progress.update(|| {
+            let rate = p.unique as f64 / p.elapsed.as_secs_f64().max(1e-9);
+            format!(
+                "{} unique states  {}/s  depth {}",
+                thousands(p.unique as u64),
+                thousands(rate as u64),
+                p.max_depth
+            )
+        });
     });
-    bar.finish_and_clear();
+    progress.finish();
     let report = match result {
         Ok(r) => r,
         Err(e) => {
@@ -243,17 +290,25 @@ pub fn run(args: CheckArgs) -> u8 {
     if let Some(cx) = &report.counterexample {
         code = 1;
         println!();
-        println!(
-            "counterexample: {} events (shortest; the search first found one of {} events; {} states searched for it)",
-            cx.scenario.steps.len(),
-            cx.found_length,
-            thousands(cx.shortest_states)
-        );
+        if report.stopped == Some(Stopped::Interrupted) {
+            println!(
+                "counterexample: {} events (as found: interrupted before a shorter one was sought)",
+                cx.scenario.steps.len()
+            );
+        } else {
+            println!(
+                "counterexample: {} events (shortest; the search first found one of {} events; {} states searched for it)",
+                cx.scenario.steps.len(),
+                cx.found_length,
+                thousands(cx.shortest_states as u64)
+            );
+        }
         for line in &cx.lines {
             println!("{line}");
         }
         println!("VIOLATION  {}", cx.violation);
-        let text = scenario_file(cx, &args.bounds);
+        let shortest = report.stopped != Some(Stopped::Interrupted);
+        let text = scenario_file(cx, &bounds, shortest);
         match std::fs::write(&args.out, text) {
             Ok(()) => println!(
                 "scenario written to {} (verraft replay {0})",
@@ -263,6 +318,16 @@ pub fn run(args: CheckArgs) -> u8 {
                 eprintln!("verraft check: cannot write {}: {e}", args.out.display());
                 return 2;
             }
+        }
+    }
+    if let Some(why) = report.stopped {
+        println!();
+        println!(
+            "STOPPED EARLY: {why} after {} unique states; the properties marked undecided were not proven",
+            thousands(report.unique as u64)
+        );
+        if code == 0 {
+            return 3;
         }
     }
     let unreached = report.unreached();
@@ -278,10 +343,23 @@ pub fn run(args: CheckArgs) -> u8 {
     code
 }
 
+/// Whether `path` can be written, without leaving a file behind.
+fn writable(path: &Path) -> std::io::Result<()> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)?;
+    if !existed {
+        std::fs::remove_file(path)?;
+    }
+    Ok(())
+}
+
 /// The counterexample as a scenario file that opens with what found it (the format of
-/// `corpus/regressions/`), then the violation, then the scenario itself.
-fn scenario_file(cx: &verraft_models::Counterexample, bounds: &BoundArgs) -> String {
-    let bugs: Vec<&str> = cx.scenario.config.bugs.iter().map(|b| b.name()).collect();
+/// `corpus/regressions/`): the command with every bound spelled out, so that it finds the
+/// same counterexample whatever the defaults become. Then the violation, then the scenario.
+fn scenario_file(cx: &verraft_models::Counterexample, bounds: &Bounds, shortest: bool) -> String {
     let mut scenario = cx.scenario.clone();
     scenario.notes = format!("violates {}", cx.violation)
         .lines()
@@ -289,31 +367,16 @@ fn scenario_file(cx: &verraft_models::Counterexample, bounds: &BoundArgs) -> Str
         .collect();
     let body = scenario.to_text();
     let body = body.strip_prefix("# verraft scenario\n").unwrap_or(&body);
-    let flags = cli_flags(bounds);
-    let mut first = "# found by verraft check".to_string();
-    if !flags.is_empty() {
-        first += &format!(" {flags}");
-    }
-    if !bugs.is_empty() {
-        first += &format!(" (seeded bug {})", bugs.join(", "));
-    }
-    first += &format!(
-        "; shortest counterexample, {} events",
+    let kind = if shortest {
+        "shortest counterexample"
+    } else {
+        "counterexample as found (not shortened)"
+    };
+    format!(
+        "# found by verraft check {}; {kind}, {} events\n{body}",
+        bounds.to_flags().join(" "),
         cx.scenario.steps.len()
-    );
-    format!("{first}\n{body}")
-}
-
-fn progress_bar() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar
+    )
 }
 
 fn print_report(r: &Report) {
@@ -326,14 +389,16 @@ fn print_report(r: &Report) {
         "{}: {} unique states, {} generated, max depth {}, {:.1} s, {} unique states/s | {}",
         if r.exhaustive {
             "exhaustive"
+        } else if r.stopped.is_some() {
+            "stopped early"
         } else {
             "stopped at a violation"
         },
-        thousands(r.unique),
-        thousands(r.generated),
+        thousands(r.unique as u64),
+        thousands(r.generated as u64),
         r.max_depth,
         r.elapsed.as_secs_f64(),
-        thousands(r.states_per_second() as usize),
+        thousands(r.states_per_second() as u64),
         verdicts.join(", ")
     );
 }
@@ -346,46 +411,4 @@ fn verdict(s: Status) -> &'static str {
         Status::NeverReached => "NEVER REACHED",
         Status::Undecided => "undecided",
     }
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// The flags that reproduce these bounds, for the scenario's "found by" note.
-fn cli_flags(a: &BoundArgs) -> String {
-    let mut f = Vec::new();
-    let mut push = |name: &str, v: Option<String>| {
-        if let Some(v) = v {
-            f.push(format!("--{name} {v}"));
-        }
-    };
-    push("preset", a.preset.clone());
-    push("nodes", a.nodes.map(|v| v.to_string()));
-    push("max-term", a.max_term.map(|v| v.to_string()));
-    push("max-ops", a.max_ops.map(|v| v.to_string()));
-    push("clients", a.clients.map(|v| v.to_string()));
-    push("max-log", a.max_log.map(|v| v.to_string()));
-    push("crashes", a.crashes.map(|v| v.to_string()));
-    push("faults", a.faults.clone());
-    push("max-in-flight", a.max_in_flight.map(|v| v.to_string()));
-    push("heartbeats", a.heartbeats.map(|v| v.to_string()));
-    push("partitions", a.partitions.map(|v| v.to_string()));
-    push("client-timeouts", a.client_timeouts.map(|v| v.to_string()));
-    push("max-append", a.max_append.map(|v| v.to_string()));
-    for b in &a.bugs {
-        push("bug", Some(b.clone()));
-    }
-    if a.lose_unsynced {
-        f.push("--lose-unsynced".into());
-    }
-    f.join(" ")
 }

@@ -136,9 +136,9 @@ impl Tally {
 }
 
 pub fn run(args: LincheckArgs) -> u8 {
-    let monitor = Arc::new(Monitor::default());
-    // First, so that a Ctrl-C while a large file is read is caught too.
-    interrupt::install(&monitor);
+    // Ctrl-C raises the flag the whole command line shares, and the check polls it. First,
+    // so that a Ctrl-C while a large file is read is caught too.
+    let monitor = Arc::new(Monitor::with_interrupt_flag(crate::interrupt::flag()));
     let options = CheckOptions {
         timeout: args.timeout.0,
         memory_limit: Some(
@@ -294,33 +294,6 @@ fn write_html(
         eprintln!("lincheck: cannot write {}: {e}", path.display());
         2
     })
-}
-
-/// Ctrl-C: the first one interrupts the check, which then reports what it decided; a
-/// second one quits at once, for when even that takes too long.
-mod interrupt {
-    use std::sync::Arc;
-    use verraft_checker::Monitor;
-
-    /// 128 + SIGINT, as shells report a process that Ctrl-C ended.
-    const HARD_EXIT: i32 = 130;
-
-    pub(super) fn install(monitor: &Arc<Monitor>) {
-        let monitor = monitor.clone();
-        let installed = ctrlc::set_handler(move || {
-            if monitor.is_interrupted() {
-                std::process::exit(HARD_EXIT);
-            }
-            monitor.interrupt();
-            eprintln!(
-                "\nlincheck: interrupted: stopping the search and printing what was decided \
-                 (Ctrl-C again to quit at once)"
-            );
-        });
-        if let Err(e) = installed {
-            eprintln!("lincheck: warning: cannot catch Ctrl-C ({e}): it will end the check without a report");
-        }
-    }
 }
 
 /// Progress of one check while it runs, on stderr: on a terminal a bar of the parts decided

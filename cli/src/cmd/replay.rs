@@ -30,8 +30,9 @@ pub struct ReplayArgs {
     quiet: bool,
 }
 
-/// Exit codes: 0 the scenario ran clean, 1 it broke an invariant, 2 bad input (unreadable or
-/// malformed file, or an event that is not possible in its world).
+/// Exit codes: 0 the scenario ran clean as its `expect` line says, 1 it broke an invariant or
+/// did not do what its `expect` line says, 2 bad input (unreadable or malformed file, or an
+/// event that is not possible in its world).
 pub fn run(args: ReplayArgs) -> u8 {
     if args.from_fuzz {
         return from_fuzz(&args);
@@ -119,7 +120,10 @@ fn from_fuzz(args: &ReplayArgs) -> u8 {
     run_scenario(&scenario, &path, None, args.quiet)
 }
 
-/// Replay and print; shared with the other commands that end in a scenario.
+/// Replay and print; shared with the other commands that end in a scenario. After a clean
+/// run the client history is judged (linearizability is a property of the whole run), and
+/// the outcome is compared with the file's `expect` line: a scenario that no longer does
+/// what it says is a failure too.
 pub fn run_scenario(scenario: &Scenario, name: &str, source: Option<&str>, quiet: bool) -> u8 {
     let result = match replay(scenario) {
         Ok(r) => r,
@@ -133,17 +137,28 @@ pub fn run_scenario(scenario: &Scenario, name: &str, source: Option<&str>, quiet
             println!("{line}");
         }
     }
-    match result.outcome {
-        Outcome::Clean => {
-            println!(
-                "CLEAN  {} events, no invariant broken",
-                scenario.steps.len()
-            );
-            0
-        }
+    let broken = match result.outcome {
+        Outcome::Clean => match result.world.check_history() {
+            Ok(()) => {
+                println!(
+                    "CLEAN  {} events, no invariant broken{}",
+                    scenario.steps.len(),
+                    if result.world.history.is_empty() {
+                        ""
+                    } else {
+                        ", the client history is linearizable"
+                    }
+                );
+                None
+            }
+            Err(violation) => {
+                println!("VIOLATION after the last step  {violation}");
+                Some(violation.invariant)
+            }
+        },
         Outcome::Violation { step, violation } => {
             println!("VIOLATION at step {step}  {violation}");
-            1
+            Some(violation.invariant)
         }
         Outcome::Invalid { step, error } => {
             // Point at the file line of the offending event for the person editing it.
@@ -154,15 +169,29 @@ pub fn run_scenario(scenario: &Scenario, name: &str, source: Option<&str>, quiet
                 "verraft replay: {name}{line}: step {step} ({}): {error}",
                 scenario.steps[step - 1].event
             );
-            2
+            return 2;
         }
+    };
+    match (scenario.expect, broken) {
+        (Some(expected), Some(got)) if expected != got => {
+            println!(
+                "EXPECTATION NOT MET: the file expects {expected}, but the replay broke {got}"
+            );
+            1
+        }
+        (Some(expected), None) => {
+            println!("EXPECTATION NOT MET: the file expects {expected}, but the replay ran clean");
+            1
+        }
+        (_, Some(_)) => 1,
+        (_, None) => 0,
     }
 }
 
 /// The file line (1-based) of the `step`-th event: event lines are the non-blank lines that
 /// are neither comments nor header lines.
 fn event_line(text: &str, step: usize) -> Option<usize> {
-    const HEADER: [&str; 9] = [
+    const HEADER: [&str; 10] = [
         "nodes",
         "bugs",
         "faults",
@@ -170,6 +199,7 @@ fn event_line(text: &str, step: usize) -> Option<usize> {
         "max-append",
         "limits",
         "seed",
+        "quiet-phase",
         "client",
         "expect",
     ];

@@ -1,7 +1,9 @@
 //! `verraft sim`: random simulation, many seeds, swarm-chosen faults, a liveness check.
+use crate::cmd::check::parse_seconds;
+use crate::progress::{thousands, Progress};
 use clap::Args;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use verraft_core::{Bug, BugSet};
 use verraft_sim::random::{run_one, SimOptions};
 use verraft_sim::{CrashMode, Faults};
@@ -32,9 +34,10 @@ pub struct SimArgs {
     /// Operations per client
     #[arg(long, default_value_t = 4)]
     ops: usize,
-    /// Events the fault-free phase may take before liveness counts as broken
-    #[arg(long, default_value_t = 2000)]
-    quiet_bound: usize,
+    /// Events the fault-free phase may take before liveness counts as broken (default: grows
+    /// with nodes, clients and operations; 2,432 for the other defaults)
+    #[arg(long, value_name = "EVENTS")]
+    quiet_bound: Option<usize>,
     /// A crash keeps unsynced writes (only the ack-before-sync bug leaves any)
     #[arg(long)]
     keep_unsynced: bool,
@@ -47,9 +50,15 @@ pub struct SimArgs {
     /// Keep going after a failure (report every failing seed)
     #[arg(long)]
     keep_going: bool,
+    /// Stop after SECS seconds and report the runs done so far (exit 3 if none failed)
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
 }
 
 fn parse_faults(s: &str) -> Result<Faults, String> {
+    if s.trim().is_empty() {
+        return Err("empty list (say 'none' for no faults)".into());
+    }
     Faults::parse(s)
 }
 
@@ -57,7 +66,21 @@ fn parse_bug(s: &str) -> Result<Bug, String> {
     s.parse::<Bug>().map_err(|e| e.to_string())
 }
 
+/// Exit codes: 0 every run clean, 1 a run failed, 2 bad arguments, 3 stopped early (time
+/// limit or Ctrl-C) with no failure so far.
 pub fn run(args: SimArgs) -> u8 {
+    if args.runs == 0 {
+        eprintln!("verraft sim: --runs must be at least 1");
+        return 2;
+    }
+    if let Err(e) = std::fs::metadata(&args.out_dir).and_then(|m| {
+        m.is_dir()
+            .then_some(())
+            .ok_or_else(|| std::io::Error::other("not a directory"))
+    }) {
+        eprintln!("verraft sim: --out-dir {}: {e}", args.out_dir.display());
+        return 2;
+    }
     let opts = SimOptions {
         nodes: args.nodes,
         steps: args.steps,
@@ -72,24 +95,45 @@ pub fn run(args: SimArgs) -> u8 {
             CrashMode::LoseUnsynced
         },
     };
+    let interrupt = crate::interrupt::flag();
     let start = Instant::now();
+    let mut progress = Progress::new("verraft sim");
     let mut events = 0u64;
     let mut failures = 0u64;
     let mut runs_done = 0u64;
+    let mut stopped = None;
     for i in 0..args.runs {
+        if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+            stopped = Some("interrupted".to_string());
+            break;
+        }
+        if let Some(t) = args.timeout.filter(|t| start.elapsed() >= *t) {
+            stopped = Some(format!("the time limit ({:.1} s) ran out", t.as_secs_f64()));
+            break;
+        }
         let seed = args.seed.wrapping_add(i);
         let result = match run_one(&opts, seed) {
             Ok(r) => r,
             Err(e) => {
+                progress.finish();
                 eprintln!("verraft sim: seed {seed}: {e}");
                 return 2;
             }
         };
         events += result.scenario.steps.len() as u64;
         runs_done += 1;
+        progress.update(|| {
+            format!(
+                "{} of {} runs, {failures} failed, {} events",
+                thousands(runs_done),
+                thousands(args.runs),
+                thousands(events)
+            )
+        });
         if args.check_determinism {
             let again = run_one(&opts, seed).map(|r| r.trace_hash);
             if again != Ok(result.trace_hash) {
+                progress.finish();
                 eprintln!("verraft sim: seed {seed} is not deterministic: trace hash {:016x} then {again:?}", result.trace_hash);
                 return 1;
             }
@@ -98,25 +142,24 @@ pub fn run(args: SimArgs) -> u8 {
             failures += 1;
             let mut scenario = result.scenario.clone();
             scenario.notes = vec![
-                format!(
-                    "found by: verraft sim --seed {seed} --runs 1 --steps {} --nodes {}{}",
-                    args.steps,
-                    args.nodes,
-                    bug_flags(&args.bugs)
-                ),
+                format!("found by: {}", reproduce(&args, &opts, seed)),
                 format!("violates: {}: {}", v.invariant, v.summary),
             ];
             let path = args.out_dir.join(format!("sim-{seed}.scn"));
-            match std::fs::write(&path, scenario.to_text()) {
-                Ok(()) => {}
-                Err(e) => {
-                    eprintln!("verraft sim: cannot write {}: {e}", path.display());
-                    return 2;
-                }
+            if let Err(e) = std::fs::write(&path, scenario.to_text()) {
+                progress.finish();
+                eprintln!("verraft sim: cannot write {}: {e}", path.display());
+                return 2;
             }
+            progress.finish();
             println!("FAIL seed {seed}: {v}");
+            let quiet = if scenario.config.quiet_phase.is_some() {
+                " and the quiet phase its replay runs after them"
+            } else {
+                ""
+            };
             println!(
-                "  {} events; reproduce: verraft replay {}",
+                "  {} events{quiet}; reproduce: verraft replay {}",
                 scenario.steps.len(),
                 path.display()
             );
@@ -125,21 +168,47 @@ pub fn run(args: SimArgs) -> u8 {
             }
         }
     }
+    progress.finish();
     let secs = start.elapsed().as_secs_f64().max(1e-9);
-    let runs = if failures > 0 && !args.keep_going {
-        "stopped at the first failure; ".to_string()
-    } else {
-        String::new()
+    let ended = match (&stopped, failures > 0 && !args.keep_going) {
+        (Some(why), _) => format!("STOPPED EARLY ({why}): "),
+        (None, true) => "stopped at the first failure; ".to_string(),
+        (None, false) => String::new(),
     };
     println!(
-        "{runs}{runs_done} runs, {failures} failed, {events} events in {secs:.2} s: {:.0} runs/s, {:.0} events/s{}",
+        "{ended}{runs_done} of {} runs, {failures} failed, {events} events in {secs:.2} s: {:.0} runs/s, {:.0} events/s{}",
+        args.runs,
         runs_done as f64 / secs,
         events as f64 / secs,
         if args.check_determinism { " (each run twice: deterministic)" } else { "" }
     );
-    u8::from(failures > 0)
+    if failures > 0 {
+        1
+    } else if stopped.is_some() {
+        3
+    } else {
+        0
+    }
 }
 
-fn bug_flags(bugs: &[Bug]) -> String {
-    bugs.iter().map(|b| format!(" --bug {b}")).collect()
+/// The command that runs exactly this seed again, every option spelled out (none left to a
+/// default, which may change).
+fn reproduce(args: &SimArgs, opts: &SimOptions, seed: u64) -> String {
+    let faults = args.faults.names();
+    let mut cmd = format!(
+        "verraft sim --seed {seed} --runs 1 --steps {} --nodes {} --faults {} --clients {} --ops {} --quiet-bound {}",
+        args.steps,
+        args.nodes,
+        if faults.is_empty() { "none".to_string() } else { faults.join(",") },
+        args.clients,
+        args.ops,
+        opts.quiet_bound()
+    );
+    if args.keep_unsynced {
+        cmd += " --keep-unsynced";
+    }
+    for b in &args.bugs {
+        cmd += &format!(" --bug {b}");
+    }
+    cmd
 }

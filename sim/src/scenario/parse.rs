@@ -68,6 +68,7 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 | "max-append"
                 | "limits"
                 | "seed"
+                | "quiet-phase"
                 | "client"
                 | "expect"
         );
@@ -149,6 +150,7 @@ fn header(
         }
         "limits" => c.limits = limits(rest)?,
         "seed" => c.seed = number(rest, "a seed")?,
+        "quiet-phase" => c.quiet_phase = Some(number(rest, "a number of events")?),
         "client" => {
             let (name, ops) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
             let id = client_id(name)?;

@@ -45,6 +45,9 @@ pub fn print(s: &Scenario) -> String {
         let _ = writeln!(out, "limits {limits}");
     }
     let _ = writeln!(out, "seed {}", c.seed);
+    if let Some(bound) = c.quiet_phase {
+        let _ = writeln!(out, "quiet-phase {bound}");
+    }
     for (i, script) in c.clients.iter().enumerate() {
         let ops: Vec<String> = script.iter().map(op_text).collect();
         let _ = writeln!(out, "client c{} {}", i + 1, ops.join("; "));

@@ -1,0 +1,95 @@
+//! Bad arguments get clap's whole message (the error, its hint, the usage) and exit 2; a
+//! bare `verraft` shows the help; flags are never silently clamped or ignored.
+mod common;
+use common::*;
+
+fn fails_with(args: &[&str], wants: &[&str]) {
+    let out = verraft(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    for want in wants {
+        assert!(err.contains(want), "{args:?}: wanted '{want}' in\n{err}");
+    }
+}
+
+#[test]
+fn a_bare_verraft_shows_the_help() {
+    fails_with(
+        &[],
+        &[
+            "Usage: verraft <COMMAND>",
+            "check",
+            "lincheck",
+            "Exit codes",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_argument_is_named_with_the_usage() {
+    fails_with(
+        &["minimize"],
+        &[
+            "the following required arguments were not provided",
+            "<FILE>",
+            "Usage: verraft minimize",
+        ],
+    );
+}
+
+#[test]
+fn a_misspelt_flag_gets_clap_s_hint() {
+    fails_with(
+        &["check", "--node", "3"],
+        &[
+            "unexpected argument '--node'",
+            "a similar argument exists: '--nodes'",
+        ],
+    );
+}
+
+#[test]
+fn values_clap_rejects_keep_their_whole_message() {
+    fails_with(
+        &["sim", "--faults", "teleport"],
+        &["unknown fault 'teleport'", "--help"],
+    );
+    fails_with(
+        &["sim", "--bug", "figure-9"],
+        &["unknown bug 'figure-9'", "--help"],
+    );
+    fails_with(&["sim", "--nodes", "0"], &["--nodes", "--help"]);
+    fails_with(&["frobnicate"], &["frobnicate", "Usage:"]);
+    fails_with(&["check", "--timeout=-1"], &["more than 0 seconds"]);
+    fails_with(
+        &["sim", "--timeout", "soon"],
+        &["expected a number of seconds"],
+    );
+}
+
+#[test]
+fn contradictory_or_empty_flags_are_refused_not_clamped() {
+    fails_with(
+        &["check", "--clients", "5", "--max-ops", "2"],
+        &["--clients 5 needs at least as many operations (--max-ops 2)"],
+    );
+    fails_with(&["check", "--faults", ""], &["empty list"]);
+    fails_with(&["sim", "--faults", ""], &["empty list"]);
+    fails_with(&["sim", "--runs", "0"], &["--runs must be at least 1"]);
+    fails_with(
+        &["check", "--max-states", "0"],
+        &["--max-states must be at least 1"],
+    );
+}
+
+#[test]
+fn check_refuses_an_output_it_could_not_write_before_searching() {
+    let out = verraft(&["check", "--out", "/no/such/dir/cx.scn"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--out /no/such/dir/cx.scn"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty(), "no search ran: {}", stdout(&out));
+}
