@@ -89,6 +89,9 @@ impl Config {
     /// Check the rules [`ConfigError`] lists. The node's constructors call it, so a driver
     /// only needs it to report a bad configuration before building anything.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.voters.contains(&0) {
+            return Err(ConfigError::Zero("a node id"));
+        }
         if !self.voters.contains(&self.id) {
             return Err(ConfigError::NotAVoter(self.id));
         }

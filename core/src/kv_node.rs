@@ -10,8 +10,8 @@
 //! alone, the Raft code under test, and not of the simulator around it (see
 //! fuzz/coverage-scope). Other builds are unaffected; they just compile the table.
 use crate::{
-    Config, KvCommand, KvOutput, KvStore, MemStorage, Message, Node, NodeError, NodeId, Proposal,
-    ProposeError, Ready,
+    Config, Index, KvCommand, KvOutput, KvStore, MemStorage, Message, Node, NodeError, NodeId,
+    Proposal, ProposeError, Ready, Term,
 };
 
 /// The node the simulator, the model checker and the key-value service run.
@@ -23,11 +23,12 @@ type Input = fn(&mut KvNode);
 type Step = fn(&mut KvNode, NodeId, Message<KvCommand>) -> Result<(), NodeError>;
 type Propose = fn(&mut KvNode, KvCommand) -> Result<Proposal, ProposeError>;
 type TakeReady = fn(&mut KvNode) -> Ready<KvCommand, KvOutput>;
+type Synced = fn(&mut KvNode, Index, Term);
 
 /// Every way a driver feeds a node or takes its output. Naming a function here is what
 /// makes this crate compile it for `KvStore`.
 #[used]
-static ENTRY_POINTS: (New, Restart, [Input; 3], Step, Propose, TakeReady) = (
+static ENTRY_POINTS: (New, Restart, [Input; 3], Step, Propose, TakeReady, Synced) = (
     KvNode::new,
     KvNode::restart::<MemStorage<KvCommand>>,
     [
@@ -38,4 +39,5 @@ static ENTRY_POINTS: (New, Restart, [Input; 3], Step, Propose, TakeReady) = (
     KvNode::step,
     KvNode::propose,
     KvNode::ready,
+    KvNode::log_synced,
 );

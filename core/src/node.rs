@@ -44,6 +44,10 @@ pub enum NodeError {
     /// and go on (it points at a misrouted message or a misconfigured peer).
     #[error("message from {0}, which is not a member of this cluster")]
     UnknownSender(NodeId),
+    /// `step` was handed a message that claims to come from this very node: a node never
+    /// sends to itself, so the driver misrouted it.
+    #[error("message from this node itself ({0}): a node never sends to itself")]
+    FromSelf(NodeId),
 }
 
 /// Why a proposal was refused. Clients follow `leader` to the node that can take it.
@@ -225,7 +229,10 @@ impl<M: StateMachine> Node<M> {
     /// message may be stale, duplicated or out of order; the node copes with all of them.
     /// Errs, changing nothing, only when `from` is not another voter of the cluster.
     pub fn step(&mut self, from: NodeId, msg: Message<M::Command>) -> Result<(), NodeError> {
-        if !self.config.voters.contains(&from) || from == self.config.id {
+        if from == self.config.id {
+            return Err(NodeError::FromSelf(from));
+        }
+        if !self.config.voters.contains(&from) {
             return Err(NodeError::UnknownSender(from));
         }
         let msg_term = msg.term();

@@ -233,3 +233,20 @@ fn with_ack_before_sync_a_lone_leader_commits_before_the_write_is_synced() {
     );
     assert!(!n.ready().must_sync);
 }
+
+/// Misconfiguration and misrouting are errors that say what is wrong, not panics later.
+#[test]
+fn node_id_zero_and_messages_from_itself_are_refused() {
+    let zero = Config::new(0, [0, 1, 2]);
+    assert_eq!(
+        Node::new(zero, KvStore::new()).unwrap_err().to_string(),
+        "invalid configuration: a node id must be at least 1"
+    );
+    let mut n = node(1, 3);
+    let msg = Message::RequestVoteResponse {
+        term: 1,
+        granted: true,
+    };
+    assert_eq!(n.step(1, msg.clone()), Err(NodeError::FromSelf(1)));
+    assert_eq!(n.step(7, msg), Err(NodeError::UnknownSender(7)));
+}
