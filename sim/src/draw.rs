@@ -14,8 +14,10 @@ use verraft_core::{NodeId, Role};
 const ROW: usize = 26;
 const TOP: usize = 60;
 const EVENT_X: usize = 10;
-const LANES_X: usize = 470;
-const LANE_GAP: usize = 150;
+const LANES_X: usize = 440;
+/// Lanes are narrower in larger clusters, so that chart and state panel fit side by side.
+const LANE_GAP_SMALL: usize = 150;
+const LANE_GAP_LARGE: usize = 110;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -24,8 +26,17 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn lane(id: NodeId) -> usize {
-    LANES_X + (id as usize - 1) * LANE_GAP
+/// The x of node `id`'s lane in a cluster of `nodes`.
+fn lane(nodes: u8, id: NodeId) -> usize {
+    LANES_X + (id as usize - 1) * lane_gap(nodes)
+}
+
+fn lane_gap(nodes: u8) -> usize {
+    if nodes <= 3 {
+        LANE_GAP_SMALL
+    } else {
+        LANE_GAP_LARGE
+    }
 }
 
 fn row(step: usize) -> usize {
@@ -151,7 +162,8 @@ pub fn scenario_html(scenario: &Scenario, title: &str) -> Result<String, String>
     }
     let steps = worlds.len() - 1;
     let n = scenario.config.nodes;
-    let width = lane(n) + LANE_GAP;
+    let lane = |id: NodeId| lane(n, id);
+    let width = lane(n) + lane_gap(n);
     let height = row(steps) + 3 * ROW;
     let mut svg =
         format!("<svg width='{width}' height='{height}' xmlns='http://www.w3.org/2000/svg'>");
@@ -160,6 +172,7 @@ pub fn scenario_html(scenario: &Scenario, title: &str) -> Result<String, String>
     for id in 1..=n {
         let _ = write!(svg, "<text x='{}' y='{}' class='lanehead'>n{id}</text><line x1='{x}' y1='{}' x2='{x}' y2='{}' class='lane'/>", lane(id) - 8, TOP - 20, TOP - 10, row(steps) + 10, x = lane(id));
     }
+    let mut labels = String::from("<g class='labels'>");
     for (step, (event, w)) in scenario
         .events()
         .zip(worlds.iter().skip(1))
@@ -173,11 +186,12 @@ pub fn scenario_html(scenario: &Scenario, title: &str) -> Result<String, String>
             "<text x='{EVENT_X}' y='{y}' class='ev'>{step:>3}  {}</text>",
             esc(&event.to_string().chars().take(52).collect::<String>())
         );
+        // Each node's role and term, drawn last (see below) so arrows pass under them.
         for id in 1..=n {
             let cell = node_cell(w, id);
             let color = w.node(id).map_or("#999", |nd| role_color(nd.role()));
             let _ = write!(
-                svg,
+                labels,
                 "<text x='{}' y='{}' class='st' fill='{color}'>{}</text>",
                 lane(id) + 6,
                 y + 4,
@@ -227,7 +241,8 @@ pub fn scenario_html(scenario: &Scenario, title: &str) -> Result<String, String>
         let marker = if *dropped { "d" } else { "a" };
         let _ = write!(svg, "<line x1='{x1}' y1='{y1}' x2='{x2}' y2='{y2}' class='{class}' marker-end='url(#{marker})'><title>{}</title></line>", esc(label));
     }
-    svg.push_str("</svg>");
+    svg.push_str(&labels);
+    svg.push_str("</g></svg>");
 
     let mut details = String::new();
     for (step, w) in worlds.iter().enumerate() {
@@ -281,9 +296,10 @@ pub fn scenario_html(scenario: &Scenario, title: &str) -> Result<String, String>
 
 const CSS: &str = "body{font:14px sans-serif;margin:16px;color:#222}h1{font-size:18px}.meta,.note{color:#555}\
 .ok{color:#1e8449;font-weight:bold}.bad{color:#c0392b;font-weight:bold}.wrap{display:flex;gap:16px;align-items:flex-start}\
-.chart{flex:none}.panel{position:sticky;top:8px;font:12px monospace;max-width:520px}.step{display:none}.step.on{display:block}\
-.node{border:1px solid #ddd;padding:4px 6px;margin:4px 0;white-space:normal;word-break:break-all}.disk{color:#777}\
-.lane{stroke:#bbb;stroke-width:2}.lanehead{font:bold 14px sans-serif}.ev{font:12px monospace;white-space:pre}.st{font:11px monospace}\
+.chart{flex:none}.panel{position:sticky;top:8px;font:12px monospace;flex:1 0 340px;max-width:560px}.step{display:none}.step.on{display:block}\
+.node{border:1px solid #ddd;padding:4px 6px;margin:4px 0;white-space:normal;overflow-wrap:anywhere}.disk{color:#777}\
+.lane{stroke:#bbb;stroke-width:2}.lanehead{font:bold 14px sans-serif}.ev{font:12px monospace;white-space:pre}\
+.st{font:11px monospace;paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}.labels{pointer-events:none}\
 .hit{fill:transparent}.row:hover .hit,.row.sel .hit{fill:#eef5fb}.msg{stroke:#1f618d;stroke-width:1.5}.drop{stroke:#aaa;stroke-dasharray:4 3}\
 .timer{fill:#d68910}.restart{fill:none;stroke:#1e8449;stroke-width:2}.crash{fill:#c0392b;font:bold 16px sans-serif}.client{font:11px monospace;fill:#6c3483}";
 

@@ -42,3 +42,30 @@ fn the_drawing_has_lanes_arrows_states_and_the_story() {
         "no network: only the SVG namespace"
     );
 }
+
+/// At five nodes the chart and the state panel still share the page: node states are drawn
+/// above the arrows (with a halo), not under them, and the panel wraps long logs between
+/// entries instead of breaking words ("Follower, t / erm 4").
+#[test]
+fn five_lanes_keep_states_readable() {
+    let five = "nodes 5\nfaults none\ntimeout n1\ndeliver n1->n5 RV t1 last=0/0\n\
+        deliver n1->n4 RV t1 last=0/0\ndeliver n5->n1 V+ t1\ndeliver n4->n1 V+ t1\n";
+    let html = scenario_html(&parse(five).unwrap(), "five").unwrap();
+    assert_eq!(html.matches("class='lane'").count(), 5);
+    let last_arrow = html.rfind("class='msg'").unwrap();
+    let first_state = html.find("class='st'").unwrap();
+    assert!(
+        first_state > last_arrow,
+        "every state label comes after (so above) every arrow"
+    );
+    assert!(html.contains("paint-order:stroke"), "labels have a halo");
+    assert!(!html.contains("word-break:break-all"), "no word is cut");
+    // Five lanes end well inside a 1,400-pixel window next to a 340-pixel panel.
+    let width: usize = html
+        .split("<svg width='")
+        .nth(1)
+        .and_then(|w| w.split('\'').next())
+        .and_then(|w| w.parse().ok())
+        .unwrap();
+    assert!(width + 340 + 48 <= 1400, "chart of {width} px");
+}
