@@ -486,7 +486,7 @@ fn unknown_sender_is_an_error_not_a_panic() {
     );
     assert_eq!(
         n.step(1, request_vote(1, 0, 0)),
-        Err(NodeError::UnknownSender(1))
+        Err(NodeError::FromSelf(1))
     );
 }
 

@@ -209,6 +209,12 @@ pub enum Event {
     ClientTimeout(ClientId),
     /// A node's answer reaches the client.
     Reply(ClientId),
+    /// The operating system writes a node's unsynced writes out: they become durable.
+    Sync(NodeId),
+    /// The machine loses power after the first `keep` parts of the node's unsynced writes
+    /// reached its disk (each write's term and vote, then its entries; a write cut in the
+    /// middle is torn). Only with crash-mode lose-unsynced, and only while writes are pending.
+    CrashKeeping { node: NodeId, keep: u32 },
 }
 
 impl Event {
@@ -224,10 +230,12 @@ impl Event {
     pub fn node(&self) -> Option<NodeId> {
         match self {
             Event::Deliver { to, .. } => Some(*to),
-            Event::Timeout(n) | Event::Heartbeat(n) | Event::Crash(n) | Event::Restart(n) => {
-                Some(*n)
-            }
-            Event::Invoke { node, .. } => Some(*node),
+            Event::Timeout(n)
+            | Event::Heartbeat(n)
+            | Event::Crash(n)
+            | Event::Restart(n)
+            | Event::Sync(n) => Some(*n),
+            Event::Invoke { node, .. } | Event::CrashKeeping { node, .. } => Some(*node),
             _ => None,
         }
     }
@@ -239,6 +247,7 @@ impl Event {
             Event::Drop { .. }
                 | Event::Duplicate { .. }
                 | Event::Crash(_)
+                | Event::CrashKeeping { .. }
                 | Event::Partition(_)
                 | Event::ClientTimeout(_)
         )
@@ -270,6 +279,8 @@ impl fmt::Display for Event {
             Event::Invoke { client, node } => write!(f, "invoke c{client} n{node}"),
             Event::ClientTimeout(c) => write!(f, "client-timeout c{c}"),
             Event::Reply(c) => write!(f, "reply c{c}"),
+            Event::Sync(n) => write!(f, "sync n{n}"),
+            Event::CrashKeeping { node, keep } => write!(f, "crash n{node} keep={keep}"),
         }
     }
 }

@@ -70,6 +70,9 @@ pub struct RunResult {
     pub trace_hash: u64,
 }
 
+/// How likely the operating system writes a node's buffers out, against a delivery's 100.
+const SYNC_WEIGHT: u32 = 10;
+
 /// Relative weights of each kind of event in the fault phase, drawn per run.
 #[derive(Clone, Copy, Debug)]
 struct Swarm {
@@ -123,7 +126,10 @@ impl Swarm {
             Choice::Duplicate(_) => self.duplicate,
             Choice::Timeout(_) => self.timeout,
             Choice::Heartbeat(_) => self.heartbeat,
-            Choice::Crash(_) => self.crash,
+            Choice::Crash(_) | Choice::CrashKeeping(..) => self.crash,
+            // Only a node that skips syncing leaves writes for the operating system; a fixed
+            // weight, so that runs of the correct core draw exactly what they always drew.
+            Choice::Sync(_) => SYNC_WEIGHT,
             Choice::Restart(_) => self.restart,
             Choice::Partition(_) => self.partition,
             Choice::Heal => self.heal,

@@ -2,7 +2,7 @@
 //! drives it through `enabled_events` and `apply`, and every event is followed by the
 //! invariant checks.
 use crate::client::{Client, ClientState, HistoryOp};
-use crate::config::{SharedConfig, WorldConfig};
+use crate::config::{CrashMode, SharedConfig, WorldConfig};
 use crate::disk::Disk;
 use crate::event::Event;
 use crate::invariants::{self, Before, Ghost, Invariant, KvNode, Violation};
@@ -288,14 +288,26 @@ impl World {
             let waiting = answered || matches!(client.state, ClientState::Waiting { .. });
             clients += usize::from(answered) + usize::from(waiting && timeouts);
         }
+        let (mut syncs, mut torn) = (0, 0);
+        for (disk, node) in self.disks.iter().zip(&self.nodes) {
+            if node.is_some() && !disk.unsynced.is_empty() {
+                syncs += 1;
+                torn += disk.pending_units() as usize;
+            }
+        }
         let faults = if config.faults.crash {
             let crashes = Self::under(limits.max_crashes, self.counters.crashes);
             let down = config.nodes as usize - up;
-            down + if crashes { up } else { 0 }
+            let lose = config.crash_mode == CrashMode::LoseUnsynced;
+            down + if crashes {
+                up + if lose { torn } else { 0 }
+            } else {
+                0
+            }
         } else {
             0
         };
-        timers + clients + faults
+        timers + clients + syncs + faults
     }
 
     /// Timers of live nodes, each client's next step, crashes and restarts, in that order,
@@ -337,15 +349,38 @@ impl World {
                 return;
             }
         }
+        for id in self.config.node_ids() {
+            let pending = !self.disks[id as usize - 1].unsynced.is_empty();
+            if pending && self.node(id).is_some() && visit(Choice::Sync(id)) {
+                return;
+            }
+        }
         if self.config.faults.crash {
             let crashes = Self::under(limits.max_crashes, self.counters.crashes);
+            let lose = self.config.crash_mode == CrashMode::LoseUnsynced;
             for id in self.config.node_ids() {
-                let choice = match self.node(id) {
-                    Some(_) => crashes.then_some(Choice::Crash(id)),
-                    None => Some(Choice::Restart(id)),
-                };
-                if choice.is_some_and(&mut visit) {
+                if self.node(id).is_none() {
+                    if visit(Choice::Restart(id)) {
+                        return;
+                    }
+                    continue;
+                }
+                if !crashes {
+                    continue;
+                }
+                if visit(Choice::Crash(id)) {
                     return;
+                }
+                // A power loss may keep any prefix of the unsynced writes, torn ones too.
+                let units = if lose {
+                    self.disks[id as usize - 1].pending_units()
+                } else {
+                    0
+                };
+                for keep in 1..=units {
+                    if visit(Choice::CrashKeeping(id, keep)) {
+                        return;
+                    }
                 }
             }
         }
@@ -403,6 +438,8 @@ impl World {
             Choice::Timeout(id) => Event::Timeout(id),
             Choice::Heartbeat(id) => Event::Heartbeat(id),
             Choice::Crash(id) => Event::Crash(id),
+            Choice::CrashKeeping(node, keep) => Event::CrashKeeping { node, keep },
+            Choice::Sync(id) => Event::Sync(id),
             Choice::Restart(id) => Event::Restart(id),
             Choice::Partition(mask) => Event::Partition(split(self.config.nodes, mask)),
             Choice::Heal => Event::Heal,
@@ -423,13 +460,13 @@ impl World {
             }
             Choice::Deliver(i) => {
                 let to = self.network.messages()[i].to;
-                self.step_checked(Some(to), false, |w| w.deliver_at(i))
+                self.step_checked(Some(to), |w| w.deliver_at(i))
             }
-            Choice::Drop(i) => self.step_checked(None, false, |w| {
+            Choice::Drop(i) => self.step_checked(None, |w| {
                 w.network.take(i);
                 Ok(Ok(()))
             }),
-            Choice::Duplicate(i) => self.step_checked(None, false, |w| {
+            Choice::Duplicate(i) => self.step_checked(None, |w| {
                 w.network.duplicate(i, w.config.faults.reorder);
                 Ok(Ok(()))
             }),
@@ -447,15 +484,13 @@ impl World {
             return Err(EventError::AfterViolation);
         }
         self.check_ids(event)?;
-        let crash = matches!(event, Event::Crash(_));
-        self.step_checked(event.node(), crash, |w| w.perform(event))
+        self.step_checked(event.node(), |w| w.perform(event))
     }
 
     /// Run one event's effect on the node it targets, then the invariants.
     fn step_checked(
         &mut self,
         target: Option<NodeId>,
-        crash: bool,
         effect: impl FnOnce(&mut World) -> Result<Result<(), Violation>, EventError>,
     ) -> Result<Option<Violation>, EventError> {
         if self.violation.is_some() {
@@ -465,16 +500,6 @@ impl World {
         let durable_term =
             |w: &World| target.map(|id| w.disks[id as usize - 1].durable.hard_state.term);
         let term_before = durable_term(self);
-        if let (Some(id), false) = (target, crash) {
-            // Whatever the node wrote without syncing reaches the disk before it acts again
-            // (but not before it crashes: losing those writes is what a crash may do).
-            if let Err(e) = self.disks[id as usize - 1].flush_pending() {
-                return Ok(Some(self.fail(Violation::new(
-                    Invariant::DurableState,
-                    format!("n{id}: {e}"),
-                ))));
-            }
-        }
         self.log_touched = false;
         let result = effect(self);
         let log_touched = std::mem::take(&mut self.log_touched);
@@ -527,9 +552,12 @@ impl World {
                 node_ok(*from)?;
                 node_ok(*to)
             }
-            Event::Timeout(id) | Event::Heartbeat(id) | Event::Crash(id) | Event::Restart(id) => {
-                node_ok(*id)
-            }
+            Event::Timeout(id)
+            | Event::Heartbeat(id)
+            | Event::Crash(id)
+            | Event::Restart(id)
+            | Event::Sync(id)
+            | Event::CrashKeeping { node: id, .. } => node_ok(*id),
             Event::Partition(groups) => groups.iter().flatten().try_for_each(|id| node_ok(*id)),
             Event::Heal => Ok(()),
             Event::Invoke { client, node } => {
@@ -606,25 +634,18 @@ impl World {
                 self.counters.heartbeats += 1;
                 Ok(self.flush_ready(*id, ready.as_mut()))
             }
-            Event::Crash(id) => {
-                if !f.crash {
-                    return Err(EventError::NotEnabled("crashes are off".into()));
-                }
+            Event::Crash(id) => self.crash(*id, None),
+            Event::CrashKeeping { node, keep } => self.crash(*node, Some(*keep)),
+            Event::Sync(id) => {
                 self.live_mut(*id)?;
-                self.nodes[*id as usize - 1] = None;
-                self.counters.crashes += 1;
-                // Connections to the dead process are reset: what was on its way to it is lost.
-                self.network.retain(|e| e.to != *id);
-                for c in &mut self.clients {
-                    if let ClientState::Waiting { node, index } = &mut c.state {
-                        if *node == *id {
-                            *index = None;
-                        }
-                    }
+                let disk = &mut self.disks[*id as usize - 1];
+                if disk.unsynced.is_empty() {
+                    return Err(EventError::NotEnabled(format!(
+                        "n{id} has no unsynced writes"
+                    )));
                 }
-                let mode = self.config.crash_mode;
-                Ok(self.disks[*id as usize - 1]
-                    .crash(mode)
+                Ok(disk
+                    .sync()
                     .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}"))))
             }
             Event::Restart(id) => {
@@ -707,6 +728,45 @@ impl World {
                 Ok(Ok(()))
             }
         }
+    }
+
+    /// A node crashes. `keep`: with crash-mode lose-unsynced, how many parts of its unsynced
+    /// writes reached the disk first (`None`: what the crash mode says, all or none).
+    fn crash(
+        &mut self,
+        id: NodeId,
+        keep: Option<u32>,
+    ) -> Result<Result<(), Violation>, EventError> {
+        if !self.config.faults.crash {
+            return Err(EventError::NotEnabled("crashes are off".into()));
+        }
+        self.live_mut(id)?;
+        let mode = self.config.crash_mode;
+        if let Some(keep) = keep {
+            let units = self.disks[id as usize - 1].pending_units();
+            if mode != CrashMode::LoseUnsynced || keep > units {
+                return Err(EventError::NotEnabled(format!(
+                    "n{id} cannot keep {keep} parts of its unsynced writes: it has {units} (and the crash mode must be lose-unsynced)"
+                )));
+            }
+        }
+        self.nodes[id as usize - 1] = None;
+        self.counters.crashes += 1;
+        // Connections to the dead process are reset: what was on its way to it is lost.
+        self.network.retain(|e| e.to != id);
+        for c in &mut self.clients {
+            if let ClientState::Waiting { node, index } = &mut c.state {
+                if *node == id {
+                    *index = None;
+                }
+            }
+        }
+        let disk = &mut self.disks[id as usize - 1];
+        let result = match keep {
+            Some(keep) => disk.crash_keeping(keep),
+            None => disk.crash(mode),
+        };
+        Ok(result.map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}"))))
     }
 
     fn deliver_at(&mut self, at: usize) -> Result<Result<(), Violation>, EventError> {
@@ -936,7 +996,11 @@ pub enum Choice {
     Timeout(NodeId),
     Heartbeat(NodeId),
     Crash(NodeId),
+    /// A crash that keeps this many parts of the node's unsynced writes.
+    CrashKeeping(NodeId, u32),
     Restart(NodeId),
+    /// The node's unsynced writes become durable.
+    Sync(NodeId),
     Partition(u32),
     Heal,
     Invoke(ClientId, NodeId),

@@ -103,6 +103,8 @@ fn event(nodes: u8, clients: u64) -> impl Strategy<Value = Event> {
             (c(), n()).prop_map(|(client, node)| Event::Invoke { client, node }),
             c().prop_map(Event::ClientTimeout),
             c().prop_map(Event::Reply),
+            n().prop_map(Event::Sync),
+            (n(), 0..40u32).prop_map(|(node, keep)| Event::CrashKeeping { node, keep }),
         ]
         .boxed(),
     )

@@ -306,7 +306,20 @@ fn event(keyword: &str, rest: &str) -> R<Event> {
         }
         "timeout" => one_node("timeout nN").map(Event::Timeout),
         "heartbeat" => one_node("heartbeat nN").map(Event::Heartbeat),
-        "crash" => one_node("crash nN").map(Event::Crash),
+        "crash" => match args.as_slice() {
+            [n] => node_id(n).map(Event::Crash),
+            [n, keep] => {
+                let keep = keep
+                    .strip_prefix("keep=")
+                    .ok_or_else(|| format!("expected 'crash nN' or 'crash nN keep=K', found 'crash {rest}'"))?;
+                Ok(Event::CrashKeeping {
+                    node: node_id(n)?,
+                    keep: number(keep, "a number of parts kept")?,
+                })
+            }
+            _ => Err(format!("expected 'crash nN' or 'crash nN keep=K', found 'crash {rest}'")),
+        },
+        "sync" => one_node("sync nN").map(Event::Sync),
         "restart" => one_node("restart nN").map(Event::Restart),
         "heal" if args.is_empty() => Ok(Event::Heal),
         "heal" => Err(format!("'heal' takes nothing, found '{rest}'")),
@@ -327,7 +340,7 @@ fn event(keyword: &str, rest: &str) -> R<Event> {
         "client-timeout" => one_client("client-timeout cN").map(Event::ClientTimeout),
         "reply" => one_client("reply cN").map(Event::Reply),
         other => Err(format!(
-            "unknown event '{other}' (known: deliver, drop, dup, timeout, heartbeat, crash, restart, partition, heal, invoke, client-timeout, reply)"
+            "unknown event '{other}' (known: deliver, drop, dup, timeout, heartbeat, crash, restart, sync, partition, heal, invoke, client-timeout, reply)"
         )),
     }
 }
@@ -483,7 +496,12 @@ fn check_ranges(e: &Event, c: &WorldConfig) -> R<()> {
             node(*from)?;
             node(*to)
         }
-        Event::Timeout(n) | Event::Heartbeat(n) | Event::Crash(n) | Event::Restart(n) => node(*n),
+        Event::Timeout(n)
+        | Event::Heartbeat(n)
+        | Event::Crash(n)
+        | Event::Restart(n)
+        | Event::Sync(n)
+        | Event::CrashKeeping { node: n, .. } => node(*n),
         Event::Partition(g) => g.iter().flatten().try_for_each(|n| node(*n)),
         Event::Heal => Ok(()),
         Event::Invoke {
