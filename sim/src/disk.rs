@@ -54,7 +54,7 @@ impl Disk {
     /// each of its entries. A crash that loses unsynced writes keeps any number of them
     /// from 0 to this (`crash_keeping`).
     pub fn pending_units(&self) -> u32 {
-        self.unsynced.iter().map(|w| units(w)).sum()
+        self.unsynced.iter().map(units).sum()
     }
 
     /// The node crashes. Keep-unsynced: every pending write survives. Lose-unsynced: none.
