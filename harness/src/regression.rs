@@ -140,7 +140,10 @@ pub fn file_text(scenario: &Scenario, found_by: &str) -> String {
 mod tests {
     use super::*;
 
-    const FILE: &str = "nodes 4\nbugs vote-count\nfaults dup\nexpect Election Safety\n\
+    // Found with Figure 3's properties alone (with the auxiliary invariants, Vote Sound
+    // breaks first, at step 5).
+    const FILE: &str =
+        "nodes 4\nbugs vote-count\nfaults dup\nauxiliary off\nexpect Election Safety\n\
         timeout n1\ndeliver n1->n3 RV t1 last=0/0\ntimeout n2\ndup n2->n4 RV t1 last=0/0\n\
         dup n3->n1 V+ t1\ndeliver n3->n1 V+ t1\ndeliver n2->n4 RV t1 last=0/0\n\
         deliver n2->n4 RV t1 last=0/0\ndeliver n3->n1 V+ t1\ndeliver n4->n2 V+ t1\n\

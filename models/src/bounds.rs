@@ -26,6 +26,8 @@ pub struct Bounds {
     /// Most entries in one AppendEntries message.
     pub max_append: u32,
     pub bugs: BugSet,
+    /// Check the auxiliary invariants of the safety proofs too (off: Figure 3's alone).
+    pub auxiliary: bool,
 }
 
 impl Default for Bounds {
@@ -55,6 +57,7 @@ impl Default for Bounds {
             crash_mode: CrashMode::KeepUnsynced,
             max_append: 64,
             bugs: BugSet::NONE,
+            auxiliary: true,
         }
     }
 }
@@ -99,6 +102,7 @@ impl Bounds {
             max_heartbeats: Some(self.heartbeats),
         };
         c.clients = self.scripts();
+        c.auxiliary = self.auxiliary;
         c
     }
 
@@ -171,6 +175,9 @@ impl Bounds {
         if self.crash_mode == CrashMode::LoseUnsynced {
             f.push("--lose-unsynced".into());
         }
+        if !self.auxiliary {
+            f.push("--no-auxiliary".into());
+        }
         f.extend(self.bugs.iter().map(|b| format!("--bug {b}")));
         f
     }
@@ -211,6 +218,9 @@ impl Bounds {
         let bugs: Vec<&str> = self.bugs.iter().map(|b| b.name()).collect();
         if !bugs.is_empty() {
             s += &format!(" bugs={}", bugs.join(","));
+        }
+        if !self.auxiliary {
+            s += " invariants=figure-3";
         }
         s
     }

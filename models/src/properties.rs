@@ -10,7 +10,7 @@ use verraft_core::{KvOp, KvOutput, Payload};
 use verraft_sim::{Invariant, World};
 
 /// The invariants the world checks after every event, each an `always` property.
-pub const CHECKED: [Invariant; 9] = Invariant::PER_EVENT;
+pub const CHECKED: [Invariant; 16] = Invariant::PER_EVENT;
 
 pub const LEADER_ELECTED: &str = "a leader is elected";
 pub const ENTRY_COMMITS: &str = "an entry commits";
@@ -119,6 +119,13 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
         Property::always(CHECKED[6].name(), holds::<6>),
         Property::always(CHECKED[7].name(), holds::<7>),
         Property::always(CHECKED[8].name(), holds::<8>),
+        Property::always(CHECKED[9].name(), holds::<9>),
+        Property::always(CHECKED[10].name(), holds::<10>),
+        Property::always(CHECKED[11].name(), holds::<11>),
+        Property::always(CHECKED[12].name(), holds::<12>),
+        Property::always(CHECKED[13].name(), holds::<13>),
+        Property::always(CHECKED[14].name(), holds::<14>),
+        Property::always(CHECKED[15].name(), holds::<15>),
     ];
     let c = &model.config;
     if c.clients.iter().any(|s| !s.is_empty()) {

@@ -14,18 +14,25 @@ use verraft_sim::{Event, Invariant, World};
 
 pub struct Shortest {
     pub events: Vec<Event>,
+    /// The invariant the last event breaks.
+    pub invariant: Invariant,
     /// Distinct states the search visited.
     pub states: usize,
 }
 
-/// A shortest sequence of events from the initial world to a world that breaks `target`,
-/// or `None` if no world within the bounds does (or `max_states` ran out first).
+/// A shortest sequence of events from the initial world to a world that breaks `target`
+/// (`None`: any invariant checked after every event, whichever breaks first), or `None` if
+/// no world within the bounds does (or `max_states` ran out first).
 pub fn shortest_violation(
     model: &RaftModel,
-    target: Invariant,
+    target: Option<Invariant>,
     symmetry: bool,
     max_states: usize,
 ) -> Option<Shortest> {
+    let hit = |w: &World| match target {
+        Some(inv) => breaks(inv, w).then_some(inv),
+        None => w.violation.as_ref().map(|v| v.invariant),
+    };
     let key = |w: &World| w.fingerprint(symmetry);
     let init = model.init_world();
     let root = key(&init);
@@ -48,9 +55,10 @@ pub fn shortest_violation(
                     continue;
                 }
                 parents.insert(child, Some((*fp, i as u32)));
-                if breaks(target, &w) {
+                if let Some(invariant) = hit(&w) {
                     return Some(Shortest {
                         events: rebuild(model, &parents, child),
+                        invariant,
                         states: parents.len(),
                     });
                 }

@@ -49,8 +49,9 @@ fn each_check_counterexample_still_reproduces_and_is_shortest() {
             other => panic!("{name}: {other:?}"),
         }
         let model = RaftModel::from_config(scenario.config.clone(), None).unwrap();
-        let shortest = shortest_violation(&model, expect, true, 5_000_000)
+        let shortest = shortest_violation(&model, None, true, 5_000_000)
             .unwrap_or_else(|| panic!("{name}: the search finds no violation"));
         assert_eq!(shortest.events.len(), steps, "{name}: still shortest");
+        assert_eq!(shortest.invariant, expect, "{name}: the first to break");
     }
 }

@@ -133,6 +133,10 @@ pub struct WorldConfig {
     /// most this many events, in which every client must finish: a liveness check that a
     /// replay repeats exactly (`None`: the events are the whole run).
     pub quiet_phase: Option<usize>,
+    /// Check the auxiliary invariants of the safety proofs after every event, besides the
+    /// properties of the paper's Figure 3 (off: only those, to see where a bug that breaks
+    /// an auxiliary invariant first would show in the end).
+    pub auxiliary: bool,
 }
 
 impl WorldConfig {
@@ -147,6 +151,7 @@ impl WorldConfig {
             clients: Vec::new(),
             seed: 0,
             quiet_phase: None,
+            auxiliary: true,
         }
     }
 

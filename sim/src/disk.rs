@@ -50,6 +50,14 @@ impl Disk {
         Ok(())
     }
 
+    /// The lowest log index the pending writes change, if they change the log.
+    pub fn lowest_pending_from(&self) -> Option<verraft_core::Index> {
+        self.unsynced
+            .iter()
+            .filter_map(|(_, log)| log.as_ref().map(|w| w.from))
+            .min()
+    }
+
     /// How many parts the pending writes have, in order: each one's term and vote, then
     /// each of its entries. A crash that loses unsynced writes keeps any number of them
     /// from 0 to this (`crash_keeping`).

@@ -225,7 +225,7 @@ impl World {
             counters,
             ghost,
             violation,
-            log_touched: _,
+            touched: _,
         } = self;
         let n = config.nodes as usize;
         // inv[k] = the old id that becomes id k+1.

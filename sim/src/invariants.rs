@@ -24,12 +24,20 @@ pub enum Invariant {
     CommitMonotonic,
     AppliedPrefix,
     DurableState,
+    // The auxiliary invariants of the safety proofs (see `auxiliary`).
+    CommitQuorum,
+    MatchSound,
+    VoteSound,
+    TermOrder,
+    LeaderSublog,
+    CommitTerm,
+    AppendSound,
     Linearizability,
     Liveness,
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 11] = [
+    pub const ALL: [Invariant; 18] = [
         Invariant::ElectionSafety,
         Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
@@ -39,12 +47,19 @@ impl Invariant {
         Invariant::CommitMonotonic,
         Invariant::AppliedPrefix,
         Invariant::DurableState,
+        Invariant::CommitQuorum,
+        Invariant::MatchSound,
+        Invariant::VoteSound,
+        Invariant::TermOrder,
+        Invariant::LeaderSublog,
+        Invariant::CommitTerm,
+        Invariant::AppendSound,
         Invariant::Linearizability,
         Invariant::Liveness,
     ];
 
     /// The invariants checked after every event (the others judge a whole run).
-    pub const PER_EVENT: [Invariant; 9] = [
+    pub const PER_EVENT: [Invariant; 16] = [
         Invariant::ElectionSafety,
         Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
@@ -54,7 +69,31 @@ impl Invariant {
         Invariant::CommitMonotonic,
         Invariant::AppliedPrefix,
         Invariant::DurableState,
+        Invariant::CommitQuorum,
+        Invariant::MatchSound,
+        Invariant::VoteSound,
+        Invariant::TermOrder,
+        Invariant::LeaderSublog,
+        Invariant::CommitTerm,
+        Invariant::AppendSound,
     ];
+
+    /// The auxiliary invariants of the safety proofs: stronger than the properties of the
+    /// paper's Figure 3, they break at the first wrong step (see `auxiliary`).
+    pub const AUXILIARY: [Invariant; 7] = [
+        Invariant::CommitQuorum,
+        Invariant::MatchSound,
+        Invariant::VoteSound,
+        Invariant::TermOrder,
+        Invariant::LeaderSublog,
+        Invariant::CommitTerm,
+        Invariant::AppendSound,
+    ];
+
+    /// Whether this is one of `AUXILIARY`.
+    pub fn is_auxiliary(self) -> bool {
+        Invariant::AUXILIARY.contains(&self)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -67,6 +106,13 @@ impl Invariant {
             Invariant::CommitMonotonic => "Commit Monotonic",
             Invariant::AppliedPrefix => "Applied Prefix",
             Invariant::DurableState => "Durable State",
+            Invariant::CommitQuorum => "Commit Quorum",
+            Invariant::MatchSound => "Match Sound",
+            Invariant::VoteSound => "Vote Sound",
+            Invariant::TermOrder => "Term Order",
+            Invariant::LeaderSublog => "Leader Sublog",
+            Invariant::CommitTerm => "Commit Term",
+            Invariant::AppendSound => "Append Sound",
             Invariant::Linearizability => "Linearizability",
             Invariant::Liveness => "Liveness",
         }
@@ -241,6 +287,8 @@ pub struct Before {
     pub role: Role,
     pub term: Term,
     pub voted_for: Option<NodeId>,
+    /// The votes it had counted in its term.
+    pub votes: NodeSet,
     pub commit: Index,
     /// Length and digest of the log, taken only when the node was a leader (Leader
     /// Append-Only needs them). The node keeps the digest of every prefix up to date, so
@@ -257,6 +305,7 @@ impl Before {
                 role: n.role(),
                 term: n.term(),
                 voted_for: n.voted_for(),
+                votes: *n.votes(),
                 commit: n.commit_index(),
                 leader_log: (n.role() == Role::Leader).then(|| {
                     let len = n.log().len();
@@ -269,6 +318,7 @@ impl Before {
                 role: Role::Follower,
                 term: 0,
                 voted_for: None,
+                votes: NodeSet::new(),
                 commit: 0,
                 leader_log: None,
             },

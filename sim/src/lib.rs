@@ -4,6 +4,7 @@
 //! history they observed. [`World::enabled_events`] lists what can happen next;
 //! [`World::apply`] makes one [`Event`] happen and checks every invariant. A run is written
 //! down as a [`scenario::Scenario`], the project's one counterexample format.
+pub mod auxiliary;
 pub mod client;
 pub mod config;
 pub mod disk;

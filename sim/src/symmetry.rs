@@ -139,7 +139,7 @@ impl World {
             counters: self.counters,
             ghost,
             violation: self.violation.clone(),
-            log_touched: false,
+            touched: Default::default(),
         })
     }
 }

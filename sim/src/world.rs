@@ -1,6 +1,7 @@
 //! The world: nodes, their disks, the network, clients and what they observed. Every engine
 //! drives it through `enabled_events` and `apply`, and every event is followed by the
 //! invariant checks.
+use crate::auxiliary::{self, LogView};
 use crate::client::{Client, ClientState, HistoryOp};
 use crate::config::{CrashMode, SharedConfig, WorldConfig};
 use crate::disk::Disk;
@@ -13,7 +14,7 @@ use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use verraft_core::{
-    ClientId, Config, KvCommand, KvOutput, KvStore, Node, NodeId, Ready, Role, Term,
+    ClientId, Config, Index, KvCommand, KvOutput, KvStore, Message, Node, NodeId, Ready, Role, Term,
 };
 
 /// Why an event could not be applied: it is not possible in this state (a scenario that does
@@ -60,10 +61,29 @@ pub struct World {
     pub counters: Counters,
     pub ghost: Ghost,
     pub violation: Option<Violation>,
-    /// Whether the event being applied changed a log (transient: always false between
-    /// events, so it never tells two states apart).
+    /// What the event being applied touched (transient: always empty between events, so it
+    /// never tells two states apart).
     #[serde(skip)]
-    pub(crate) log_touched: bool,
+    pub(crate) touched: Touched,
+}
+
+/// What one event changed that the invariants need to know, beyond the node states.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Touched {
+    /// The lowest index of the target's in-memory log that the event wrote.
+    pub log_from: Option<Index>,
+    /// The lowest index of the target's durable log that the event wrote.
+    pub durable_from: Option<Index>,
+    /// The RequestVote the event delivered: its candidate and the last index and term of its
+    /// log, as it said.
+    pub vote_request: Option<(NodeId, Index, Term)>,
+}
+
+fn lowest(a: Option<Index>, b: Option<Index>) -> Option<Index> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The configuration is the same in every state of one run, so it is left out of the hash:
@@ -109,7 +129,7 @@ impl World {
             counters: Counters::default(),
             ghost: Ghost::default(),
             violation: None,
-            log_touched: false,
+            touched: Touched::default(),
             config,
         })
     }
@@ -500,14 +520,14 @@ impl World {
         let durable_term =
             |w: &World| target.map(|id| w.disks[id as usize - 1].durable.hard_state.term);
         let term_before = durable_term(self);
-        self.log_touched = false;
+        self.touched = Touched::default();
         let result = effect(self);
-        let log_touched = std::mem::take(&mut self.log_touched);
+        let touched = std::mem::take(&mut self.touched);
         if let Err(v) = result? {
             return Ok(Some(self.fail(v)));
         }
         if let (Some(id), Some(before)) = (target, before) {
-            if let Err(v) = self.check_node(id, &before, log_touched) {
+            if let Err(v) = self.check_node(id, &before, &touched) {
                 return Ok(Some(self.fail(v)));
             }
             // Records become unreachable only when a durable term rises, and only a node's
@@ -644,6 +664,7 @@ impl World {
                         "n{id} has no unsynced writes"
                     )));
                 }
+                self.touched.durable_from = disk.lowest_pending_from();
                 Ok(disk
                     .sync()
                     .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}"))))
@@ -762,6 +783,9 @@ impl World {
             }
         }
         let disk = &mut self.disks[id as usize - 1];
+        if keep.is_some() || mode == CrashMode::KeepUnsynced {
+            self.touched.durable_from = disk.lowest_pending_from();
+        }
         let result = match keep {
             Some(keep) => disk.crash_keeping(keep),
             None => disk.crash(mode),
@@ -786,6 +810,14 @@ impl World {
             return Err(EventError::NotEnabled(format!("n{to} is down")));
         }
         let env = self.network.take(at);
+        if let Message::RequestVote {
+            last_log_index,
+            last_log_term,
+            ..
+        } = env.msg
+        {
+            self.touched.vote_request = Some((env.from, last_log_index, last_log_term));
+        }
         let node = self.live_mut(to)?;
         node.step(env.from, env.msg)
             .map_err(|e| EventError::NotEnabled(e.to_string()))?;
@@ -858,7 +890,19 @@ impl World {
             return Ok(());
         };
         let i = id as usize - 1;
-        self.log_touched |= ready.log_write.is_some();
+        let written = ready.log_write.as_ref().map(|w| w.from);
+        self.touched.log_from = lowest(self.touched.log_from, written);
+        if ready.must_sync {
+            let durable = lowest(self.disks[i].lowest_pending_from(), written);
+            self.touched.durable_from = lowest(self.touched.durable_from, durable);
+        }
+        if self.config.auxiliary {
+            if let Some(node) = self.node(id) {
+                for env in &ready.messages {
+                    auxiliary::append_sound(node, env.to, &env.msg)?;
+                }
+            }
+        }
         let synced = ready
             .log_write
             .as_ref()
@@ -917,11 +961,12 @@ impl World {
         &mut self,
         id: NodeId,
         before: &Before,
-        log_touched: bool,
+        touched: &Touched,
     ) -> Result<(), Violation> {
         let Some(node) = self.nodes[id as usize - 1].as_ref() else {
             return Ok(());
         };
+        let log_touched = touched.log_from.is_some();
         // A node that stayed up in the same term with the same vote (and, for leadership,
         // the same role) has nothing new for these two: its vote and its leadership of the
         // term were recorded and checked when they began, and records of a term a node is
@@ -951,11 +996,97 @@ impl World {
                 .live_nodes()
                 .filter(|n| n.role() == Role::Leader)
                 .collect();
-            invariants::leader_completeness(&self.ghost, &leaders)
+            invariants::leader_completeness(&self.ghost, &leaders)?;
         } else if node.role() == Role::Leader && (log_touched || before.role != Role::Leader) {
-            invariants::leader_completeness(&self.ghost, &[node])
-        } else {
-            Ok(())
+            invariants::leader_completeness(&self.ghost, &[node])?;
+        }
+        if self.config.auxiliary {
+            self.check_auxiliary(id, before, touched, committed_before)?;
+        }
+        Ok(())
+    }
+
+    /// The auxiliary invariants of the safety proofs for the event's node (`auxiliary`).
+    fn check_auxiliary(
+        &self,
+        id: NodeId,
+        before: &Before,
+        touched: &Touched,
+        committed_before: usize,
+    ) -> Result<(), Violation> {
+        let Some(node) = self.node(id) else {
+            return Ok(());
+        };
+        let restarted = !before.alive;
+        let log_from = if restarted { Some(1) } else { touched.log_from };
+        let leaders: SmallVec<[&KvNode; 8]> = self
+            .live_nodes()
+            .filter(|n| n.role() == Role::Leader)
+            .collect();
+        auxiliary::commit_term(before, node)?;
+        if let Some(from) = log_from {
+            auxiliary::term_order(node, from)?;
+            auxiliary::leader_sublog(node, from, &leaders)?;
+        }
+        if let Some((candidate, last_index, last_term)) = touched.vote_request {
+            let newly = before.voted_for != Some(candidate) || before.term != node.term();
+            if newly && node.voted_for() == Some(candidate) {
+                auxiliary::vote_granted_sound(node, candidate, last_index, last_term)?;
+            }
+        }
+        let quorum = self.config.nodes as usize / 2 + 1;
+        if node.role() != Role::Follower
+            && (before.votes != *node.votes()
+                || before.role != node.role()
+                || before.term != node.term())
+        {
+            let floors: SmallVec<[Term; 9]> = self
+                .disks
+                .iter()
+                .map(|d| d.durable.hard_state.term)
+                .collect();
+            auxiliary::votes_sound(&self.ghost, node, quorum, &floors)?;
+        }
+        if node.role() == Role::Leader {
+            for peer in self.config.node_ids().filter(|p| *p != id) {
+                let (term, log) = self.log_view(peer);
+                auxiliary::match_sound(node, peer, term, log)?;
+            }
+        } else if log_from.is_some() {
+            for leader in &leaders {
+                auxiliary::match_sound(leader, id, node.term(), LogView::Live(node))?;
+            }
+        }
+        // Commit Quorum: for what was just committed, and for what a durable write may have
+        // taken away (a truncation, a write a crash tore).
+        let committed = self.ghost.committed.len();
+        let from_durable = touched.durable_from.map_or(usize::MAX, |f| f as usize);
+        let first = (committed_before + 1).min(from_durable);
+        if first <= committed {
+            let keep_unsynced = self.config.crash_mode == CrashMode::KeepUnsynced;
+            let holders: SmallVec<[auxiliary::Holder; 9]> = self
+                .config
+                .node_ids()
+                .map(|n| match self.node(n) {
+                    // A crash keeps a running node's unsynced writes: it holds what it holds.
+                    Some(live) if keep_unsynced => (n, live.log()),
+                    _ => (n, &self.disks[n as usize - 1].durable.log[..]),
+                })
+                .collect();
+            auxiliary::commit_quorum(&self.ghost.committed, &holders, quorum, first, committed)?;
+        }
+        Ok(())
+    }
+
+    /// A node's term and log as the invariants read them: a running node's own, or what its
+    /// disk holds while it is down.
+    fn log_view(&self, id: NodeId) -> (Term, LogView<'_>) {
+        match self.node(id) {
+            Some(n) => (n.term(), LogView::Live(n)),
+            None => {
+                let disk = &self.disks[id as usize - 1].durable;
+                (disk.hard_state.term, LogView::Disk(&disk.log))
+            }
         }
     }
 }

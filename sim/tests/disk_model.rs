@@ -8,8 +8,9 @@ use verraft_sim::{Event, Invariant, World};
 /// One node that counts its own write before it is durable: it commits a put and answers
 /// the client, then loses power; nothing was synced, so it restarts in term 0 with an empty
 /// log, is elected again in term 1 and commits another entry where the put was committed.
+/// (Figure 3's properties alone; Commit Quorum breaks at the first commit.)
 const LONE_LEADER: &str = "nodes 1\nbugs ack-before-sync\nfaults crash\ncrash-mode lose-unsynced\n\
-    client c1 put x 1; get x\nexpect State Machine Safety\n\
+    auxiliary off\nclient c1 put x 1; get x\nexpect State Machine Safety\n\
     timeout n1\ninvoke c1 n1\nreply c1\ncrash n1\nrestart n1\ntimeout n1\ninvoke c1 n1\nreply c1\n";
 
 /// How a replay ended: the broken invariant and its step, or the history's verdict.
@@ -31,6 +32,14 @@ fn a_node_acting_on_its_own_unsynced_write_is_caught() {
     // The same run without the bug: the write is synced before it counts, the read sees it.
     let correct = LONE_LEADER.replace("bugs ack-before-sync", "bugs none");
     assert_eq!(outcome(&correct), Ok(None));
+    // With the auxiliary invariants the first wrong step is the first commit: the no-op of
+    // term 1 counts as committed while no disk holds it.
+    let auxiliary = LONE_LEADER.replace("auxiliary off\n", "");
+    assert_eq!(outcome(&auxiliary), Ok(Some((1, Invariant::CommitQuorum))));
+    assert_eq!(
+        outcome(&auxiliary.replace("bugs ack-before-sync", "bugs none")),
+        Ok(None)
+    );
 }
 
 #[test]

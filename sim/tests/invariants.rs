@@ -345,13 +345,19 @@ fn the_world_reports_election_safety_for_a_vote_lost_in_a_crash() {
 #[test]
 fn the_world_reports_a_double_counted_duplicate_vote() {
     // 4 nodes: a majority is 3. Each candidate has its own vote and one grant, delivered twice.
-    let text = "nodes 4\nbugs vote-count\nfaults dup\n\
+    let text = "nodes 4\nbugs vote-count\nfaults dup\nauxiliary off\n\
         timeout n1\ndeliver n1->n2 RV t1 last=0/0\ndup n2->n1 V+ t1\n\
         deliver n2->n1 V+ t1\ndeliver n2->n1 V+ t1\n\
         timeout n3\ndeliver n3->n4 RV t1 last=0/0\ndup n4->n3 V+ t1\n\
         deliver n4->n3 V+ t1\ndeliver n4->n3 V+ t1\n";
     let (bug, fixed) = outcome(text);
     assert_eq!(violated(&bug), Some(Invariant::ElectionSafety));
+    // With the auxiliary invariants, the first leader's two votes of four are caught at once.
+    let (aux, _) = outcome(&text.replace("auxiliary off\n", ""));
+    assert!(
+        matches!(&aux, Outcome::Violation { step: 5, violation } if violation.invariant == Invariant::VoteSound),
+        "{aux:?}"
+    );
     assert_eq!(
         fixed,
         Outcome::Clean,
@@ -379,9 +385,10 @@ fn the_world_reports_durable_state_when_a_disk_cannot_be_read_back() {
 /// The crash mode is a fault the harness must really inject: with lose-unsynced, a write the
 /// node acknowledged without syncing is gone after the crash, and a leader lacking a
 /// committed entry follows. With keep-unsynced (or the correct core) nothing is lost.
+/// (Figure 3's properties alone: Commit Quorum breaks as soon as the unsynced entry commits.)
 #[test]
 fn a_crash_loses_unsynced_writes_and_leader_completeness_catches_it() {
-    let text = "nodes 3\nbugs ack-before-sync\nfaults crash,reorder\ncrash-mode lose-unsynced\nclient c1 put x 1\n\
+    let text = "nodes 3\nbugs ack-before-sync\nfaults crash,reorder\ncrash-mode lose-unsynced\nauxiliary off\nclient c1 put x 1\n\
         timeout n1\ndeliver n1->n2 RV t1 last=0/0\ndeliver n2->n1 V+ t1\n\
         deliver n1->n2 AE t1 prev=0/0 commit=0 [1:noop]\ndeliver n1->n3 AE t1 prev=0/0 commit=0 [1:noop]\n\
         deliver n2->n1 A+ t1 idx=1\ndeliver n3->n1 A+ t1 idx=1\ninvoke c1 n1\n\

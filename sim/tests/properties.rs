@@ -132,7 +132,12 @@ fn event_count(text: &str) -> usize {
 #[test]
 fn a_lost_vote_is_caught_and_shrunk() {
     let (v, events, first) = shrunk_counterexample(Bug::NoPersistVote);
-    assert_eq!(v.invariant, Invariant::SingleVote, "{v}");
+    // A restart that forgot its term either votes twice or holds entries of a term it is
+    // not in, whichever the shrunk schedule shows first.
+    assert!(
+        matches!(v.invariant, Invariant::SingleVote | Invariant::TermOrder),
+        "{v}"
+    );
     assert!(
         events <= 16 && events < first,
         "shrunk from {first} to {events} events"

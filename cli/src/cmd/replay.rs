@@ -191,7 +191,7 @@ pub fn run_scenario(scenario: &Scenario, name: &str, source: Option<&str>, quiet
 /// The file line (1-based) of the `step`-th event: event lines are the non-blank lines that
 /// are neither comments nor header lines.
 fn event_line(text: &str, step: usize) -> Option<usize> {
-    const HEADER: [&str; 10] = [
+    const HEADER: [&str; 11] = [
         "nodes",
         "bugs",
         "faults",
@@ -200,6 +200,7 @@ fn event_line(text: &str, step: usize) -> Option<usize> {
         "limits",
         "seed",
         "quiet-phase",
+        "auxiliary",
         "client",
         "expect",
     ];

@@ -69,6 +69,7 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 | "limits"
                 | "seed"
                 | "quiet-phase"
+                | "auxiliary"
                 | "client"
                 | "expect"
         );
@@ -151,6 +152,17 @@ fn header(
         "limits" => c.limits = limits(rest)?,
         "seed" => c.seed = number(rest, "a seed")?,
         "quiet-phase" => c.quiet_phase = Some(number(rest, "a number of events")?),
+        "auxiliary" => {
+            c.auxiliary = match rest {
+                "on" => true,
+                "off" => false,
+                other => {
+                    return Err(format!(
+                        "expected 'auxiliary on' or 'auxiliary off', found '{other}'"
+                    ))
+                }
+            }
+        }
         "client" => {
             let (name, ops) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
             let id = client_id(name)?;

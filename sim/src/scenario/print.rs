@@ -45,6 +45,10 @@ pub fn print(s: &Scenario) -> String {
         let _ = writeln!(out, "limits {limits}");
     }
     let _ = writeln!(out, "seed {}", c.seed);
+    if !c.auxiliary {
+        // Only the properties of Figure 3 are checked (see `WorldConfig::auxiliary`).
+        out.push_str("auxiliary off\n");
+    }
     if let Some(bound) = c.quiet_phase {
         let _ = writeln!(out, "quiet-phase {bound}");
     }

@@ -1,0 +1,365 @@
+//! The auxiliary invariants of Raft's safety proofs. The properties of the paper's Figure 3
+//! (in `invariants`) are what users care about, but they are the *last* symptom of a bug:
+//! the published proofs rest on stronger, inductive invariants that break at the first wrong
+//! step. Checked after every event, they make deep bugs shallow and counterexamples end
+//! where the mistake is. Each names its source:
+//!
+//! - **Commit Quorum**: every committed entry is held by a quorum on durable storage (the
+//!   quorum-intersection argument of the Raft paper §5.4.3; Ongaro's TLA+ proof, lemma
+//!   `CommittedEntriesReachMajority`).
+//! - **Match Sound**: a leader's match index for a follower never runs ahead of what the
+//!   follower's log really agrees with, and `next` stays in `(match, last + 1]` (Verdi's
+//!   `match_index_all_entries`, Woos et al., CPP 2016).
+//! - **Vote Sound**: the votes a candidate counts are votes really cast for it in that term,
+//!   a leader holds a quorum of them, and a vote goes only to a log at least as up to date as
+//!   the voter's (Verdi's `votes_correct`/`cronies_correct`, `votes_received_leaders`; the
+//!   TLA+ proof's `VotesGrantedInv`).
+//! - **Term Order**: log terms never decrease along a log and never exceed the node's current
+//!   term (Verdi's `entries_sorted` and `allEntries_term_sanity`).
+//! - **Leader Sublog**: every entry of term t in any log is, at the same index, in the log of
+//!   the leader of term t (Verdi's `leader_sublog`).
+//! - **Commit Term**: a leader raises its commit index only to an entry of its own term;
+//!   earlier entries commit with it (Raft paper §5.4.2, the rule whose absence Figure 8
+//!   shows; the `AdvanceCommitIndex` action of Ongaro's TLA+ specification).
+//! - **Append Sound**: an AppendEntries message agrees with its sender's log: the previous
+//!   entry's term and the entries it carries are the leader's own (the TLA+ proof's message
+//!   invariants; Verdi's `append_entries_leaderLogs`).
+use crate::event::EntryRef;
+use crate::invariants::{
+    log_summary, Before, CommittedEntries, Ghost, Invariant, KvNode, Violation,
+};
+use verraft_core::{Entry, Index, KvCommand, Message, NodeId, NodeSet, Role, Term};
+
+/// One node's log as an invariant reads it: a running node's (with its prefix digests), or
+/// the durable log on the disk of a node that is down.
+#[derive(Clone, Copy)]
+pub enum LogView<'a> {
+    Live(&'a KvNode),
+    Disk(&'a [Entry<KvCommand>]),
+}
+
+impl LogView<'_> {
+    fn entries(&self) -> &[Entry<KvCommand>] {
+        match self {
+            LogView::Live(n) => n.log(),
+            LogView::Disk(log) => log,
+        }
+    }
+
+    /// Whether this log holds exactly the leader's first `len` entries.
+    fn agrees_with(&self, leader: &KvNode, len: usize) -> bool {
+        match self {
+            LogView::Live(n) => {
+                n.log().len() >= len && n.log_prefix_digest(len) == leader.log_prefix_digest(len)
+            }
+            LogView::Disk(log) => log.get(..len) == leader.log().get(..len),
+        }
+    }
+}
+
+/// A node and the log it holds (on disk, or in memory where a crash would keep it).
+pub type Holder<'a> = (NodeId, &'a [Entry<KvCommand>]);
+
+/// Commit Quorum for the committed indices `first ..= last` (1-based): each is held, with the
+/// same entry, by at least `quorum` of `holders` (every node's durable log, or where a crash
+/// keeps unsynced writes, what a running node holds).
+pub fn commit_quorum(
+    committed: &CommittedEntries,
+    holders: &[Holder],
+    quorum: usize,
+    first: usize,
+    last: usize,
+) -> Result<(), Violation> {
+    for index in first.max(1)..=last.min(committed.len()) {
+        let (entry, term) = &committed[index - 1];
+        let holding: Vec<NodeId> = holders
+            .iter()
+            .filter(|(_, log)| log.get(index - 1) == Some(entry))
+            .map(|(id, _)| *id)
+            .collect();
+        if holding.len() < quorum {
+            let names: Vec<String> = holding.iter().map(|n| format!("n{n}")).collect();
+            return Err(Violation::new(
+                Invariant::CommitQuorum,
+                format!(
+                    "index {index} ({}) is committed but only {} of {} nodes hold it on disk, fewer than a quorum of {quorum}",
+                    EntryRef::of(entry),
+                    holding.len(),
+                    holders.len()
+                ),
+            )
+            .detail(format!(
+                "committed in term {term}; held by {}",
+                if names.is_empty() {
+                    "no node".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Match Sound for `leader` and one follower, given the follower's term and log. Followers
+/// in a later term are not judged: they may have rightly dropped what a deposed leader
+/// still counts.
+pub fn match_sound(
+    leader: &KvNode,
+    follower: NodeId,
+    follower_term: Term,
+    log: LogView,
+) -> Result<(), Violation> {
+    let Some(progress) = leader.progress().get(follower) else {
+        return Ok(());
+    };
+    let last = leader.last_index();
+    if !(progress.matched < progress.next && progress.next <= last + 1) {
+        return Err(Violation::new(
+            Invariant::MatchSound,
+            format!(
+                "leader n{} of term {} has next {} for n{follower} outside (match {}, last + 1 = {}]",
+                leader.id(),
+                leader.term(),
+                progress.next,
+                progress.matched,
+                last + 1
+            ),
+        ));
+    }
+    if follower_term > leader.term() || progress.matched == 0 {
+        return Ok(());
+    }
+    let matched = progress.matched as usize;
+    if log.agrees_with(leader, matched) {
+        return Ok(());
+    }
+    Err(Violation::new(
+        Invariant::MatchSound,
+        format!(
+            "leader n{} of term {} counts n{follower} as holding its log up to index {matched}, but n{follower}'s log differs",
+            leader.id(),
+            leader.term()
+        ),
+    )
+    .detail(format!("n{}: {}", leader.id(), log_summary(leader.log())))
+    .detail(format!("n{follower}: {}", log_summary(log.entries()))))
+}
+
+/// Vote Sound at the moment `voter` grants its vote to `candidate`, whose RequestVote said
+/// its log ends at `last_index`/`last_term`: the candidate's log must be at least as up to
+/// date as the voter's (Figure 2; the safety of elections rests on it).
+pub fn vote_granted_sound(
+    voter: &KvNode,
+    candidate: NodeId,
+    last_index: Index,
+    last_term: Term,
+) -> Result<(), Violation> {
+    if (last_term, last_index) >= (voter.last_term(), voter.last_index()) {
+        return Ok(());
+    }
+    Err(Violation::new(
+        Invariant::VoteSound,
+        format!(
+            "n{} voted for n{candidate} in term {}, whose log (last {last_index}/{last_term}) is behind its own (last {}/{})",
+            voter.id(),
+            voter.term(),
+            voter.last_index(),
+            voter.last_term()
+        ),
+    ))
+}
+
+/// Vote Sound for a candidate or leader: every vote it counts in its term is a vote the
+/// voter really cast for it in that term (as the record of votes has it; a vote whose record
+/// was forgotten, because the voter can never be in that term again, is not judged), and a
+/// leader counts a quorum. `floors[n - 1]` is the lowest term node n can still be in.
+pub fn votes_sound(
+    ghost: &Ghost,
+    node: &KvNode,
+    quorum: usize,
+    floors: &[Term],
+) -> Result<(), Violation> {
+    if node.role() == Role::Follower {
+        return Ok(());
+    }
+    let term = node.term();
+    let me = node.id();
+    for voter in node.votes().iter().filter(|v| *v != me) {
+        let remembered = floors
+            .get(voter as usize - 1)
+            .is_some_and(|floor| *floor <= term);
+        let cast = ghost.votes.get(&(voter, term)).copied();
+        if remembered && cast != Some(me) {
+            let really = cast.map_or("no one".to_string(), |c| format!("n{c}"));
+            return Err(Violation::new(
+                Invariant::VoteSound,
+                format!("n{me} counts a vote of n{voter} in term {term}, but n{voter} voted for {really} in term {term}"),
+            ));
+        }
+    }
+    if node.role() == Role::Leader && node.votes().len() < quorum {
+        return Err(Violation::new(
+            Invariant::VoteSound,
+            format!(
+                "n{me} leads term {term} with the votes of {} alone, fewer than a quorum of {quorum}",
+                names(node.votes())
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn names(set: &NodeSet) -> String {
+    let n: Vec<String> = set.iter().map(|v| format!("n{v}")).collect();
+    format!("{{{}}}", n.join(", "))
+}
+
+/// Term Order for the entries of `node`'s log from index `from` on (and the one before, to
+/// compare with): terms never decrease along the log, and none exceeds the node's term.
+pub fn term_order(node: &KvNode, from: Index) -> Result<(), Violation> {
+    let log = node.log();
+    let start = (from.max(1) - 1) as usize;
+    let mut previous = start
+        .checked_sub(1)
+        .and_then(|i| log.get(i))
+        .map_or(0, |e| e.term);
+    for (i, entry) in log.iter().enumerate().skip(start) {
+        if entry.term < previous {
+            return Err(Violation::new(
+                Invariant::TermOrder,
+                format!(
+                    "n{}'s log goes back from term {previous} to term {} at index {}",
+                    node.id(),
+                    entry.term,
+                    i + 1
+                ),
+            )
+            .detail(format!("n{}: {}", node.id(), log_summary(log))));
+        }
+        previous = entry.term;
+    }
+    if previous > node.term() {
+        return Err(Violation::new(
+            Invariant::TermOrder,
+            format!(
+                "n{} is in term {} but its log holds an entry of term {previous}",
+                node.id(),
+                node.term()
+            ),
+        )
+        .detail(format!("n{}: {}", node.id(), log_summary(log))));
+    }
+    Ok(())
+}
+
+/// Leader Sublog for the entries of `node`'s log from index `from` on: each entry of a term
+/// that a running leader leads is, at the same index, in that leader's log.
+pub fn leader_sublog(node: &KvNode, from: Index, leaders: &[&KvNode]) -> Result<(), Violation> {
+    let start = (from.max(1) - 1) as usize;
+    for leader in leaders.iter().filter(|l| l.id() != node.id()) {
+        for (i, entry) in node.log().iter().enumerate().skip(start) {
+            if entry.term != leader.term() || leader.log().get(i) == Some(entry) {
+                continue;
+            }
+            return Err(Violation::new(
+                Invariant::LeaderSublog,
+                format!(
+                    "n{} holds {} at index {}, which leader n{} of term {} does not",
+                    node.id(),
+                    EntryRef::of(entry),
+                    i + 1,
+                    leader.id(),
+                    leader.term()
+                ),
+            )
+            .detail(format!("n{}: {}", node.id(), log_summary(node.log())))
+            .detail(format!("n{}: {}", leader.id(), log_summary(leader.log()))));
+        }
+    }
+    Ok(())
+}
+
+/// Commit Term: while `node` leads one term, each rise of its commit index lands on an entry
+/// of that term (the commit index it brought into the term may be older).
+pub fn commit_term(before: &Before, node: &KvNode) -> Result<(), Violation> {
+    let leading = before.alive && before.role == Role::Leader && node.role() == Role::Leader;
+    if !leading || before.term != node.term() || node.commit_index() <= before.commit {
+        return Ok(());
+    }
+    let commit = node.commit_index();
+    let term = node.log().get(commit as usize - 1).map_or(0, |e| e.term);
+    if term == node.term() {
+        return Ok(());
+    }
+    Err(Violation::new(
+        Invariant::CommitTerm,
+        format!(
+            "leader n{} of term {} raised its commit index from {} to {commit}, an entry of term {term}",
+            node.id(),
+            node.term(),
+            before.commit
+        ),
+    )
+    .detail(format!("n{}: {}", node.id(), log_summary(node.log()))))
+}
+
+/// Append Sound for a message `leader` sends in its term: an AppendEntries names the term of
+/// the leader's entry before its entries, carries the leader's own entries, and a commit
+/// index no higher than the leader's.
+pub fn append_sound(
+    leader: &KvNode,
+    to: NodeId,
+    msg: &Message<KvCommand>,
+) -> Result<(), Violation> {
+    let Message::AppendEntries {
+        term,
+        prev_log_index,
+        prev_log_term,
+        entries,
+        leader_commit,
+    } = msg
+    else {
+        return Ok(());
+    };
+    if leader.role() != Role::Leader || *term != leader.term() {
+        return Ok(());
+    }
+    let log = leader.log();
+    let prev = *prev_log_index as usize;
+    let own_prev = if prev == 0 {
+        Some(0)
+    } else {
+        log.get(prev - 1).map(|e| e.term)
+    };
+    let own = log.get(prev..prev + entries.len());
+    let wrong = if own_prev != Some(*prev_log_term) {
+        Some(format!(
+            "names term {prev_log_term} for index {prev}, where its log has {}",
+            own_prev.map_or("nothing".into(), |t| format!("term {t}"))
+        ))
+    } else if own != Some(&entries[..]) {
+        Some(format!(
+            "carries entries for indices {} on that are not its own",
+            prev + 1
+        ))
+    } else if *leader_commit > leader.commit_index() {
+        Some(format!(
+            "announces commit index {leader_commit}, above its own {}",
+            leader.commit_index()
+        ))
+    } else {
+        None
+    };
+    match wrong {
+        None => Ok(()),
+        Some(why) => Err(Violation::new(
+            Invariant::AppendSound,
+            format!(
+                "leader n{} of term {term} sends n{to} an AppendEntries that {why}",
+                leader.id()
+            ),
+        )
+        .detail(format!("n{}: {}", leader.id(), log_summary(log)))),
+    }
+}

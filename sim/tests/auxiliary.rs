@@ -1,0 +1,328 @@
+//! Each auxiliary invariant of the safety proofs fires on a state broken by hand and holds on
+//! the same state made right; in the world, a seeded bug breaks it before (or where) a
+//! Figure 3 property would; and correct runs at 3 and 5 nodes never break one.
+use std::sync::Arc;
+use verraft_core::*;
+use verraft_sim::auxiliary::{self, LogView};
+use verraft_sim::invariants::{Before, CommittedEntries, Ghost, KvNode};
+use verraft_sim::random::{run_one, SimOptions};
+use verraft_sim::Invariant;
+
+fn noop(term: Term) -> Entry<KvCommand> {
+    Entry {
+        term,
+        payload: Payload::Noop,
+    }
+}
+
+fn put(term: Term, seq: u64) -> Entry<KvCommand> {
+    Entry {
+        term,
+        payload: Payload::Command(KvCommand {
+            client: 1,
+            seq,
+            op: KvOp::Put {
+                key: "x".into(),
+                value: seq.to_string().into(),
+            },
+        }),
+    }
+}
+
+fn config(id: NodeId, nodes: u8, bugs: BugSet) -> Config {
+    let mut c = Config::new(id, 1..=nodes);
+    c.election_jitter = 0;
+    c.bugs = bugs;
+    c
+}
+
+fn restarted(
+    id: NodeId,
+    nodes: u8,
+    bugs: BugSet,
+    term: Term,
+    log: Vec<Entry<KvCommand>>,
+) -> KvNode {
+    let storage = MemStorage {
+        hard_state: HardState {
+            term,
+            voted_for: None,
+        },
+        log,
+    };
+    Node::restart(config(id, nodes, bugs), &storage, KvStore::new()).unwrap()
+}
+
+fn grant(term: Term) -> Message<KvCommand> {
+    Message::RequestVoteResponse {
+        term,
+        granted: true,
+    }
+}
+
+fn ack(term: Term, index: Index) -> Message<KvCommand> {
+    Message::AppendEntriesResponse {
+        term,
+        success: true,
+        index,
+        conflict_term: None,
+    }
+}
+
+/// n1 of a 3-node cluster, leader of `term + 1` over `log` with n2's vote, its no-op synced.
+fn leader(term: Term, log: Vec<Entry<KvCommand>>, bugs: BugSet) -> KvNode {
+    let mut n = restarted(1, 3, bugs, term, log);
+    n.fire_election_timeout();
+    n.step(2, grant(term + 1)).unwrap();
+    let ready = n.ready();
+    if let Some((i, t)) = ready.log_write.as_ref().and_then(|w| w.last()) {
+        n.log_synced(i, t);
+    }
+    n.ready();
+    assert_eq!(n.role(), Role::Leader);
+    n
+}
+
+fn broken(r: Result<(), verraft_sim::Violation>, inv: Invariant) -> String {
+    let v = r.expect_err("the broken state must be caught");
+    assert_eq!(v.invariant, inv, "{v}");
+    v.summary
+}
+
+#[test]
+fn commit_quorum_wants_a_quorum_of_disks_holding_each_committed_entry() {
+    let mut committed = CommittedEntries::default();
+    committed.push(noop(1), 1);
+    committed.push(put(1, 1), 1);
+    let full = vec![noop(1), put(1, 1)];
+    let short = vec![noop(1)];
+    let holders = [(1, &full[..]), (2, &short[..]), (3, &short[..])];
+    let why = broken(
+        auxiliary::commit_quorum(&committed, &holders, 2, 1, 2),
+        Invariant::CommitQuorum,
+    );
+    assert!(
+        why.contains("index 2 (1:c1.1) is committed but only 1 of 3 nodes hold it"),
+        "{why}"
+    );
+    // Index 1 alone is fine, and so is index 2 once a second disk holds it.
+    assert!(auxiliary::commit_quorum(&committed, &holders, 2, 1, 1).is_ok());
+    let holders = [(1, &full[..]), (2, &full[..]), (3, &short[..])];
+    assert!(auxiliary::commit_quorum(&committed, &holders, 2, 1, 2).is_ok());
+}
+
+#[test]
+fn match_sound_wants_the_follower_to_hold_what_the_leader_counts() {
+    let mut l = leader(1, vec![noop(1)], BugSet::NONE);
+    l.step(2, ack(2, 2)).unwrap();
+    assert_eq!(l.progress().get(2).unwrap().matched, 2);
+    let wrong = vec![noop(1), noop(3)];
+    let why = broken(
+        auxiliary::match_sound(&l, 2, 2, LogView::Disk(&wrong)),
+        Invariant::MatchSound,
+    );
+    assert!(
+        why.contains("counts n2 as holding its log up to index 2"),
+        "{why}"
+    );
+    let short = vec![noop(1)];
+    assert!(auxiliary::match_sound(&l, 2, 2, LogView::Disk(&short)).is_err());
+    let right = vec![noop(1), noop(2)];
+    assert!(auxiliary::match_sound(&l, 2, 2, LogView::Disk(&right)).is_ok());
+    // A follower that moved on to a later term may have dropped what a deposed leader counts.
+    assert!(auxiliary::match_sound(&l, 2, 3, LogView::Disk(&wrong)).is_ok());
+    // The same through a running follower's log.
+    let f = restarted(2, 3, BugSet::NONE, 2, wrong.clone());
+    assert!(auxiliary::match_sound(&l, 2, 2, LogView::Live(&f)).is_err());
+    let f = restarted(2, 3, BugSet::NONE, 2, right);
+    assert!(auxiliary::match_sound(&l, 2, 2, LogView::Live(&f)).is_ok());
+}
+
+#[test]
+fn vote_sound_wants_grants_to_up_to_date_logs() {
+    let voter = restarted(2, 3, BugSet::NONE, 2, vec![noop(1), noop(2)]);
+    let why = broken(
+        auxiliary::vote_granted_sound(&voter, 1, 1, 1),
+        Invariant::VoteSound,
+    );
+    assert!(
+        why.contains("whose log (last 1/1) is behind its own (last 2/2)"),
+        "{why}"
+    );
+    assert!(auxiliary::vote_granted_sound(&voter, 1, 2, 2).is_ok());
+    assert!(
+        auxiliary::vote_granted_sound(&voter, 1, 1, 3).is_ok(),
+        "a later last term wins"
+    );
+}
+
+#[test]
+fn vote_sound_wants_counted_votes_to_be_real_and_a_quorum() {
+    let l = leader(0, vec![], BugSet::NONE);
+    let floors = [1, 1, 0];
+    let mut ghost = Ghost::default();
+    // The record says n2 voted for n3 in term 1, yet n1 counts n2's vote.
+    Arc::make_mut(&mut ghost.votes).insert((2, 1), 3);
+    let why = broken(
+        auxiliary::votes_sound(&ghost, &l, 2, &floors),
+        Invariant::VoteSound,
+    );
+    assert!(
+        why.contains("n1 counts a vote of n2 in term 1, but n2 voted for n3"),
+        "{why}"
+    );
+    Arc::make_mut(&mut ghost.votes).insert((2, 1), 1);
+    assert!(auxiliary::votes_sound(&ghost, &l, 2, &floors).is_ok());
+    // A record forgotten because n2 can never be in term 1 again is not judged.
+    let mut forgotten = Ghost::default();
+    assert!(auxiliary::votes_sound(&forgotten, &l, 2, &[1, 2, 0]).is_ok());
+    assert!(auxiliary::votes_sound(&forgotten, &l, 2, &floors).is_err());
+    // vote-count: one grant delivered twice makes a leader of 5 with two voters.
+    let mut counted = restarted(1, 5, BugSet::NONE.with(Bug::VoteCount), 0, vec![]);
+    counted.fire_election_timeout();
+    counted.step(2, grant(1)).unwrap();
+    counted.step(2, grant(1)).unwrap();
+    assert_eq!(counted.role(), Role::Leader);
+    Arc::make_mut(&mut forgotten.votes).insert((2, 1), 1);
+    let why = broken(
+        auxiliary::votes_sound(&forgotten, &counted, 3, &[1, 1, 0, 0, 0]),
+        Invariant::VoteSound,
+    );
+    assert!(
+        why.contains("with the votes of {n1, n2} alone, fewer than a quorum of 3"),
+        "{why}"
+    );
+}
+
+#[test]
+fn term_order_wants_log_terms_rising_and_within_the_node_s_term() {
+    let ahead = restarted(2, 3, BugSet::NONE, 1, vec![noop(1), noop(2)]);
+    let why = broken(auxiliary::term_order(&ahead, 1), Invariant::TermOrder);
+    assert!(
+        why.contains("n2 is in term 1 but its log holds an entry of term 2"),
+        "{why}"
+    );
+    let right = restarted(2, 3, BugSet::NONE, 2, vec![noop(1), noop(2)]);
+    assert!(auxiliary::term_order(&right, 1).is_ok());
+}
+
+#[test]
+fn leader_sublog_wants_every_entry_of_the_leader_s_term_in_its_log() {
+    let l = leader(1, vec![noop(1)], BugSet::NONE);
+    let stray = restarted(2, 3, BugSet::NONE, 2, vec![noop(1), put(2, 1)]);
+    let why = broken(
+        auxiliary::leader_sublog(&stray, 1, &[&l]),
+        Invariant::LeaderSublog,
+    );
+    assert!(
+        why.contains("n2 holds 2:c1.1 at index 2, which leader n1 of term 2 does not"),
+        "{why}"
+    );
+    let right = restarted(2, 3, BugSet::NONE, 2, vec![noop(1), noop(2)]);
+    assert!(auxiliary::leader_sublog(&right, 1, &[&l]).is_ok());
+    // Entries of other terms are not the leader's to vouch for.
+    let older = restarted(2, 3, BugSet::NONE, 2, vec![noop(1), put(1, 1)]);
+    assert!(auxiliary::leader_sublog(&older, 1, &[&l]).is_ok());
+}
+
+#[test]
+fn commit_term_wants_a_leader_to_commit_through_its_own_term() {
+    for (bug, acked, expect_err) in [
+        (Some(Bug::Figure8), 1, true),
+        (None, 1, false),
+        (None, 2, false),
+    ] {
+        let bugs = bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(b));
+        let mut l = leader(1, vec![noop(1)], bugs);
+        let before = Before::of(1, Some(&l));
+        l.step(2, ack(2, acked)).unwrap();
+        let r = auxiliary::commit_term(&before, &l);
+        assert_eq!(r.is_err(), expect_err, "{bug:?}, ack {acked}: {r:?}");
+        if let Err(v) = r {
+            assert!(
+                v.summary
+                    .contains("raised its commit index from 0 to 1, an entry of term 1"),
+                "{v}"
+            );
+        }
+    }
+}
+
+#[test]
+fn append_sound_wants_messages_that_agree_with_the_sender_s_log() {
+    let l = leader(1, vec![noop(1)], BugSet::NONE);
+    let append = |prev_log_index, prev_log_term, entries: Vec<Entry<KvCommand>>, commit| {
+        Message::AppendEntries {
+            term: 2,
+            prev_log_index,
+            prev_log_term,
+            entries: entries.into(),
+            leader_commit: commit,
+        }
+    };
+    assert!(auxiliary::append_sound(&l, 2, &append(1, 1, vec![noop(2)], 0)).is_ok());
+    assert!(auxiliary::append_sound(&l, 2, &append(0, 0, vec![noop(1), noop(2)], 0)).is_ok());
+    let cases = [
+        (
+            append(1, 2, vec![noop(2)], 0),
+            "names term 2 for index 1, where its log has term 1",
+        ),
+        (
+            append(1, 1, vec![noop(3)], 0),
+            "carries entries for indices 2 on that are not its own",
+        ),
+        (append(2, 2, vec![noop(2)], 0), "are not its own"),
+        (
+            append(1, 1, vec![], 5),
+            "announces commit index 5, above its own 0",
+        ),
+    ];
+    for (msg, want) in cases {
+        let why = broken(auxiliary::append_sound(&l, 2, &msg), Invariant::AppendSound);
+        assert!(why.contains(want), "{why}");
+    }
+}
+
+/// In the world, with a seeded bug, the auxiliary invariant that bug breaks first.
+#[test]
+fn seeded_bugs_break_an_auxiliary_invariant_first() {
+    let cases = [
+        (Bug::VoteCount, 4, Invariant::VoteSound),
+        (Bug::StaleTermVote, 3, Invariant::VoteSound),
+        (Bug::NoUpToDateCheck, 3, Invariant::VoteSound),
+        (Bug::WrongQuorum, 3, Invariant::CommitQuorum),
+        (Bug::AckBeforeSync, 3, Invariant::CommitQuorum),
+        (Bug::NoPersistVote, 3, Invariant::TermOrder),
+        (Bug::GapAppend, 3, Invariant::LeaderSublog),
+        (Bug::Figure8, 3, Invariant::CommitTerm),
+    ];
+    for (bug, nodes, want) in cases {
+        let opts = SimOptions {
+            nodes,
+            bugs: BugSet::NONE.with(bug),
+            ..SimOptions::default()
+        };
+        let found = (1..=2000)
+            .filter_map(|seed| run_one(&opts, seed).unwrap().violation)
+            .find(|v| v.invariant == want);
+        assert!(found.is_some(), "{bug}: no run broke {want}");
+    }
+}
+
+#[test]
+fn correct_runs_break_no_auxiliary_invariant() {
+    for nodes in [3, 5] {
+        let opts = SimOptions {
+            nodes,
+            ..SimOptions::default()
+        };
+        for seed in 1..=300 {
+            let r = run_one(&opts, seed).unwrap();
+            assert!(
+                r.violation.is_none(),
+                "{nodes} nodes, seed {seed}: {:?}",
+                r.violation
+            );
+        }
+    }
+}
