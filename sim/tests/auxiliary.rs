@@ -94,8 +94,8 @@ fn commit_quorum_wants_a_quorum_of_disks_holding_each_committed_entry() {
     let mut committed = CommittedEntries::default();
     committed.push(noop(1), 1);
     committed.push(put(1, 1), 1);
-    let full = vec![noop(1), put(1, 1)];
-    let short = vec![noop(1)];
+    let full = [noop(1), put(1, 1)];
+    let short = [noop(1)];
     let holders = [(1, &full[..]), (2, &short[..]), (3, &short[..])];
     let why = broken(
         auxiliary::commit_quorum(&committed, &holders, 2, 1, 2),
