@@ -27,6 +27,8 @@ pub struct SimOptions {
     /// scaled to the cluster and the workload, see `SimOptions::quiet_bound`).
     pub quiet_bound: Option<usize>,
     pub crash_mode: CrashMode,
+    /// Check the auxiliary invariants of the safety proofs (off: Figure 3's alone).
+    pub auxiliary: bool,
 }
 
 impl Default for SimOptions {
@@ -40,6 +42,7 @@ impl Default for SimOptions {
             ops_per_client: 4,
             quiet_bound: None,
             crash_mode: CrashMode::LoseUnsynced,
+            auxiliary: true,
         }
     }
 }
@@ -191,6 +194,7 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
     config.bugs = opts.bugs;
     config.faults = faults;
     config.crash_mode = opts.crash_mode;
+    config.auxiliary = opts.auxiliary;
     config.limits = Limits::NONE;
     config.max_append_entries = 1 + rng.up_to(7);
     config.clients = workload(&mut rng, opts.clients, opts.ops_per_client);
