@@ -35,6 +35,14 @@ pub struct Config {
     /// Most entries in one AppendEntries message: a follower far behind catches up in
     /// batches of this many (plus one round trip each) instead of one huge message.
     pub max_append_entries: u32,
+    /// Campaign only after a majority says it would vote (Raft dissertation §9.6): a node cut
+    /// off from the cluster, or behind it, never raises the cluster's term.
+    pub pre_vote: bool,
+    /// A leader steps down when it has not heard from a majority within an election timeout,
+    /// and a node that heard from a leader within one ignores requests to vote in a later
+    /// term (dissertation §4.2.3, §6.2): a partitioned leader stops leading, and a server
+    /// that was removed or cut off cannot depose a live one.
+    pub check_quorum: bool,
     /// Seed of the election-timeout jitter generator ([`SplitMix64`](crate::rng::SplitMix64)).
     /// [`Config::new`] sets it to the node id, so every run of the same cluster draws the same
     /// timeouts; give each run its own seeds to vary them. Nodes of one cluster with equal seeds
@@ -81,9 +89,19 @@ impl Config {
             election_jitter: 10,
             heartbeat_ticks: 3,
             max_append_entries: 64,
+            pre_vote: true,
+            check_quorum: true,
             seed: u64::from(id),
             bugs: BugSet::NONE,
         }
+    }
+
+    /// This configuration without the optional protocol parts (pre-vote, check-quorum): the
+    /// bare algorithm of the Raft paper's Figure 2, which tests of its rules drive.
+    pub fn without_options(mut self) -> Config {
+        self.pre_vote = false;
+        self.check_quorum = false;
+        self
     }
 
     /// Check the rules [`ConfigError`] lists. The node's constructors call it, so a driver

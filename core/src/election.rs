@@ -1,4 +1,5 @@
-//! Leader election (Raft §5.2, §5.4.1): timeouts, RequestVote, counting votes.
+//! Leader election (Raft §5.2, §5.4.1): timeouts, pre-votes (dissertation §9.6), RequestVote,
+//! counting votes, and a leader's check that a majority still hears it (check-quorum, §6.2).
 use crate::bugs::Bug;
 use crate::message::Message;
 use crate::node::{Node, Progress};
@@ -6,12 +7,48 @@ use crate::state_machine::StateMachine;
 use crate::types::{Index, NodeId, Payload, Role, Term};
 
 impl<M: StateMachine> Node<M> {
-    /// The election timer fired: a follower or candidate starts an election for the next term.
-    /// Drivers that choose timer events themselves (the model checker) call this directly.
+    /// The election timer fired: a follower or candidate starts an election for the next term
+    /// (with pre-vote on, it first asks whether a majority would vote for it). A leader's
+    /// election timer is its check-quorum timer instead (`fire_leader_timeout`). Drivers that
+    /// choose timer events themselves (the model checker) call this directly.
     pub fn fire_election_timeout(&mut self) {
         if self.role == Role::Leader {
+            self.fire_leader_timeout();
             return;
         }
+        if self.config.pre_vote {
+            self.become_pre_candidate();
+        } else {
+            self.campaign();
+        }
+    }
+
+    /// Ask every peer whether it would vote for this node in the next term, changing nothing
+    /// durable: the term rises only once a majority says yes.
+    fn become_pre_candidate(&mut self) {
+        self.role = Role::PreCandidate;
+        self.leader = None;
+        self.votes.clear();
+        self.votes.insert(self.config.id);
+        self.vote_tally = 1;
+        self.reset_election_timer();
+        if self.has_won_election() {
+            self.campaign();
+            return;
+        }
+        let request = Message::PreVote {
+            term: self.term + 1,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+        };
+        let peers = self.peers();
+        for peer in peers {
+            self.send(peer, request.clone());
+        }
+    }
+
+    /// Start an election for the next term: vote for itself, ask every peer.
+    pub(crate) fn campaign(&mut self) {
         self.term += 1;
         self.voted_for = Some(self.config.id);
         self.persist_hard_state();
@@ -63,6 +100,71 @@ impl<M: StateMachine> Node<M> {
         );
     }
 
+    /// A pre-vote request: would this node vote for the sender in `term`? Yes when that term
+    /// is later than its own and the sender's log is at least as up to date (a request
+    /// arriving while a leader is known was already dropped by `step`). Nothing is recorded.
+    pub(crate) fn handle_pre_vote(
+        &mut self,
+        candidate: NodeId,
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+    ) {
+        let log_ok = self.config.bugs.contains(Bug::NoUpToDateCheck)
+            || self.log.is_up_to_date(last_log_index, last_log_term);
+        let granted = term > self.term && log_ok;
+        let answer_term = if granted { term } else { self.term };
+        self.send(
+            candidate,
+            Message::PreVoteResponse {
+                term: answer_term,
+                granted,
+            },
+        );
+    }
+
+    /// A pre-vote answer: with a majority of grants for the next term, campaign for real.
+    pub(crate) fn handle_pre_vote_response(&mut self, voter: NodeId, term: Term, granted: bool) {
+        if self.role != Role::PreCandidate || !granted || term != self.term + 1 {
+            return;
+        }
+        self.votes.insert(voter);
+        self.vote_tally += 1;
+        if self.has_won_election() {
+            self.campaign();
+        }
+    }
+
+    /// The leader's election timer fired (check-quorum): unless a majority (itself included)
+    /// was heard from since the last check, it steps down, so that a leader cut off from the
+    /// cluster stops taking requests it can never commit.
+    pub fn fire_leader_timeout(&mut self) {
+        if self.role != Role::Leader {
+            return;
+        }
+        self.election_elapsed = 0;
+        if !self.config.check_quorum {
+            return;
+        }
+        let heard = 1 + self.progress.values().filter(|p| p.recent_active).count();
+        if heard < self.config.quorum() {
+            let term = self.term;
+            self.become_follower(term, None);
+            return;
+        }
+        for p in self.progress.values_mut() {
+            p.recent_active = false;
+        }
+    }
+
+    /// Whether this node heard from a leader within its election timeout (check-quorum): then
+    /// it ignores requests to vote in a later term. A leader is in its own lease.
+    pub(crate) fn in_lease(&self) -> bool {
+        self.config.check_quorum
+            && self.leader.is_some()
+            && self.election_elapsed < self.config.election_ticks
+    }
+
     pub(crate) fn handle_vote_response(&mut self, voter: NodeId, term: Term, granted: bool) {
         let counts_stale = self.config.bugs.contains(Bug::StaleTermVote) && term < self.term;
         if self.role != Role::Candidate || !granted || (term != self.term && !counts_stale) {
@@ -90,11 +192,21 @@ impl<M: StateMachine> Node<M> {
         self.role = Role::Leader;
         self.leader = Some(self.config.id);
         self.heartbeat_elapsed = 0;
+        self.election_elapsed = 0;
         let next = self.log.last_index() + 1;
         let peers = self.peers();
         self.progress = peers
             .iter()
-            .map(|p| (*p, Progress { matched: 0, next }))
+            .map(|p| {
+                (
+                    *p,
+                    Progress {
+                        matched: 0,
+                        next,
+                        recent_active: false,
+                    },
+                )
+            })
             .collect();
         self.append_own(Payload::Noop);
         self.replicate_new_entries();

@@ -22,6 +22,26 @@ pub enum Message<C> {
         /// leader always holds every committed entry.
         last_log_term: Term,
     },
+    /// A pre-candidate asks whether the receiver would vote for it in `term` (its term + 1),
+    /// before it starts an election (Raft dissertation §9.6): nobody changes term or vote
+    /// for it, so a node that cannot win (cut off, or behind) cannot disrupt a cluster by
+    /// raising terms.
+    PreVote {
+        /// The term the pre-candidate would campaign in: its own term plus one.
+        term: Term,
+        /// The index of its last log entry.
+        last_log_index: Index,
+        /// The term of that entry.
+        last_log_term: Term,
+    },
+    /// An answer to a pre-vote. A grant carries the term asked about; a refusal carries the
+    /// voter's own term, so a pre-candidate behind the cluster learns it.
+    PreVoteResponse {
+        /// The term asked about (granted), or the voter's term (refused).
+        term: Term,
+        /// Whether the voter would vote for the pre-candidate.
+        granted: bool,
+    },
     /// A vote, granted or not.
     RequestVoteResponse {
         /// The voter's current term; a candidate counts only grants of its own term.
@@ -74,16 +94,21 @@ impl<C> Message<C> {
     pub fn term(&self) -> Term {
         match self {
             Message::RequestVote { term, .. }
+            | Message::PreVote { term, .. }
+            | Message::PreVoteResponse { term, .. }
             | Message::RequestVoteResponse { term, .. }
             | Message::AppendEntries { term, .. }
             | Message::AppendEntriesResponse { term, .. } => *term,
         }
     }
 
-    /// A short name for traces: RV, V+/V-, AE, A+/A-.
+    /// A short name for traces: RV, V+/V-, PV, P+/P-, AE, A+/A-.
     pub fn kind(&self) -> &'static str {
         match self {
             Message::RequestVote { .. } => "RV",
+            Message::PreVote { .. } => "PV",
+            Message::PreVoteResponse { granted: true, .. } => "P+",
+            Message::PreVoteResponse { granted: false, .. } => "P-",
             Message::RequestVoteResponse { granted: true, .. } => "V+",
             Message::RequestVoteResponse { granted: false, .. } => "V-",
             Message::AppendEntries { .. } => "AE",

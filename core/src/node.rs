@@ -21,6 +21,8 @@ pub struct Progress {
     pub matched: Index,
     /// Next index to send (optimistically advanced when entries are sent: pipelining).
     pub next: Index,
+    /// Whether the follower answered since the leader last checked its quorum (check-quorum).
+    pub recent_active: bool,
 }
 
 /// Why a node could not be built, or refused a message.
@@ -207,6 +209,10 @@ impl<M: StateMachine> Node<M> {
             if self.heartbeat_elapsed >= self.config.heartbeat_ticks {
                 self.fire_heartbeat();
             }
+            self.election_elapsed += 1;
+            if self.election_elapsed >= self.config.election_ticks {
+                self.fire_leader_timeout();
+            }
         } else {
             self.election_elapsed += 1;
             if self.election_elapsed >= self.election_timeout {
@@ -237,8 +243,28 @@ impl<M: StateMachine> Node<M> {
         }
         let msg_term = msg.term();
         if msg_term > self.term {
-            let leader = matches!(msg, Message::AppendEntries { .. }).then_some(from);
-            self.become_follower(msg_term, leader);
+            let asks_vote = matches!(msg, Message::RequestVote { .. } | Message::PreVote { .. });
+            if asks_vote && self.in_lease() {
+                // A leader was heard from within an election timeout: this request comes
+                // from a node that is cut off or removed, and must not depose it (§4.2.3).
+                return Ok(());
+            }
+            // Pre-votes change nobody's term: a request asks about a term, and a grant
+            // carries the term it was asked about.
+            let pre_vote = matches!(
+                msg,
+                Message::PreVote { .. } | Message::PreVoteResponse { granted: true, .. }
+            );
+            if !pre_vote {
+                let leader = matches!(msg, Message::AppendEntries { .. }).then_some(from);
+                self.become_follower(msg_term, leader);
+            }
+        }
+        if self.config.check_quorum && self.role == Role::Leader && msg_term == self.term {
+            // Any message of its term from a follower shows it is reachable (check-quorum).
+            if let Some(p) = self.progress.get_mut(from) {
+                p.recent_active = true;
+            }
         }
         match msg {
             Message::RequestVote {
@@ -246,6 +272,14 @@ impl<M: StateMachine> Node<M> {
                 last_log_index,
                 last_log_term,
             } => self.handle_request_vote(from, term, last_log_index, last_log_term),
+            Message::PreVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => self.handle_pre_vote(from, term, last_log_index, last_log_term),
+            Message::PreVoteResponse { term, granted } => {
+                self.handle_pre_vote_response(from, term, granted)
+            }
             Message::RequestVoteResponse { term, granted } => {
                 self.handle_vote_response(from, term, granted)
             }

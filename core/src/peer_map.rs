@@ -83,6 +83,11 @@ impl<V> PeerMap<V> {
     pub fn values(&self) -> impl Iterator<Item = &V> + '_ {
         self.entries.iter().map(|(_, v)| v)
     }
+
+    /// The records, mutably, in the order of their ids.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> + '_ {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
 }
 
 impl<V> FromIterator<(NodeId, V)> for PeerMap<V> {

@@ -103,6 +103,10 @@ impl<M: StateMachine> Node<M> {
             self.reply_append(leader, false, 0, None);
             return;
         }
+        if self.role == Role::PreCandidate {
+            // A leader of this term exists: no election is needed.
+            self.become_follower(term, Some(leader));
+        }
         if self.role == Role::Candidate {
             // Someone won this term: step down but keep the vote (forgetting it lets this
             // node vote twice in the term, which is the forget-vote bug).

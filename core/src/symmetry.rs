@@ -100,6 +100,8 @@ impl<M: StateMachine> Node<M> {
             election_jitter,
             heartbeat_ticks,
             max_append_entries,
+            pre_vote,
+            check_quorum,
             seed: _,
             bugs,
         } = config;
@@ -108,6 +110,8 @@ impl<M: StateMachine> Node<M> {
         election_jitter.hash(h);
         heartbeat_ticks.hash(h);
         max_append_entries.hash(h);
+        pre_vote.hash(h);
+        check_quorum.hash(h);
         bugs.hash(h);
         term.hash(h);
         log.hash(h);
@@ -156,7 +160,8 @@ impl<M: StateMachine> Node<M> {
         h.write_usize(self.progress.len());
         let progress = self.progress.iter().fold(0u64, |sum, (p, pr)| {
             let peer = u64::from(rename(map, p));
-            sum.wrapping_add(mix(mix(peer, pr.matched), pr.next))
+            let next = pr.next | u64::from(pr.recent_active) << 63;
+            sum.wrapping_add(mix(mix(peer, pr.matched), next))
         });
         h.write_u64(progress);
         true
@@ -173,10 +178,10 @@ impl<M: StateMachine> Node<M> {
         self.votes.len().hash(h);
         // Followers' progress as a multiset, summed (no order to agree on).
         h.write_usize(self.progress.len());
-        let progress = self
-            .progress
-            .values()
-            .fold(0u64, |sum, p| sum.wrapping_add(mix(p.matched, p.next)));
+        let progress = self.progress.values().fold(0u64, |sum, p| {
+            let next = p.next | u64::from(p.recent_active) << 63;
+            sum.wrapping_add(mix(p.matched, next))
+        });
         h.write_u64(progress);
     }
 }
@@ -198,7 +203,7 @@ mod tests {
     use crate::node::Node;
 
     fn node(id: u8) -> Node<KvStore> {
-        let mut c = Config::new(id, vec![1, 2, 3]);
+        let mut c = Config::new(id, vec![1, 2, 3]).without_options();
         c.election_jitter = 0;
         Node::new(c, KvStore::new()).unwrap()
     }

@@ -56,6 +56,8 @@ pub enum Role {
     Follower,
     /// Has started an election for its current term and is collecting votes.
     Candidate,
+    /// Collecting pre-votes before it campaigns (pre-vote on); its term is unchanged.
+    PreCandidate,
     /// Won the election of its current term (at most one node per term): the only role that
     /// takes proposals and sends AppendEntries.
     Leader,
@@ -67,6 +69,7 @@ impl Role {
         match self {
             Role::Follower => 'F',
             Role::Candidate => 'C',
+            Role::PreCandidate => 'P',
             Role::Leader => 'L',
         }
     }

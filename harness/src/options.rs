@@ -4,11 +4,15 @@
 //! provided the same variables are set.
 use std::fmt;
 use verraft_core::{Bug, BugSet};
+use verraft_sim::Features;
 
 /// Seeded bugs switched on in every decoded world (comma-separated bug names, or `none`).
 pub const ENV_BUGS: &str = "VERRAFT_FUZZ_BUGS";
 /// Force the cluster size (1..=9) instead of letting the input choose 3, 4 or 5 nodes.
 pub const ENV_NODES: &str = "VERRAFT_FUZZ_NODES";
+/// Force the optional features (`pre-vote,check-quorum`, `all` or `none`) instead of letting
+/// the input choose.
+pub const ENV_FEATURES: &str = "VERRAFT_FUZZ_FEATURES";
 
 /// Most events a schedule decodes to.
 pub const MAX_EVENTS: usize = 256;
@@ -19,6 +23,8 @@ pub struct FuzzOptions {
     pub bugs: BugSet,
     /// A forced cluster size; `None` lets the input choose.
     pub nodes: Option<u8>,
+    /// Forced optional features; `None` lets the input choose.
+    pub features: Option<Features>,
     /// Most events per schedule.
     pub max_events: usize,
 }
@@ -28,6 +34,7 @@ impl Default for FuzzOptions {
         FuzzOptions {
             bugs: BugSet::NONE,
             nodes: None,
+            features: None,
             max_events: MAX_EVENTS,
         }
     }
@@ -46,10 +53,15 @@ impl fmt::Display for OptionsError {
 impl std::error::Error for OptionsError {}
 
 impl FuzzOptions {
-    /// Read `VERRAFT_FUZZ_BUGS` and `VERRAFT_FUZZ_NODES`; unset means the default.
+    /// Read `VERRAFT_FUZZ_BUGS`, `VERRAFT_FUZZ_NODES` and `VERRAFT_FUZZ_FEATURES`; unset
+    /// means the default.
     pub fn from_env() -> Result<FuzzOptions, OptionsError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        Self::from_values(var(ENV_BUGS).as_deref(), var(ENV_NODES).as_deref())
+        Self::from_values(
+            var(ENV_BUGS).as_deref(),
+            var(ENV_NODES).as_deref(),
+            var(ENV_FEATURES).as_deref(),
+        )
     }
 
     /// The same as [`FuzzOptions::from_env`], from explicit values (testable without touching
@@ -57,6 +69,7 @@ impl FuzzOptions {
     pub fn from_values(
         bugs: Option<&str>,
         nodes: Option<&str>,
+        features: Option<&str>,
     ) -> Result<FuzzOptions, OptionsError> {
         let mut o = FuzzOptions::default();
         if let Some(list) = bugs {
@@ -72,6 +85,11 @@ impl FuzzOptions {
                     OptionsError(format!("{ENV_NODES}: expected 1 to 9, found '{n}'"))
                 })?;
             o.nodes = Some(n);
+        }
+        if let Some(list) = features {
+            o.features = Some(
+                Features::parse(list).map_err(|e| OptionsError(format!("{ENV_FEATURES}: {e}")))?,
+            );
         }
         Ok(o)
     }
@@ -95,20 +113,29 @@ mod tests {
 
     #[test]
     fn reads_bugs_and_nodes() {
-        let o = FuzzOptions::from_values(Some("vote-count, figure-8"), Some("4")).unwrap();
+        let o = FuzzOptions::from_values(Some("vote-count, figure-8"), Some("4"), Some("pre-vote"))
+            .unwrap();
         assert!(o.bugs.contains(Bug::VoteCount) && o.bugs.contains(Bug::Figure8));
         assert_eq!(o.bugs.iter().count(), 2);
         assert_eq!(o.nodes, Some(4));
         assert_eq!(
-            FuzzOptions::from_values(None, None).unwrap(),
+            o.features,
+            Some(Features {
+                pre_vote: true,
+                check_quorum: false
+            })
+        );
+        assert_eq!(
+            FuzzOptions::from_values(None, None, None).unwrap(),
             FuzzOptions::default()
         );
     }
 
     #[test]
     fn rejects_what_it_does_not_know() {
-        assert!(FuzzOptions::from_values(Some("no-such-bug"), None).is_err());
-        assert!(FuzzOptions::from_values(None, Some("0")).is_err());
-        assert!(FuzzOptions::from_values(None, Some("ten")).is_err());
+        assert!(FuzzOptions::from_values(Some("no-such-bug"), None, None).is_err());
+        assert!(FuzzOptions::from_values(None, Some("0"), None).is_err());
+        assert!(FuzzOptions::from_values(None, Some("ten"), None).is_err());
+        assert!(FuzzOptions::from_values(None, None, Some("telepathy")).is_err());
     }
 }

@@ -18,6 +18,7 @@ pub const COMMAND_COMMITS: &str = "a client command commits";
 pub const CRASH_CATCH_UP: &str = "a node crashes, restarts and catches up";
 pub const READ_SEES_WRITE: &str = "a client read returns a written value";
 pub const LEADER_REPLACED: &str = "a leader is replaced";
+pub const QUORUM_LOST: &str = "a leader steps down for lack of a quorum";
 
 /// `always` for `CHECKED[I]`. Stateright takes plain function pointers, so each invariant
 /// gets its own instance of this function.
@@ -106,6 +107,10 @@ fn leader_replaced(_: &RaftModel, w: &State) -> bool {
     w.ghost.terms_led >= 2
 }
 
+fn quorum_lost(_: &RaftModel, w: &State) -> bool {
+    w.ghost.quorum_lost
+}
+
 /// Every property that applies to the model's bounds. A `sometimes` property is listed only
 /// when the bounds make it possible, so an unreached one always means a vacuous model.
 pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
@@ -151,6 +156,9 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
     // A lone node is replaced only by itself, after a crash.
     if c.limits.max_term.is_none_or(|t| t >= 2) && (c.nodes > 1 || c.faults.crash) {
         out.push(Property::sometimes(LEADER_REPLACED, leader_replaced));
+    }
+    if c.features.check_quorum && c.nodes > 1 {
+        out.push(Property::sometimes(QUORUM_LOST, quorum_lost));
     }
     out
 }
@@ -211,7 +219,7 @@ mod tests {
         full.faults.crash = true;
         let full = names(full);
         assert!(full.contains(&CRASH_CATCH_UP) && full.contains(&READ_SEES_WRITE));
-        assert!(full.contains(&LEADER_REPLACED));
+        assert!(full.contains(&LEADER_REPLACED) && full.contains(&QUORUM_LOST));
         let mut quiet = Bounds {
             max_ops: 0,
             max_term: 1,
@@ -219,6 +227,11 @@ mod tests {
             ..Bounds::default()
         };
         quiet.faults.crash = false;
+        assert_eq!(
+            names(quiet.clone()),
+            vec![LEADER_ELECTED, ENTRY_COMMITS, QUORUM_LOST]
+        );
+        quiet.features = verraft_sim::Features::NONE;
         assert_eq!(names(quiet), vec![LEADER_ELECTED, ENTRY_COMMITS]);
     }
 }

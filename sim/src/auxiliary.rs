@@ -180,7 +180,8 @@ pub fn votes_sound(
     quorum: usize,
     floors: &[Term],
 ) -> Result<(), Violation> {
-    if node.role() == Role::Follower {
+    // A pre-candidate's votes are pre-votes for the next term, which nobody records.
+    if matches!(node.role(), Role::Follower | Role::PreCandidate) {
         return Ok(());
     }
     let term = node.term();

@@ -76,6 +76,75 @@ impl Faults {
     }
 }
 
+/// The optional parts of the Raft core that are switched on in a world. A feature that is off
+/// is not in the core at all for that world: its messages and events never happen.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Features {
+    /// Pre-vote before every election (`Config::pre_vote`).
+    pub pre_vote: bool,
+    /// Check-quorum and the leader lease on votes (`Config::check_quorum`).
+    pub check_quorum: bool,
+}
+
+impl Features {
+    /// Nothing optional: the textbook Raft of the paper's Figure 2 (and the world of every
+    /// scenario file written before features existed).
+    pub const NONE: Features = Features {
+        pre_vote: false,
+        check_quorum: false,
+    };
+    /// What a node runs by default.
+    pub const ALL: Features = Features {
+        pre_vote: true,
+        check_quorum: true,
+    };
+
+    /// The names used in scenario headers and on the command line.
+    pub const NAMES: [&'static str; 2] = ["pre-vote", "check-quorum"];
+
+    pub fn names(&self) -> Vec<&'static str> {
+        let on = [self.pre_vote, self.check_quorum];
+        Features::NAMES
+            .iter()
+            .zip(on)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// The names as one word: a comma-separated list, or `none`.
+    pub fn list(&self) -> String {
+        let names = self.names();
+        if names.is_empty() {
+            "none".into()
+        } else {
+            names.join(",")
+        }
+    }
+
+    /// Parse a comma-separated list such as `pre-vote,check-quorum`; `none` and `all` too.
+    pub fn parse(list: &str) -> Result<Features, String> {
+        if list.trim().is_empty() {
+            return Err("empty list of features (say 'none' for none)".into());
+        }
+        let mut f = Features::NONE;
+        for name in list.split(',').map(str::trim) {
+            match name {
+                "none" => {}
+                "all" => f = Features::ALL,
+                "pre-vote" => f.pre_vote = true,
+                "check-quorum" => f.check_quorum = true,
+                other => {
+                    return Err(format!(
+                        "unknown feature '{other}' (known: pre-vote, check-quorum, all, none)"
+                    ))
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
 /// What a crash does to writes that were not synced (only the `ack-before-sync` bug leaves
 /// any: a correct node syncs before it sends).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -120,6 +189,8 @@ pub struct WorldConfig {
     pub nodes: u8,
     pub bugs: BugSet,
     pub faults: Faults,
+    /// The optional parts of the core the nodes run.
+    pub features: Features,
     pub crash_mode: CrashMode,
     pub limits: Limits,
     /// Most entries per AppendEntries message.
@@ -145,6 +216,7 @@ impl WorldConfig {
             nodes,
             bugs: BugSet::NONE,
             faults: Faults::ALL,
+            features: Features::ALL,
             crash_mode: CrashMode::KeepUnsynced,
             limits: Limits::NONE,
             max_append_entries: 64,

@@ -111,6 +111,7 @@ fn role_color(role: Role) -> &'static str {
     match role {
         Role::Leader => "#c0392b",
         Role::Candidate => "#d68910",
+        Role::PreCandidate => "#b7950b",
         Role::Follower => "#5d6d7e",
     }
 }

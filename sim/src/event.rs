@@ -57,6 +57,15 @@ pub enum MsgRef {
         term: Term,
         granted: bool,
     },
+    PreVote {
+        term: Term,
+        last_index: Index,
+        last_term: Term,
+    },
+    PreVoteReply {
+        term: Term,
+        granted: bool,
+    },
     Append {
         term: Term,
         prev_index: Index,
@@ -85,6 +94,19 @@ impl MsgRef {
                 last_term: *last_log_term,
             },
             Message::RequestVoteResponse { term, granted } => MsgRef::Vote {
+                term: *term,
+                granted: *granted,
+            },
+            Message::PreVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => MsgRef::PreVote {
+                term: *term,
+                last_index: *last_log_index,
+                last_term: *last_log_term,
+            },
+            Message::PreVoteResponse { term, granted } => MsgRef::PreVoteReply {
                 term: *term,
                 granted: *granted,
             },
@@ -130,6 +152,14 @@ impl fmt::Display for MsgRef {
             } => write!(f, "RV t{term} last={last_index}/{last_term}"),
             MsgRef::Vote { term, granted } => {
                 write!(f, "{} t{term}", if *granted { "V+" } else { "V-" })
+            }
+            MsgRef::PreVote {
+                term,
+                last_index,
+                last_term,
+            } => write!(f, "PV t{term} last={last_index}/{last_term}"),
+            MsgRef::PreVoteReply { term, granted } => {
+                write!(f, "{} t{term}", if *granted { "P+" } else { "P-" })
             }
             MsgRef::Append {
                 term,

@@ -287,6 +287,7 @@ impl World {
         clock.hash(h);
         counters.hash(h);
         ghost.terms_led.hash(h);
+        ghost.quorum_lost.hash(h);
         let mut leaders = Sum::default();
         for (term, record) in ghost.leaders.iter() {
             let node = u64::from(rename(map, record.node));

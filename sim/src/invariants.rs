@@ -254,6 +254,9 @@ pub struct Ghost {
     pub committed: Arc<Memo<CommittedEntries>>,
     /// The one sequence every node's applied entries must be a prefix of.
     pub applied: Arc<Memo<AppliedEntries>>,
+    /// A leader stepped down in its own term for lack of a quorum (check-quorum): recorded
+    /// once, for the model checker's `sometimes` property.
+    pub quorum_lost: bool,
 }
 
 impl Ghost {

@@ -24,7 +24,7 @@ pub mod symmetry;
 pub mod vec_map;
 pub mod world;
 
-pub use config::{CrashMode, Faults, Limits, SharedConfig, WorldConfig};
+pub use config::{CrashMode, Faults, Features, Limits, SharedConfig, WorldConfig};
 pub use event::{EntryRef, Event, MsgRef};
 pub use invariants::{Invariant, Violation};
 pub use world::{EventError, World};

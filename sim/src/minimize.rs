@@ -392,6 +392,8 @@ fn distance(wanted: &Event, candidate: &Event) -> u64 {
             match msg {
                 MsgRef::RequestVote { term, .. }
                 | MsgRef::Vote { term, .. }
+                | MsgRef::PreVote { term, .. }
+                | MsgRef::PreVoteReply { term, .. }
                 | MsgRef::Append { term, .. }
                 | MsgRef::AppendReply { term, .. } => *term,
             }

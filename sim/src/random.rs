@@ -3,7 +3,7 @@
 //! a quiet phase (network healed, nodes restarted, no faults) in which a leader must emerge
 //! and every client operation must complete within a bound: that is the liveness check.
 use crate::client::ClientState;
-use crate::config::{CrashMode, Faults, Limits, WorldConfig};
+use crate::config::{CrashMode, Faults, Features, Limits, WorldConfig};
 use crate::event::Event;
 use crate::invariants::{Invariant, Violation};
 use crate::scenario::Scenario;
@@ -20,6 +20,8 @@ pub struct SimOptions {
     pub steps: usize,
     /// Faults that runs may switch on.
     pub faults: Faults,
+    /// Optional parts of the core that runs may switch on.
+    pub features: Features,
     pub bugs: BugSet,
     pub clients: usize,
     pub ops_per_client: usize,
@@ -37,6 +39,7 @@ impl Default for SimOptions {
             nodes: 3,
             steps: 200,
             faults: Faults::ALL,
+            features: Features::ALL,
             bugs: BugSet::NONE,
             clients: 3,
             ops_per_client: 4,
@@ -195,6 +198,11 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
     config.faults = faults;
     config.crash_mode = opts.crash_mode;
     config.auxiliary = opts.auxiliary;
+    // Each allowed feature is on in about two runs of three, as each fault is.
+    config.features = Features {
+        pre_vote: opts.features.pre_vote && rng.up_to(2) > 0,
+        check_quorum: opts.features.check_quorum && rng.up_to(2) > 0,
+    };
     config.limits = Limits::NONE;
     config.max_append_entries = 1 + rng.up_to(7);
     config.clients = workload(&mut rng, opts.clients, opts.ops_per_client);
@@ -363,7 +371,18 @@ fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) 
     }
     // A client whose answer can no longer come gives up and retries.
     for c in &world.clients {
-        let lost = matches!(c.state, ClientState::Waiting { index: None, .. });
+        // Lost: the node crashed, or its log no longer holds the request where it took it
+        // (a later leader overwrote it), so the answer will never come.
+        let lost = match c.state {
+            ClientState::Waiting { index: None, .. } => true,
+            ClientState::Waiting {
+                node,
+                index: Some((index, term)),
+            } => world
+                .node(node)
+                .is_some_and(|n| n.log().get(index as usize - 1).map(|e| e.term) != Some(term)),
+            _ => false,
+        };
         let leader_gone = matches!(c.state, ClientState::Waiting { node, .. } if world.node(node).is_none_or(|n| n.role() != Role::Leader));
         if (lost || (leader_gone && *idle_rounds > 2))
             && enabled.contains(&Event::ClientTimeout(c.id))

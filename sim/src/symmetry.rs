@@ -126,6 +126,7 @@ impl World {
                 .into(),
             committed: self.ghost.committed.clone(),
             applied: self.ghost.applied.clone(),
+            quorum_lost: self.ghost.quorum_lost,
         };
         Some(World {
             config: self.config.clone(),

@@ -293,6 +293,7 @@ impl World {
         // Syncs and the crashes that keep part of the unsynced writes, in the same pass (a
         // correct core leaves no unsynced writes, so this is one empty check per node).
         let (mut syncs, mut torn) = (0, 0);
+        let leader_timer = self.leader_timer_runs();
         for node in self.live_nodes() {
             up += 1;
             let disk = &self.disks[node.id() as usize - 1];
@@ -302,7 +303,7 @@ impl World {
             }
             if node.role() == Role::Leader {
                 leaders += 1;
-                timers += usize::from(heartbeats);
+                timers += usize::from(heartbeats) + usize::from(leader_timer);
             } else {
                 timers += usize::from(room && limits.max_term.is_none_or(|t| node.term() < t));
             }
@@ -341,14 +342,20 @@ impl World {
         let heartbeats = room
             && Self::under(limits.max_heartbeats, self.counters.heartbeats)
             && self.config.nodes > 1;
+        let leader_timer = self.leader_timer_runs();
         for node in self.live_nodes() {
             let id = node.id();
-            let timer = if node.role() == Role::Leader {
-                heartbeats.then_some(Choice::Heartbeat(id))
-            } else {
-                (room && limits.max_term.is_none_or(|t| node.term() < t))
-                    .then_some(Choice::Timeout(id))
-            };
+            if node.role() == Role::Leader {
+                if heartbeats && visit(Choice::Heartbeat(id)) {
+                    return;
+                }
+                if leader_timer && visit(Choice::Timeout(id)) {
+                    return;
+                }
+                continue;
+            }
+            let timer = (room && limits.max_term.is_none_or(|t| node.term() < t))
+                .then_some(Choice::Timeout(id));
             if timer.is_some_and(&mut visit) {
                 return;
             }
@@ -407,6 +414,12 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Whether a leader's election timer runs: with check-quorum it is the timer at which the
+    /// leader checks that a majority still answers (a lone node always has one).
+    fn leader_timer_runs(&self) -> bool {
+        self.config.features.check_quorum && self.config.nodes > 1
     }
 
     fn drops_enabled(&self) -> bool {
@@ -635,10 +648,11 @@ impl World {
                 Ok(Ok(()))
             }
             Event::Timeout(id) => {
+                let check_quorum = self.config.features.check_quorum;
                 let node = self.live_mut(*id)?;
-                if node.role() == Role::Leader {
+                if node.role() == Role::Leader && !check_quorum {
                     return Err(EventError::NotEnabled(format!(
-                        "n{id} is leader: its election timer does not run"
+                        "n{id} is leader and check-quorum is off: its election timer does not run"
                     )));
                 }
                 node.fire_election_timeout();
@@ -984,6 +998,13 @@ impl World {
         }
         invariants::leader_append_only(before, node)?;
         invariants::commit_monotonic(before, node)?;
+        if before.alive
+            && before.role == Role::Leader
+            && node.role() == Role::Follower
+            && before.term == node.term()
+        {
+            self.ghost.quorum_lost = true;
+        }
         let restarted = !before.alive;
         if log_touched || restarted {
             let others: SmallVec<[&KvNode; 8]> =
@@ -1105,6 +1126,8 @@ fn node_config(world: &WorldConfig, id: NodeId) -> Config {
     let mut c = Config::new(id, world.node_ids());
     c.election_jitter = 0;
     c.max_append_entries = world.max_append_entries;
+    c.pre_vote = world.features.pre_vote;
+    c.check_quorum = world.features.check_quorum;
     c.bugs = world.bugs;
     c
 }

@@ -30,7 +30,7 @@ fn put(term: Term, seq: u64) -> Entry<KvCommand> {
 }
 
 fn config(id: NodeId, nodes: u8, bugs: BugSet) -> Config {
-    let mut c = Config::new(id, 1..=nodes);
+    let mut c = Config::new(id, 1..=nodes).without_options();
     c.election_jitter = 0;
     c.bugs = bugs;
     c

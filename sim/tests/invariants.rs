@@ -25,7 +25,7 @@ fn cmd(term: Term, client: ClientId, seq: u64) -> Entry<KvCommand> {
 }
 
 fn config(id: NodeId) -> Config {
-    let mut c = Config::new(id, vec![1, 2, 3]);
+    let mut c = Config::new(id, vec![1, 2, 3]).without_options();
     c.election_jitter = 0;
     c
 }

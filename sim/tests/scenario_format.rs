@@ -45,6 +45,14 @@ fn msg() -> impl Strategy<Value = MsgRef> {
             }
         }),
         (0u64..9, any::<bool>()).prop_map(|(term, granted)| MsgRef::Vote { term, granted }),
+        (0u64..9, 0u64..20, 0u64..9).prop_map(|(term, last_index, last_term)| {
+            MsgRef::PreVote {
+                term,
+                last_index,
+                last_term,
+            }
+        }),
+        (0u64..9, any::<bool>()).prop_map(|(term, granted)| MsgRef::PreVoteReply { term, granted }),
         (
             0u64..9,
             0u64..20,

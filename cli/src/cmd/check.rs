@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use verraft_core::{Bug, BugSet};
 use verraft_models::{check, Bounds, CheckOptions, RaftModel, Report, Status, Stopped};
-use verraft_sim::{CrashMode, Faults};
+use verraft_sim::{CrashMode, Faults, Features};
 
 /// The bounds of the model, shared by `check` and `explore`. Unset flags keep the defaults
 /// of `Bounds::default()` (or of the chosen preset).
@@ -38,6 +38,10 @@ pub struct BoundArgs {
     /// Faults that are on: a list of loss, dup, reorder, crash, partition (or all, none)
     #[arg(long, value_name = "LIST")]
     faults: Option<String>,
+    /// Optional parts of the core the nodes run: a list of pre-vote, check-quorum (or all,
+    /// none; default all)
+    #[arg(long, value_name = "LIST")]
+    features: Option<String>,
     /// Messages in flight at once
     #[arg(long, value_name = "M")]
     max_in_flight: Option<u32>,
@@ -79,6 +83,46 @@ fn parse_max_log(s: &str) -> Result<MaxLog, String> {
 }
 
 impl BoundArgs {
+    /// Whether no bound was given at all (then `check` runs the portfolio).
+    pub fn is_empty(&self) -> bool {
+        let BoundArgs {
+            preset,
+            nodes,
+            max_term,
+            max_ops,
+            clients,
+            max_log,
+            crashes,
+            faults,
+            features,
+            max_in_flight,
+            heartbeats,
+            partitions,
+            client_timeouts,
+            max_append,
+            lose_unsynced,
+            no_auxiliary,
+            bugs,
+        } = self;
+        preset.is_none()
+            && nodes.is_none()
+            && max_term.is_none()
+            && max_ops.is_none()
+            && clients.is_none()
+            && max_log.is_none()
+            && crashes.is_none()
+            && faults.is_none()
+            && features.is_none()
+            && max_in_flight.is_none()
+            && heartbeats.is_none()
+            && partitions.is_none()
+            && client_timeouts.is_none()
+            && max_append.is_none()
+            && !lose_unsynced
+            && !no_auxiliary
+            && bugs.is_empty()
+    }
+
     pub fn bounds(&self) -> Result<Bounds, String> {
         let mut b = match self.preset.as_deref() {
             None => Bounds::default(),
@@ -115,6 +159,9 @@ impl BoundArgs {
                     0
                 };
             }
+        }
+        if let Some(list) = &self.features {
+            b.features = Features::parse(list).map_err(|e| format!("--features: {e}"))?;
         }
         if let Some(v) = self.crashes {
             b.crashes = v;
@@ -232,11 +279,17 @@ pub fn parse_seconds(s: &str) -> Result<Duration, String> {
 /// 1 an invariant broke or a `sometimes` property was never reached; 2 bad arguments;
 /// 3 stopped early (time or state limit, Ctrl-C) with nothing broken so far.
 pub fn run(args: CheckArgs) -> u8 {
-    let bounds = match args.bounds.bounds() {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("verraft check: {e}");
-            return 2;
+    // Without a single bound flag, the portfolio: bound sets that together cover every
+    // optional feature and every message fault.
+    let sets = if args.bounds.is_empty() {
+        Bounds::portfolio()
+    } else {
+        match args.bounds.bounds() {
+            Ok(b) => vec![("", b)],
+            Err(e) => {
+                eprintln!("verraft check: {e}");
+                return 2;
+            }
         }
     };
     if args.threads == Some(0) {
@@ -252,6 +305,44 @@ pub fn run(args: CheckArgs) -> u8 {
         eprintln!("verraft check: --out {}: {e}", args.out.display());
         return 2;
     }
+    let started = std::time::Instant::now();
+    let several = sets.len() > 1;
+    let mut stopped_early = false;
+    for (i, (label, bounds)) in sets.into_iter().enumerate() {
+        if several {
+            println!(
+                "{}bound set {} of {}: {label}",
+                if i > 0 { "\n" } else { "" },
+                i + 1,
+                Bounds::portfolio().len()
+            );
+        }
+        // A time limit is for the whole run, whatever number of bound sets it has.
+        let timeout = args.timeout.map(|t| t.saturating_sub(started.elapsed()));
+        match check_one(&args, bounds, timeout) {
+            0 => {}
+            3 => stopped_early = true,
+            code => return code,
+        }
+        if crate::interrupt::flag().load(std::sync::atomic::Ordering::Relaxed) {
+            return 3;
+        }
+    }
+    if several {
+        println!(
+            "\nevery bound set holds: {:.1} s in all",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if stopped_early {
+        3
+    } else {
+        0
+    }
+}
+
+/// Check one bound set and print its report. The exit code of `run` for it alone.
+fn check_one(args: &CheckArgs, bounds: Bounds, timeout: Option<Duration>) -> u8 {
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -266,7 +357,7 @@ pub fn run(args: CheckArgs) -> u8 {
         threads,
         symmetry: !args.no_symmetry,
         stop_at_violation: !args.all_violations,
-        timeout: args.timeout,
+        timeout,
         max_states: args.max_states,
         interrupt: Some(crate::interrupt::flag()),
         ..CheckOptions::default()

@@ -1,7 +1,7 @@
 //! `verraft replay FILE`: re-run a scenario step by step.
 use clap::Args;
 use std::path::PathBuf;
-use verraft_harness::options::{FuzzOptions, ENV_BUGS, ENV_NODES};
+use verraft_harness::options::{FuzzOptions, ENV_BUGS, ENV_FEATURES, ENV_NODES};
 use verraft_harness::schedule::decode_schedule;
 use verraft_sim::replay::{replay, Outcome};
 use verraft_sim::scenario::{self, Scenario};
@@ -19,6 +19,9 @@ pub struct ReplayArgs {
     /// With --from-fuzz: the cluster size the fuzz run forced (default: $VERRAFT_FUZZ_NODES)
     #[arg(long, requires = "from_fuzz")]
     nodes: Option<String>,
+    /// With --from-fuzz: the features the fuzz run forced (default: $VERRAFT_FUZZ_FEATURES)
+    #[arg(long, requires = "from_fuzz")]
+    features: Option<String>,
     /// With --from-fuzz: also write the decoded scenario to this file
     #[arg(long, short, requires = "from_fuzz")]
     out: Option<PathBuf>,
@@ -93,13 +96,15 @@ fn from_fuzz(args: &ReplayArgs) -> u8 {
         Some(args.bugs.join(","))
     };
     let nodes = args.nodes.clone().or_else(|| env(ENV_NODES));
-    let opts = match FuzzOptions::from_values(bugs.as_deref(), nodes.as_deref()) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("verraft replay: {e}");
-            return 2;
-        }
-    };
+    let features = args.features.clone().or_else(|| env(ENV_FEATURES));
+    let opts =
+        match FuzzOptions::from_values(bugs.as_deref(), nodes.as_deref(), features.as_deref()) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("verraft replay: {e}");
+                return 2;
+            }
+        };
     let scenario = match decode_schedule(&bytes, &opts) {
         Ok(s) => s,
         Err(e) => {
@@ -191,7 +196,7 @@ pub fn run_scenario(scenario: &Scenario, name: &str, source: Option<&str>, quiet
 /// The file line (1-based) of the `step`-th event: event lines are the non-blank lines that
 /// are neither comments nor header lines.
 fn event_line(text: &str, step: usize) -> Option<usize> {
-    const HEADER: [&str; 11] = [
+    const HEADER: [&str; 12] = [
         "nodes",
         "bugs",
         "faults",
@@ -201,6 +206,7 @@ fn event_line(text: &str, step: usize) -> Option<usize> {
         "seed",
         "quiet-phase",
         "auxiliary",
+        "features",
         "client",
         "expect",
     ];

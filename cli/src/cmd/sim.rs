@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use verraft_core::{Bug, BugSet};
 use verraft_sim::random::{run_one, SimOptions};
-use verraft_sim::{CrashMode, Faults};
+use verraft_sim::{CrashMode, Faults, Features};
 
 #[derive(Args)]
 pub struct SimArgs {
@@ -25,6 +25,10 @@ pub struct SimArgs {
     /// Faults runs may switch on (comma-separated: loss,dup,reorder,crash,partition; or all, none)
     #[arg(long, default_value = "all", value_parser = parse_faults)]
     faults: Faults,
+    /// Optional parts of the core runs may switch on (each run picks some): a list of
+    /// pre-vote, check-quorum (or all, none)
+    #[arg(long, default_value = "all", value_parser = Features::parse)]
+    features: Features,
     /// Switch on a seeded bug (repeatable), e.g. --bug figure-8
     #[arg(long = "bug", value_parser = parse_bug)]
     bugs: Vec<Bug>,
@@ -89,6 +93,7 @@ pub fn run(args: SimArgs) -> u8 {
         nodes: args.nodes,
         steps: args.steps,
         faults: args.faults,
+        features: args.features,
         bugs: args.bugs.iter().copied().collect::<BugSet>(),
         clients: args.clients,
         ops_per_client: args.ops,
@@ -232,10 +237,11 @@ fn figure3_later(opts: &SimOptions, seed: u64) -> String {
 fn reproduce(args: &SimArgs, opts: &SimOptions, seed: u64) -> String {
     let faults = args.faults.names();
     let mut cmd = format!(
-        "verraft sim --seed {seed} --runs 1 --steps {} --nodes {} --faults {} --clients {} --ops {} --quiet-bound {}",
+        "verraft sim --seed {seed} --runs 1 --steps {} --nodes {} --faults {} --features {} --clients {} --ops {} --quiet-bound {}",
         args.steps,
         args.nodes,
         if faults.is_empty() { "none".to_string() } else { faults.join(",") },
+        args.features.list(),
         args.clients,
         args.ops,
         opts.quiet_bound()

@@ -1,6 +1,6 @@
 //! Small bounds shared by the tests: each exhausts in well under a second.
 use verraft_models::Bounds;
-use verraft_sim::Faults;
+use verraft_sim::{Faults, Features};
 
 /// Elections in one term with reordering: the smallest space with a leader in it.
 pub fn one_term() -> Bounds {
@@ -14,6 +14,7 @@ pub fn one_term() -> Bounds {
         },
         max_in_flight: 3,
         heartbeats: 1,
+        features: Features::NONE,
         ..Bounds::default()
     }
 }
@@ -31,6 +32,7 @@ pub fn small_faulty() -> Bounds {
         },
         max_in_flight: 1,
         heartbeats: 0,
+        features: Features::NONE,
         ..Bounds::default()
     }
 }

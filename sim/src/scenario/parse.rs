@@ -1,5 +1,5 @@
 use super::{Scenario, Step};
-use crate::config::{CrashMode, Faults, Limits, WorldConfig};
+use crate::config::{CrashMode, Faults, Features, Limits, WorldConfig};
 use crate::event::{EntryRef, Event, MsgRef};
 use crate::invariants::Invariant;
 use std::fmt;
@@ -26,6 +26,9 @@ type R<T> = Result<T, String>;
 pub fn parse(text: &str) -> Result<Scenario, ParseError> {
     let mut notes = Vec::new();
     let mut config = WorldConfig::new(3);
+    // A file without a `features` line was written before optional features existed: its
+    // nodes ran none of them.
+    config.features = Features::NONE;
     let mut seen_nodes = false;
     let mut expect = None;
     let mut steps = Vec::new();
@@ -69,6 +72,7 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 | "limits"
                 | "seed"
                 | "quiet-phase"
+                | "features"
                 | "auxiliary"
                 | "client"
                 | "expect"
@@ -132,6 +136,7 @@ fn header(
             }
         }
         "faults" => c.faults = Faults::parse(rest)?,
+        "features" => c.features = Features::parse(rest)?,
         "crash-mode" => {
             c.crash_mode = match rest {
                 "keep-unsynced" => CrashMode::KeepUnsynced,
@@ -421,6 +426,22 @@ fn message(text: &str) -> R<MsgRef> {
                 granted: kind == "V+",
             })
         }
+        "PV" => {
+            expect_len(3)?;
+            let (last_index, last_term) = pair(field(t.get(2), "last")?)?;
+            Ok(MsgRef::PreVote {
+                term,
+                last_index,
+                last_term,
+            })
+        }
+        "P+" | "P-" => {
+            expect_len(2)?;
+            Ok(MsgRef::PreVoteReply {
+                term,
+                granted: kind == "P+",
+            })
+        }
         "AE" => {
             expect_len(4)?;
             let (prev_index, prev_term) = pair(field(t.get(2), "prev")?)?;
@@ -456,7 +477,7 @@ fn message(text: &str) -> R<MsgRef> {
             })
         }
         other => Err(format!(
-            "unknown message kind '{other}' (known: RV, V+, V-, AE, A+, A-)"
+            "unknown message kind '{other}' (known: RV, V+, V-, PV, P+, P-, AE, A+, A-)"
         )),
     }
 }

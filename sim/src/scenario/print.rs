@@ -34,6 +34,7 @@ pub fn print(s: &Scenario) -> String {
             faults.join(",")
         }
     );
+    let _ = writeln!(out, "features {}", c.features.list());
     let mode = match c.crash_mode {
         CrashMode::KeepUnsynced => "keep-unsynced",
         CrashMode::LoseUnsynced => "lose-unsynced",
