@@ -1,11 +1,13 @@
 //! Checking a whole history: split it into independent parts, search each (in parallel),
 //! and combine the verdicts.
-use crate::explain::{explain, Explanation};
+use crate::distinct::{self, DistinctOutcome};
+use crate::explain::{explain, explain_conflict, Explanation};
 use crate::history::{History, Operation};
 use crate::model::{Model, Part};
 use crate::monitor::Monitor;
 use crate::schedule::{self, Plan};
-use crate::search::{search, Limits, SearchOutcome, SearchStats, StopReason};
+use crate::search::{self, Limits, SearchOutcome, SearchStats, StopReason};
+use crate::sequential;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,6 +29,10 @@ pub struct CheckOptions {
     pub stop_at_first_failure: bool,
     /// Progress for other threads to show, and a way for them to interrupt the check.
     pub monitor: Option<Arc<Monitor>>,
+    /// Decide the parts that are registers whose reads each name one write with the
+    /// polynomial check of [`crate::distinct`] before anything else. Off, every part goes
+    /// to the search (to compare the two, or to measure the search).
+    pub distinct_values: bool,
 }
 
 impl Default for CheckOptions {
@@ -38,6 +44,7 @@ impl Default for CheckOptions {
             partition: true,
             stop_at_first_failure: false,
             monitor: None,
+            distinct_values: true,
         }
     }
 }
@@ -96,6 +103,29 @@ impl Outcome {
     }
 }
 
+/// Which procedure decided a part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    /// The polynomial check for a register whose reads each name one write
+    /// ([`crate::distinct`]).
+    DistinctValues,
+    /// Real time left one order of the operations with a known outcome, and the model
+    /// accepted it ([`crate::sequential`]).
+    RealTimeOrder,
+    /// The backtracking search ([`crate::search`]); also for a part it never got to.
+    Search,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::DistinctValues => "distinct values",
+            Method::RealTimeOrder => "real-time order",
+            Method::Search => "search",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartResult {
     pub label: String,
@@ -104,6 +134,7 @@ pub struct PartResult {
     /// How many of them the search considered (reads with unknown outcome are dropped).
     pub searched: usize,
     pub outcome: Outcome,
+    pub method: Method,
     pub stats: SearchStats,
     pub elapsed: Duration,
 }
@@ -133,6 +164,7 @@ fn check_part<M: Model>(
     history: &History<M::Input, M::Output>,
     part: &Part,
     limits: &Limits<'_>,
+    distinct_values: bool,
 ) -> PartResult {
     let start = Instant::now();
     let all = history.ops();
@@ -144,28 +176,76 @@ fn check_part<M: Model>(
         .filter(|&i| all[i].output.is_some() || !model.is_read_only(&all[i].input, None))
         .collect();
     let ops: Vec<&Operation<M::Input, M::Output>> = searched.iter().map(|&i| &all[i]).collect();
-    let (outcome, stats) = search(model, &ops, limits);
     let global = |v: Vec<usize>| v.into_iter().map(|p| searched[p]).collect::<Vec<_>>();
-    let outcome = match outcome {
-        SearchOutcome::Linearizable { order } => Outcome::Linearizable {
-            witness: global(order),
-        },
-        SearchOutcome::NotLinearizable { deepest } => Outcome::NotLinearizable {
-            explanation: explain(model, history, &searched, &deepest),
-        },
-        SearchOutcome::Unknown { reason, deepest } => Outcome::Unknown {
-            reason,
-            longest_prefix: global(deepest),
-        },
+    let (method, outcome, stats) = match decide_quickly(model, &ops, limits, distinct_values) {
+        Some((method, DistinctOutcome::Linearizable { order })) => {
+            // The replay is counted as the search would count it; the distinct-values
+            // check explores no configuration at all.
+            let stats = match method {
+                Method::RealTimeOrder => search::replay_stats(order.len()),
+                _ => SearchStats::default(),
+            };
+            let witness = global(order);
+            (method, Outcome::Linearizable { witness }, stats)
+        }
+        Some((method, DistinctOutcome::NotLinearizable { conflict })) => {
+            let explanation = explain_conflict(model, history, &searched, &conflict);
+            let outcome = Outcome::NotLinearizable { explanation };
+            (method, outcome, SearchStats::default())
+        }
+        None => {
+            let (outcome, stats) = search::backtrack(model, &ops, limits);
+            let outcome = match outcome {
+                SearchOutcome::Linearizable { order } => Outcome::Linearizable {
+                    witness: global(order),
+                },
+                SearchOutcome::NotLinearizable { deepest } => Outcome::NotLinearizable {
+                    explanation: explain(model, history, &searched, &deepest),
+                },
+                SearchOutcome::Unknown { reason, deepest } => Outcome::Unknown {
+                    reason,
+                    longest_prefix: global(deepest),
+                },
+            };
+            (Method::Search, outcome, stats)
+        }
     };
     PartResult {
         label: part.label.clone(),
         ops: part.ops.clone(),
         searched: searched.len(),
         outcome,
+        method,
         stats,
         elapsed: start.elapsed(),
     }
+}
+
+/// The verdicts that need no search: the distinct-values check, then the one order real
+/// time allows, both O(n log n) and both put in the distinct-values check's terms. `None`
+/// leaves the part to the search (which also reports a stop asked for before it started).
+/// The real-time shortcut only ever says yes: a history it rejects is searched, so that
+/// its failure comes with the search's explanation.
+fn decide_quickly<M: Model>(
+    model: &M,
+    ops: &[&Operation<M::Input, M::Output>],
+    limits: &Limits<'_>,
+    distinct_values: bool,
+) -> Option<(Method, DistinctOutcome)> {
+    if search::stopped(limits).is_some() {
+        return None;
+    }
+    if distinct_values {
+        if let Some(outcome) = distinct::check(model, ops) {
+            return Some((Method::DistinctValues, outcome));
+        }
+    }
+    sequential::forced_order(model, ops).map(|order| {
+        (
+            Method::RealTimeOrder,
+            DistinctOutcome::Linearizable { order },
+        )
+    })
 }
 
 /// The parts a history is checked as: the model's partition (when enabled), else one part.
@@ -212,7 +292,7 @@ pub fn check<M: Model>(
     };
     let sizes: Vec<usize> = parts.iter().map(|p| p.ops.len()).collect();
     let results = schedule::run(&sizes, &plan, |i, limits| {
-        check_part(model, history, &parts[i], limits)
+        check_part(model, history, &parts[i], limits, options.distinct_values)
     });
     let not_searched = if monitor.is_interrupted() {
         StopReason::Interrupted
@@ -231,6 +311,7 @@ pub fn check<M: Model>(
                     reason: not_searched,
                     longest_prefix: Vec::new(),
                 },
+                method: Method::Search,
                 stats: SearchStats::default(),
                 elapsed: Duration::ZERO,
             })

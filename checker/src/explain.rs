@@ -1,5 +1,6 @@
 //! Explanations of a failed search: where the longest linearizable prefix ends, and why
 //! none of the operations that could come next fits there.
+use crate::distinct::Conflict;
 use crate::history::{History, Operation};
 use crate::model::{describe, Model};
 use crate::search::frontier;
@@ -38,6 +39,21 @@ pub struct Explanation {
     /// The pending operation that returns first: it must be linearized before anything
     /// invoked after its return, so the window of candidates closes there.
     pub deadline: Option<Blocked>,
+    /// Set when the distinct-values check decided the part ([`crate::distinct`]): the
+    /// facts of real time that no linearization satisfies together. The prefix is then
+    /// empty and nothing is blocked: that check builds no prefix.
+    pub conflict: Option<ConflictNote>,
+}
+
+/// A conflict of the distinct-values check, in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConflictNote {
+    /// What no linearization can do.
+    pub summary: String,
+    /// The facts it rests on, one sentence each.
+    pub facts: Vec<String>,
+    /// The operations named (history indices).
+    pub ops: Vec<usize>,
 }
 
 /// `#index client C [call..ret] description`, the way reports name an operation.
@@ -102,11 +118,104 @@ pub fn explain<M: Model>(
             .map(|&p| blocked_of(p))
             .collect(),
         deadline: deadline.map(blocked_of),
+        conflict: None,
+    }
+}
+
+/// The explanation of a conflict found by the distinct-values check in the operations
+/// `part` (history indices; the conflict names positions in it).
+pub fn explain_conflict<M: Model>(
+    model: &M,
+    history: &History<M::Input, M::Output>,
+    part: &[usize],
+    conflict: &Conflict,
+) -> Explanation {
+    let all = history.ops();
+    let label = |p: usize| op_label(model, part[p], &all[part[p]]);
+    let ret = |p: usize| all[part[p]].ret.map_or("?".to_string(), |r| r.to_string());
+    let call = |p: usize| all[part[p]].call;
+    // "X returned (at t) before Y was invoked (at u)": the one kind of fact every
+    // conflict rests on.
+    let before = |x: usize, y: usize| {
+        format!(
+            "{} returned at {} before {} was invoked at {}",
+            label(x),
+            ret(x),
+            label(y),
+            call(y)
+        )
+    };
+    let (summary, facts) = match *conflict {
+        Conflict::NeverWritten { read } => (
+            format!("{} returned a value that no operation writes", label(read)),
+            Vec::new(),
+        ),
+        Conflict::ReadBeforeWrite { read, write } => (
+            format!(
+                "#{} read a value before the only write of it began",
+                part[read]
+            ),
+            vec![before(read, write)],
+        ),
+        Conflict::InitialOverwritten {
+            read,
+            write,
+            returned,
+        } => {
+            let mut facts = vec![before(returned, read)];
+            if returned != write {
+                facts.push(format!(
+                    "{} read the value of {}, so that write had taken effect",
+                    label(returned),
+                    label(write)
+                ));
+            }
+            (
+                format!(
+                    "#{} read the initial value after #{} had replaced it",
+                    part[read], part[write]
+                ),
+                facts,
+            )
+        }
+        Conflict::Cycle {
+            a,
+            b,
+            a_first,
+            b_first,
+        } => (
+            format!(
+                "#{} and #{}, each with the reads of its value, must both come before the other",
+                part[a], part[b]
+            ),
+            vec![
+                format!("{}: #{} first", before(a_first.0, a_first.1), part[a]),
+                format!("{}: #{} first", before(b_first.0, b_first.1), part[b]),
+            ],
+        ),
+    };
+    Explanation {
+        prefix: Vec::new(),
+        state: model.describe_state(&model.init()),
+        blocked: Vec::new(),
+        deadline: None,
+        conflict: Some(ConflictNote {
+            summary,
+            facts,
+            ops: conflict.ops().into_iter().map(|p| part[p]).collect(),
+        }),
     }
 }
 
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(c) = &self.conflict {
+            writeln!(f, "{} (distinct-values check)", c.summary)?;
+            for fact in &c.facts {
+                writeln!(f, "  {fact}")?;
+            }
+            return Ok(());
+        }
         writeln!(
             f,
             "longest linearizable prefix: {} operations, ending in state {}",

@@ -134,6 +134,12 @@ fn render_part<M: Model>(
             };
             notes.insert(b.op, why);
         }
+        if let Some(c) = &explanation.conflict {
+            for &op in &c.ops {
+                role.insert(op, Role::Blocked);
+                notes.insert(op, "named in the conflict below".to_string());
+            }
+        }
         text = explanation.to_string();
     } else if let Outcome::Unknown { reason, .. } = &part.outcome {
         text = format!("stopped: {reason}; the points shown are the longest prefix found\n");

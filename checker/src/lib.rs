@@ -14,7 +14,10 @@
 //!   parallel (Wing–Gong/Lowe backtracking with memoization of (linearized set, state); see
 //!   [`search`] for the pruning) and returns a [`CheckResult`]: per part a witness order, an
 //!   [`Explanation`] of the failure, or `Unknown` when the timeout or memory limit stopped it
-//!   (never a guess).
+//!   (never a guess), and the [`Method`] that decided it. A part that is a register whose
+//!   reads each name a single write (distinct written values) is decided without a search,
+//!   in O(n log n) ([`distinct`]).
+//! - [`generate`] makes large register histories, linearizable or provably not, from a seed.
 //! - [`html::render`] draws a self-contained HTML report.
 //!
 //! ```
@@ -65,7 +68,9 @@
 //! writes this format.
 pub mod bitset;
 pub mod check;
+pub mod distinct;
 pub mod explain;
+pub mod generate;
 pub mod hash;
 pub mod history;
 pub mod html;
@@ -79,10 +84,10 @@ pub mod search;
 pub mod sequential;
 mod visited;
 
-pub use check::{check, CheckOptions, CheckResult, Outcome, PartResult, Verdict};
-pub use explain::{BlockReason, Blocked, Explanation};
+pub use check::{check, CheckOptions, CheckResult, Method, Outcome, PartResult, Verdict};
+pub use explain::{BlockReason, Blocked, ConflictNote, Explanation};
 pub use history::{EventLog, History, Operation, Time};
-pub use model::{Model, Part};
+pub use model::{Access, Model, Part, Value};
 pub use monitor::Monitor;
 pub use parse::{parse_history, Format, ParseError, ParsedHistory};
 pub use search::StopReason;

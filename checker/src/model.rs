@@ -78,11 +78,59 @@ pub trait Model: Sync {
         false
     }
 
+    /// For a model that is a register, or a family of independent registers (one per
+    /// object, such as the keys of a store): the operation as a plain read or write. That
+    /// view lets a part whose reads each name a single write be decided in polynomial time
+    /// ([`crate::distinct`]) instead of searched. `None` for anything else (a cas, an
+    /// append, an output of the wrong kind), which leaves the part to the search; the
+    /// default, `None` for everything, never uses that check.
+    ///
+    /// The view must agree with `step`: a read with a known output is legal exactly in the
+    /// state holding the value it names, and a write (whatever its output, known or not)
+    /// leads to the state holding its value from any state.
+    fn access<'a>(
+        &self,
+        _input: &'a Self::Input,
+        _output: Option<&'a Self::Output>,
+    ) -> Option<Access<'a>> {
+        None
+    }
+
     /// Human description of an operation, e.g. `cas(1, 2) -> ok`.
     fn describe_operation(&self, input: &Self::Input, output: Option<&Self::Output>) -> String;
 
     /// Human description of a state.
     fn describe_state(&self, state: &Self::State) -> String;
+}
+
+/// A register value, as [`Model::access`] names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Value<'a> {
+    /// The value the register holds before any write (etcd's `nil`, the store's empty
+    /// string).
+    Initial,
+    Int(i64),
+    Text(&'a str),
+}
+
+/// An operation seen as a plain read or write of one register ([`Model::access`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access<'a> {
+    /// `value` is `None` when the outcome is unknown (a read that constrains nothing).
+    Read {
+        object: &'a str,
+        value: Option<Value<'a>>,
+    },
+    /// A write of `value`, its outcome known or not.
+    Write { object: &'a str, value: Value<'a> },
+}
+
+impl<'a> Access<'a> {
+    pub fn object(&self) -> &'a str {
+        match self {
+            Access::Read { object, .. } | Access::Write { object, .. } => object,
+        }
+    }
 }
 
 /// Splits a history into one part per key, for models whose operations each touch one

@@ -22,7 +22,10 @@
 //!   no later is still available (the two are interchangeable).
 //! - A configuration is abandoned as soon as the model says a pending read can never become
 //!   legal with the operations that may still precede it ([`Model::can_become_legal`]; for
-//!   the key-value store: without a put, the value read must extend the current one).
+//!   the key-value store: the value read must be the current value or that of a pending
+//!   put, followed by values of pending appends). Reads among the candidates are checked,
+//!   and reads invoked up to 48 events later; a search that runs long looks further (see
+//!   `LOOKAHEAD_WIDENS_AFTER`).
 //! - A read-only candidate (one the model says never changes the state where it is legal: a
 //!   read, a cas observed to fail) that fits the current state is linearized at once with no
 //!   alternative tried: if any linearization exists from here, moving that operation to the
@@ -40,8 +43,23 @@ use std::time::Instant;
 
 const NIL: u32 = u32::MAX;
 
-/// How many events past the candidates to scan for reads that can no longer be satisfied.
+/// How many events past the candidates to scan, at first, for reads that can no longer be
+/// satisfied.
 const LOOKAHEAD_EVENTS: u32 = 48;
+/// Configurations explored before the lookahead starts to reach further. Looking further
+/// costs time at every configuration, and the search of most parts ends well before this
+/// (every part of the porcupine histories but one ends under 1,000); a search that goes
+/// on is one the near lookahead does not prune enough: from here on, each time the
+/// configurations explored double, so does the reach of the lookahead, up to
+/// [`LOOKAHEAD_MAX_EVENTS`]. A read further ahead that no order can satisfy any more then
+/// ends every branch at once (c50-bad's key 0 needs ~140,000 configurations and 0.85 s
+/// with a fixed reach of 48 events, ~6,000 and 0.1 s this way).
+const LOOKAHEAD_WIDENS_AFTER: usize = 4096;
+/// The furthest the lookahead reaches. Each read it checks costs the pending operations
+/// before that read, so a configuration costs about the square of the reach: on 2,000-
+/// operation registers searched whole, an unbounded reach decided fewer of them within
+/// 10 s than this one (measured with reaches of 48, 192, 256, 384 and unbounded).
+const LOOKAHEAD_MAX_EVENTS: u32 = 256;
 
 /// When to give up and answer `Unknown`.
 #[derive(Clone, Copy, Default)]
@@ -276,7 +294,14 @@ struct Lookahead<'o, I> {
     mutators: Vec<u32>,
     /// Per operation: how many of `mutators` are invoked no later than its return, i.e. may
     /// be linearized before it.
-    horizon: Vec<usize>,
+    horizon: Vec<u32>,
+    /// Per operation: its position in `mutators`, or NIL for a read-only one.
+    slot: Vec<u32>,
+    /// A doubly linked list over the slots of `mutators` not yet linearized (the last
+    /// entry of `next` is the head), so that a read's `others` costs the pending mutators
+    /// before its return, not every mutator before it.
+    next: Vec<u32>,
+    prev: Vec<u32>,
     /// Scratch: the inputs handed to the model.
     others: Vec<&'o I>,
 }
@@ -291,14 +316,57 @@ impl<'o, I> Lookahead<'o, I> {
         let horizon = ops
             .iter()
             .map(|o| match o.effective_ret() {
-                Some(r) => calls.partition_point(|&c| c <= r),
-                None => calls.len(),
+                Some(r) => calls.partition_point(|&c| c <= r) as u32,
+                None => calls.len() as u32,
             })
             .collect();
+        let mut slot = vec![NIL; ops.len()];
+        for (k, &m) in by_call.iter().enumerate() {
+            slot[m as usize] = k as u32;
+        }
+        // Slot k (in call order) links to k + 1, the last to nothing; the head sentinel,
+        // at n, to slot 0. Backwards, slot 0 links to the head.
+        let n = by_call.len() as u32;
+        let mut next: Vec<u32> = (1..=n).collect();
+        if let Some(last) = next.last_mut() {
+            *last = NIL;
+        }
+        next.push(if n > 0 { 0 } else { NIL });
+        let mut prev: Vec<u32> = (0..n).map(|k| k.checked_sub(1).unwrap_or(n)).collect();
+        prev.push(NIL);
         Lookahead {
             mutators: by_call,
             horizon,
+            slot,
+            next,
+            prev,
             others: Vec::new(),
+        }
+    }
+
+    /// `op` was linearized: no longer pending.
+    #[inline]
+    fn take(&mut self, op: u32) {
+        let k = self.slot[op as usize];
+        if k != NIL {
+            let (p, n) = (self.prev[k as usize], self.next[k as usize]);
+            self.next[p as usize] = n;
+            if n != NIL {
+                self.prev[n as usize] = p;
+            }
+        }
+    }
+
+    /// Undoes `take(op)`; valid in LIFO order, as the removed node kept its links.
+    #[inline]
+    fn restore(&mut self, op: u32) {
+        let k = self.slot[op as usize];
+        if k != NIL {
+            let (p, n) = (self.prev[k as usize], self.next[k as usize]);
+            self.next[p as usize] = k;
+            if n != NIL {
+                self.prev[n as usize] = k;
+            }
         }
     }
 
@@ -310,15 +378,16 @@ impl<'o, I> Lookahead<'o, I> {
         state: u32,
         op: u32,
         ops: &[&'o Operation<I, M::Output>],
-        bits: &Bitset,
     ) -> bool {
         let o = ops[op as usize];
         let Some(out) = &o.output else { return true };
+        let horizon = self.horizon[op as usize];
         self.others.clear();
-        for &m in &self.mutators[..self.horizon[op as usize]] {
-            if !bits.contains(m as usize) {
-                self.others.push(&ops[m as usize].input);
-            }
+        let mut k = self.next[self.mutators.len()];
+        while k != NIL && k < horizon {
+            self.others
+                .push(&ops[self.mutators[k as usize] as usize].input);
+            k = self.next[k as usize];
         }
         stepper
             .model
@@ -355,15 +424,46 @@ pub fn search<M: Model>(
     ops: &[&Operation<M::Input, M::Output>],
     limits: &Limits<'_>,
 ) -> (SearchOutcome, SearchStats) {
-    if let Some(order) = crate::sequential::forced_order(model, ops) {
+    match crate::sequential::forced_order(model, ops) {
         // Real time left one order and the model accepts it: nothing to search.
-        let stats = SearchStats {
-            configurations: order.len() + 1,
-            states: order.len() + 1,
-            steps: order.len(),
-        };
-        return (SearchOutcome::Linearizable { order }, stats);
+        Some(order) => {
+            let stats = replay_stats(order.len());
+            (SearchOutcome::Linearizable { order }, stats)
+        }
+        None => backtrack(model, ops, limits),
     }
+}
+
+/// What replaying one order of `len` operations costs, counted as the search counts.
+pub(crate) fn replay_stats(len: usize) -> SearchStats {
+    SearchStats {
+        configurations: len + 1,
+        states: len + 1,
+        steps: len,
+    }
+}
+
+/// Why a check that has not started yet should not start: the user stopped it, it is
+/// no longer needed, or its time is up.
+pub(crate) fn stopped(limits: &Limits<'_>) -> Option<StopReason> {
+    if limits.interrupt.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Some(StopReason::Interrupted);
+    }
+    if limits.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Some(StopReason::Cancelled);
+    }
+    if limits.deadline.is_some_and(|d| Instant::now() >= d) {
+        return Some(StopReason::Timeout);
+    }
+    None
+}
+
+/// The backtracking search itself, without the shortcut of [`search`].
+pub(crate) fn backtrack<M: Model>(
+    model: &M,
+    ops: &[&Operation<M::Input, M::Output>],
+    limits: &Limits<'_>,
+) -> (SearchOutcome, SearchStats) {
     let n = ops.len();
     let mut ev = Events::new(ops);
     let mut stepper = Stepper::new(model);
@@ -386,6 +486,8 @@ pub fn search<M: Model>(
     let mut state: u32 = 0;
     let mut action = Action::Fresh;
     let mut fresh_count: u64 = 0;
+    let mut reach = LOOKAHEAD_EVENTS;
+    let mut widen_at = LOOKAHEAD_WIDENS_AFTER;
 
     let stats = |visited: &Visited, stepper: &Stepper<M>| SearchStats {
         configurations: visited.len(),
@@ -404,6 +506,10 @@ pub fn search<M: Model>(
                     );
                 }
                 fresh_count += 1;
+                if visited.len() >= widen_at {
+                    reach = reach.saturating_mul(2).min(LOOKAHEAD_MAX_EVENTS);
+                    widen_at = widen_at.saturating_mul(2);
+                }
                 if fresh_count & 0xff == 1 {
                     if let Some(reason) = exceeded(limits, &visited, &stepper) {
                         let deepest = deepest_of(&path, deepest);
@@ -428,7 +534,7 @@ pub fn search<M: Model>(
                                 break;
                             }
                             None if known[op as usize]
-                                && !lookahead.reachable(&stepper, state, op, ops, &bits) =>
+                                && !lookahead.reachable(&stepper, state, op, ops) =>
                             {
                                 hopeless = true;
                                 break;
@@ -443,7 +549,7 @@ pub fn search<M: Model>(
                     // Reads invoked later must be satisfiable too: an operation linearized
                     // now cannot be undone before them. Looking a bounded distance ahead
                     // catches a wrong branch long before those reads become candidates.
-                    let mut budget = LOOKAHEAD_EVENTS;
+                    let mut budget = reach;
                     while e != NIL && budget > 0 && !hopeless {
                         budget -= 1;
                         let op = ev.op[e as usize];
@@ -452,7 +558,7 @@ pub fn search<M: Model>(
                             && known[op as usize]
                             && stepper.step(state, op, ops).is_none()
                         {
-                            hopeless = !lookahead.reachable(&stepper, state, op, ops, &bits);
+                            hopeless = !lookahead.reachable(&stepper, state, op, ops);
                         }
                         e = ev.next[e as usize];
                     }
@@ -482,6 +588,7 @@ pub fn search<M: Model>(
                             prev_state: state,
                         });
                         ev.lift(forced);
+                        lookahead.take(forced);
                         remaining -= usize::from(known[forced as usize]);
                     } else {
                         // Explored before from this very configuration, and failed.
@@ -531,6 +638,7 @@ pub fn search<M: Model>(
                     });
                     state = next_state;
                     ev.lift(op);
+                    lookahead.take(op);
                     remaining -= usize::from(known[op as usize]);
                     action = Action::Fresh;
                 } else {
@@ -555,6 +663,7 @@ pub fn search<M: Model>(
                     };
                     bits.toggle(f.op as usize);
                     ev.unlift(f.op);
+                    lookahead.restore(f.op);
                     state = f.prev_state;
                     remaining += usize::from(known[f.op as usize]);
                     if levels.last().is_some_and(|l| l.end > l.start) {
@@ -614,14 +723,8 @@ fn exceeded<M: Model>(
     visited: &Visited,
     stepper: &Stepper<M>,
 ) -> Option<StopReason> {
-    if limits.interrupt.is_some_and(|c| c.load(Ordering::Relaxed)) {
-        return Some(StopReason::Interrupted);
-    }
-    if limits.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-        return Some(StopReason::Cancelled);
-    }
-    if limits.deadline.is_some_and(|d| Instant::now() >= d) {
-        return Some(StopReason::Timeout);
+    if let Some(reason) = stopped(limits) {
+        return Some(reason);
     }
     if limits
         .memory

@@ -2,9 +2,9 @@
 //! list of which parts stand where.
 use std::time::Duration;
 use verraft_checker::models::{KvInput, KvModel, KvOutput};
-use verraft_checker::report::{parts_by_standing, summary_line};
+use verraft_checker::report::{methods_line, parts_by_standing, summary_line};
 use verraft_checker::{
-    check, CheckOptions, CheckResult, History, Operation, Outcome, StopReason, Verdict,
+    check, CheckOptions, CheckResult, History, Method, Operation, Outcome, StopReason, Verdict,
 };
 
 fn put(client: u64, key: &str, call: u64, ret: u64) -> Operation<KvInput, KvOutput> {
@@ -103,5 +103,21 @@ fn an_unknown_verdict_says_why() {
     assert!(
         line.starts_with("h: unknown (memory limit), 4 operations"),
         "{line}"
+    );
+}
+
+#[test]
+fn the_methods_line_counts_parts_per_method() {
+    // Puts and gets of distinct values: every key goes to the distinct-values check.
+    let mut r = result(3);
+    assert!(r.parts.iter().all(|p| p.method == Method::DistinctValues));
+    for p in &mut r.parts {
+        p.elapsed = Duration::from_micros(10);
+    }
+    r.parts[1].method = Method::Search;
+    r.parts[1].elapsed = Duration::from_millis(2);
+    assert_eq!(
+        methods_line(&r),
+        "  checked by: distinct values 2 parts (20 µs), search 1 part (2.00 ms)\n"
     );
 }

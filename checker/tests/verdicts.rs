@@ -8,6 +8,15 @@ use verraft_checker::{
     check, BlockReason, CheckOptions, History, Operation, Outcome, StopReason, Verdict,
 };
 
+/// The search alone: these tests are about what it explains, and about its limits, on
+/// registers the distinct-values check would otherwise decide first.
+fn search_only() -> CheckOptions {
+    CheckOptions {
+        distinct_values: false,
+        ..CheckOptions::default()
+    }
+}
+
 #[test]
 fn stale_read_is_not_linearizable_and_explained() {
     let h = History::new(vec![
@@ -16,7 +25,7 @@ fn stale_read_is_not_linearizable_and_explained() {
         Operation::new(2, I::Read, Some(O::Read(None)), 21, Some(30)),
     ])
     .unwrap();
-    let r = check(&RegisterModel, &h, &CheckOptions::default());
+    let r = check(&RegisterModel, &h, &search_only());
     assert_eq!(r.verdict, Verdict::NotLinearizable);
     let Outcome::NotLinearizable { explanation } = &r.parts[0].outcome else {
         panic!("{r:?}")
@@ -131,7 +140,7 @@ fn timeout_gives_unknown_never_a_wrong_verdict() {
 fn memory_limit_gives_unknown() {
     let options = CheckOptions {
         memory_limit: Some(1),
-        ..CheckOptions::default()
+        ..search_only()
     };
     let r = check(&RegisterModel, &hard_history(14), &options);
     assert_eq!(r.verdict, Verdict::Unknown);

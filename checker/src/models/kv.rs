@@ -2,7 +2,7 @@
 //! string. Keys are independent, so histories are partitioned per key.
 use super::text::{Rope, Text};
 use crate::history::History;
-use crate::model::{Model, Part};
+use crate::model::{Access, Model, Part, Value};
 use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -164,13 +164,29 @@ impl Model for KvModel {
         let (KvInput::Get { key }, KvOutput::Value(v)) = (input, output) else {
             return true;
         };
-        // Appends only extend the value and a put restarts it, so the value read must
-        // extend either the current value or the value of a put that may still happen.
+        // The value read is the last put before it (or the current value, if no put comes
+        // first) followed by appends. So it must start with the current value or with the
+        // value of a put that may still happen, and the rest must be made of appends that
+        // may still happen.
         let v = v.as_str();
-        !matches!(state.value(key), Some(r) if !r.is_prefix_of(v))
-            || others.iter().any(|o| {
-                matches!(o, KvInput::Put { key: k, value } if k == key && v.starts_with(value.as_str()))
-            })
+        let mut starts: Vec<usize> = Vec::new();
+        match state.value(key) {
+            Some(r) if !r.is_prefix_of(v) => {}
+            r => starts.push(r.map_or(0, Rope::len)),
+        }
+        let mut pieces: Vec<&str> = Vec::new();
+        for o in others {
+            match o {
+                KvInput::Put { key: k, value } if k == key && v.starts_with(value.as_str()) => {
+                    starts.push(value.as_str().len());
+                }
+                KvInput::Append { key: k, value } if k == key && !value.is_empty() => {
+                    pieces.push(value.as_str());
+                }
+                _ => {}
+            }
+        }
+        spelled_from(v, &starts, &pieces)
     }
 
     fn partition(&self, history: &History<KvInput, KvOutput>) -> Option<Vec<Part>> {
@@ -181,6 +197,33 @@ impl Model for KvModel {
 
     fn is_read_only(&self, input: &KvInput, _output: Option<&KvOutput>) -> bool {
         matches!(input, KvInput::Get { .. })
+    }
+
+    fn access<'a>(&self, input: &'a KvInput, output: Option<&'a KvOutput>) -> Option<Access<'a>> {
+        // A missing key reads as the empty string, so "" is each key's initial value.
+        let value = |t: &'a Text| {
+            if t.is_empty() {
+                Value::Initial
+            } else {
+                Value::Text(t.as_str())
+            }
+        };
+        match (input, output) {
+            (KvInput::Get { key }, None) => Some(Access::Read {
+                object: key,
+                value: None,
+            }),
+            (KvInput::Get { key }, Some(KvOutput::Value(v))) => Some(Access::Read {
+                object: key,
+                value: Some(value(v)),
+            }),
+            (KvInput::Put { key, value: v }, None | Some(KvOutput::Done)) => Some(Access::Write {
+                object: key,
+                value: value(v),
+            }),
+            // An append's effect depends on the value before it: not a plain write.
+            _ => None,
+        }
     }
 
     fn describe_operation(&self, input: &KvInput, output: Option<&KvOutput>) -> String {
@@ -206,6 +249,31 @@ impl Model for KvModel {
     }
 }
 
+/// Whether `v`, from one of the byte offsets `starts` on, is a concatenation of `pieces`.
+/// A piece may be used more than once here although an append takes effect once: the
+/// answer may be a yes where the truth is no, never the reverse, which is what pruning
+/// needs, and it costs O(|v| * |pieces|) comparisons.
+fn spelled_from(v: &str, starts: &[usize], pieces: &[&str]) -> bool {
+    let mut reached = vec![false; v.len() + 1];
+    for &s in starts {
+        if let Some(r) = reached.get_mut(s) {
+            *r = true;
+        }
+    }
+    for i in 0..v.len() {
+        if !reached[i] {
+            continue;
+        }
+        let rest = &v.as_bytes()[i..];
+        for p in pieces {
+            if rest.starts_with(p.as_bytes()) {
+                reached[i + p.len()] = true;
+            }
+        }
+    }
+    reached[v.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +284,40 @@ mod tests {
 
     fn t(x: &str) -> Text {
         x.into()
+    }
+
+    #[test]
+    fn a_read_must_be_a_base_then_pending_appends() {
+        let m = KvModel;
+        let key = || s("k");
+        let put = |v: &str| KvInput::Put {
+            key: key(),
+            value: t(v),
+        };
+        let app = |v: &str| KvInput::Append {
+            key: key(),
+            value: t(v),
+        };
+        let ab = m.step(&m.init(), &put("ab"), None).unwrap();
+        let can = |state: &KvState, read: &str, others: &[&KvInput]| {
+            let get = KvInput::Get { key: key() };
+            m.can_become_legal(state, &get, &KvOutput::Value(t(read)), others)
+        };
+        assert!(can(&ab, "abcd", &[&app("cd")]));
+        assert!(can(&ab, "abcd", &[&app("d"), &app("c")]));
+        assert!(!can(&ab, "abcd", &[&app("c")]));
+        assert!(!can(&ab, "abcd", &[&app("bcd")]));
+        // A pending put restarts the value; an append of another key is no help.
+        let other_key = KvInput::Append {
+            key: s("j"),
+            value: t("cd"),
+        };
+        assert!(can(&ab, "xcd", &[&put("x"), &app("cd")]));
+        assert!(!can(&ab, "xcd", &[&put("x"), &other_key]));
+        assert!(!can(&ab, "x", &[&put("xy")]));
+        assert!(can(&m.init(), "cd", &[&app("c"), &app("d")]));
+        assert!(can(&ab, "", &[&put("")]));
+        assert!(!can(&ab, "", &[&app("")]));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A single register with read, write and compare-and-set, as etcd implements them: the
 //! register starts empty (`nil`), a read returns the current value, and a cas on an empty
 //! register fails.
-use crate::model::Model;
+use crate::model::{Access, Model, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RegisterInput {
@@ -88,6 +88,32 @@ impl Model for RegisterModel {
                     })
             }
             _ => true,
+        }
+    }
+
+    fn access<'a>(
+        &self,
+        input: &'a RegisterInput,
+        output: Option<&'a RegisterOutput>,
+    ) -> Option<Access<'a>> {
+        let value = |v: Option<i64>| v.map_or(Value::Initial, Value::Int);
+        let object = "";
+        match (input, output) {
+            (RegisterInput::Read, None) => Some(Access::Read {
+                object,
+                value: None,
+            }),
+            (RegisterInput::Read, Some(RegisterOutput::Read(v))) => Some(Access::Read {
+                object,
+                value: Some(value(*v)),
+            }),
+            (RegisterInput::Write(v), None | Some(RegisterOutput::Write)) => Some(Access::Write {
+                object,
+                value: Value::Int(*v),
+            }),
+            // A cas reads and writes at once (or, failing, reads "anything but"): not a
+            // plain access.
+            _ => None,
         }
     }
 

@@ -104,3 +104,8 @@ pub fn valid_witness<M: Model>(
             .enumerate()
             .all(|(i, o)| o.output.is_none() || order.contains(&i))
 }
+
+/// The operations `ops` (indices into `h`) as a history of their own.
+pub fn sub_history<I: Clone, O: Clone>(h: &History<I, O>, ops: &[usize]) -> History<I, O> {
+    History::new(ops.iter().map(|&i| h.ops()[i].clone()).collect()).unwrap()
+}

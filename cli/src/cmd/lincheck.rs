@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use verraft_checker::report::{
-    check_parsed, details, format_duration, parts_by_standing, summary_line, ModelChoice, Standing,
+    check_parsed, details, format_duration, methods_line, parts_by_standing, summary_line,
+    ModelChoice, Standing,
 };
 use verraft_checker::{
     html, parse_history, CheckOptions, CheckResult, Format, Monitor, ParsedHistory, Verdict,
@@ -67,6 +68,10 @@ pub struct LincheckArgs {
     /// Explain each part that is not linearizable
     #[arg(long, short)]
     explain: bool,
+    /// Search every part, even a register whose reads each name one write (which a
+    /// polynomial check decides by default): to compare the two, or to measure the search
+    #[arg(long)]
+    search_only: bool,
     /// Memory budget in MiB for the search of one part (up to --threads parts are searched
     /// at once); past it that part is unknown
     #[arg(long, default_value_t = 4096, value_name = "MIB",
@@ -149,6 +154,7 @@ pub fn run(args: LincheckArgs) -> u8 {
         // --stop-early asks for the default; clap refuses it together with --all-parts.
         stop_at_first_failure: args.stop_early || !args.all_parts,
         monitor: Some(monitor.clone()),
+        distinct_values: !args.search_only,
     };
     let several = args.files.len() > 1;
     if let (Some(out), true) = (&args.html, several) {
@@ -267,6 +273,9 @@ fn report(
         say(&format!("{line} (median of {})\n", args.repeat));
     } else {
         say(&format!("{line}\n"));
+    }
+    if args.bench || args.explain {
+        say(&methods_line(result));
     }
     say(&parts_by_standing(result));
     if result
