@@ -33,11 +33,13 @@ pub enum Bug {
     AckBeforeSync,
     /// The key-value store applies a retried request again instead of answering from the session.
     DedupLost,
+    /// The leader answers reads from its local state without confirming it still leads.
+    LocalRead,
 }
 
 impl Bug {
     /// Every bug, in declaration order (which is also the order of `BugSet::iter`).
-    pub const ALL: [Bug; 12] = [
+    pub const ALL: [Bug; 13] = [
         Bug::VoteCount,
         Bug::StaleTermVote,
         Bug::ForgetVote,
@@ -50,6 +52,7 @@ impl Bug {
         Bug::CommitOverrun,
         Bug::AckBeforeSync,
         Bug::DedupLost,
+        Bug::LocalRead,
     ];
 
     /// The name used in scenario files and on the command line.
@@ -67,6 +70,7 @@ impl Bug {
             Bug::CommitOverrun => "commit-overrun",
             Bug::AckBeforeSync => "ack-before-sync",
             Bug::DedupLost => "dedup-lost",
+            Bug::LocalRead => "local-read",
         }
     }
 
@@ -83,7 +87,7 @@ impl fmt::Display for Bug {
 
 /// A bug name that [`Bug::name`] does not give to any bug; holds the name as given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown bug '{0}' (known: vote-count, stale-term-vote, forget-vote, no-persist-vote, no-uptodate-check, prev-term-skip, gap-append, wrong-quorum, figure-8, commit-overrun, ack-before-sync, dedup-lost)")]
+#[error("unknown bug '{0}' (known: {known})", known = Bug::ALL.map(Bug::name).join(", "))]
 pub struct UnknownBug(pub String);
 
 impl FromStr for Bug {

@@ -26,6 +26,7 @@ impl<M: StateMachine> Node<M> {
     /// Ask every peer whether it would vote for this node in the next term, changing nothing
     /// durable: the term rises only once a majority says yes.
     fn become_pre_candidate(&mut self) {
+        self.drop_reads();
         self.role = Role::PreCandidate;
         self.leader = None;
         self.votes.clear();
@@ -49,6 +50,7 @@ impl<M: StateMachine> Node<M> {
 
     /// Start an election for the next term: vote for itself, ask every peer.
     pub(crate) fn campaign(&mut self) {
+        self.drop_reads();
         self.term += 1;
         self.voted_for = Some(self.config.id);
         self.persist_hard_state();

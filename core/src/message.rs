@@ -42,6 +42,38 @@ pub enum Message<C> {
         /// Whether the voter would vote for the pre-candidate.
         granted: bool,
     },
+    /// A leader asks its followers to confirm it still leads (for reads, §6.4). Also word
+    /// from the leader, like a heartbeat.
+    ReadConfirm {
+        /// The leader's term.
+        term: Term,
+        /// The confirmation round.
+        round: u64,
+    },
+    /// A follower's answer to a confirmation round.
+    ReadConfirmResponse {
+        /// The follower's term; the leader counts only answers of its own.
+        term: Term,
+        /// The round answered.
+        round: u64,
+    },
+    /// A follower forwards a read to the leader it knows.
+    ReadIndex {
+        /// The follower's term.
+        term: Term,
+        /// The read, as the follower's driver named it.
+        id: u64,
+    },
+    /// The leader's answer to a forwarded read: the index the follower must have applied
+    /// before it answers (`None`: refused; ask again).
+    ReadIndexResponse {
+        /// The sender's term.
+        term: Term,
+        /// The read.
+        id: u64,
+        /// The confirmed read index, or `None`.
+        index: Option<Index>,
+    },
     /// A vote, granted or not.
     RequestVoteResponse {
         /// The voter's current term; a candidate counts only grants of its own term.
@@ -96,19 +128,28 @@ impl<C> Message<C> {
             Message::RequestVote { term, .. }
             | Message::PreVote { term, .. }
             | Message::PreVoteResponse { term, .. }
+            | Message::ReadConfirm { term, .. }
+            | Message::ReadConfirmResponse { term, .. }
+            | Message::ReadIndex { term, .. }
+            | Message::ReadIndexResponse { term, .. }
             | Message::RequestVoteResponse { term, .. }
             | Message::AppendEntries { term, .. }
             | Message::AppendEntriesResponse { term, .. } => *term,
         }
     }
 
-    /// A short name for traces: RV, V+/V-, PV, P+/P-, AE, A+/A-.
+    /// A short name for traces: RV, V+/V-, PV, P+/P-, RC, RC+, RI, RI+/RI-, AE, A+/A-.
     pub fn kind(&self) -> &'static str {
         match self {
             Message::RequestVote { .. } => "RV",
             Message::PreVote { .. } => "PV",
             Message::PreVoteResponse { granted: true, .. } => "P+",
             Message::PreVoteResponse { granted: false, .. } => "P-",
+            Message::ReadConfirm { .. } => "RC",
+            Message::ReadConfirmResponse { .. } => "RC+",
+            Message::ReadIndex { .. } => "RI",
+            Message::ReadIndexResponse { index: Some(_), .. } => "RI+",
+            Message::ReadIndexResponse { index: None, .. } => "RI-",
             Message::RequestVoteResponse { granted: true, .. } => "V+",
             Message::RequestVoteResponse { granted: false, .. } => "V-",
             Message::AppendEntries { .. } => "AE",

@@ -6,6 +6,7 @@ use crate::log::RaftLog;
 use crate::message::{Envelope, Message, Outgoing};
 use crate::node_set::NodeSet;
 use crate::peer_map::PeerMap;
+use crate::read::{ReadState, Reads};
 use crate::ready::{Applied, Ready};
 use crate::rng::SplitMix64;
 use crate::state_machine::StateMachine;
@@ -91,6 +92,7 @@ pub(crate) struct Outbox<M: StateMachine> {
     persist_from: Option<Index>,
     messages: Outgoing<M::Command>,
     applied: Vec<Applied<M::Command, M::Output>>,
+    pub(crate) reads: Vec<ReadState>,
 }
 
 /// One Raft node with its state machine `M`: the whole protocol state of a cluster member,
@@ -129,6 +131,8 @@ pub struct Node<M: StateMachine> {
     pub(crate) election_timeout: u32,
     pub(crate) rng: SplitMix64,
     pub(crate) state_machine: M,
+    /// Reads in progress (see `read`).
+    pub(crate) reads: Reads,
     pub(crate) outbox: Outbox<M>,
 }
 
@@ -155,11 +159,13 @@ impl<M: StateMachine> Node<M> {
             election_timeout: config.election_ticks,
             rng: SplitMix64(config.seed),
             state_machine,
+            reads: Reads::default(),
             outbox: Outbox {
                 hard_state_dirty: false,
                 persist_from: None,
                 messages: Outgoing::new(),
                 applied: Vec::new(),
+                reads: Vec::new(),
             },
             config,
         };
@@ -229,6 +235,11 @@ impl<M: StateMachine> Node<M> {
         }
         self.heartbeat_elapsed = 0;
         self.broadcast_heartbeat();
+        if !self.reads.pending.is_empty() {
+            // A confirmation round may have been lost: ask again, as heartbeats re-send
+            // unacknowledged entries.
+            self.reconfirm_reads();
+        }
     }
 
     /// Feed a message that `from` sent to this node (the envelope's `from` and `msg`). Any
@@ -279,6 +290,14 @@ impl<M: StateMachine> Node<M> {
             } => self.handle_pre_vote(from, term, last_log_index, last_log_term),
             Message::PreVoteResponse { term, granted } => {
                 self.handle_pre_vote_response(from, term, granted)
+            }
+            Message::ReadConfirm { term, round } => self.handle_read_confirm(from, term, round),
+            Message::ReadConfirmResponse { term, round } => {
+                self.handle_read_confirm_response(from, term, round)
+            }
+            Message::ReadIndex { id, .. } => self.handle_read_index(from, id),
+            Message::ReadIndexResponse { id, index, .. } => {
+                self.handle_read_index_response(id, index)
             }
             Message::RequestVoteResponse { term, granted } => {
                 self.handle_vote_response(from, term, granted)
@@ -374,6 +393,7 @@ impl<M: StateMachine> Node<M> {
             must_sync: !self.config.bugs.contains(Bug::AckBeforeSync),
             messages: std::mem::take(&mut outbox.messages),
             applied: std::mem::take(&mut outbox.applied),
+            reads: std::mem::take(&mut outbox.reads),
         }
     }
 
@@ -384,6 +404,7 @@ impl<M: StateMachine> Node<M> {
             || self.outbox.persist_from.is_some()
             || !self.outbox.messages.is_empty()
             || !self.outbox.applied.is_empty()
+            || !self.outbox.reads.is_empty()
     }
 
     // ----- observers -----
@@ -532,6 +553,9 @@ impl<M: StateMachine> Node<M> {
     }
 
     pub(crate) fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
+        if term > self.term || self.role == Role::Leader {
+            self.drop_reads();
+        }
         if term > self.term {
             self.term = term;
             self.voted_for = None;
@@ -566,6 +590,9 @@ impl<M: StateMachine> Node<M> {
                 entry,
                 output,
             });
+        }
+        if !self.reads.is_idle() {
+            self.serve_reads();
         }
     }
 }

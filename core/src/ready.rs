@@ -1,5 +1,6 @@
 //! What the node hands to its driver after each input.
 use crate::message::Outgoing;
+use crate::read::ReadState;
 use crate::storage::LogWrite;
 use crate::types::{Entry, HardState, Index};
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,10 @@ pub struct Ready<C, O> {
     /// their outputs. Every node applies the same entries in the same order; answer clients
     /// from the node they proposed to.
     pub applied: Vec<Applied<C, O>>,
+    /// Reads that may now be answered from the state machine, or were refused (see
+    /// [`Node::read`](crate::Node::read)). Hand them out after `applied`: a read's answer
+    /// must reflect every entry applied in this batch.
+    pub reads: Vec<ReadState>,
 }
 
 impl<C, O> Ready<C, O> {
@@ -59,5 +64,6 @@ impl<C, O> Ready<C, O> {
             && self.log_write.is_none()
             && self.messages.is_empty()
             && self.applied.is_empty()
+            && self.reads.is_empty()
     }
 }

@@ -64,6 +64,10 @@ impl<M: StateMachine> Node<M> {
             .iter()
             .map(|(p, pr)| (rename(map, p), *pr))
             .collect();
+        for r in &mut n.reads.pending {
+            r.from = r.from.map(|f| rename(map, f));
+            r.acks = r.acks.map(|v| rename(map, v));
+        }
         Some(n)
     }
 
@@ -91,6 +95,7 @@ impl<M: StateMachine> Node<M> {
             election_timeout,
             rng: _,
             state_machine,
+            reads,
             outbox,
         } = self;
         let Config {
@@ -124,6 +129,14 @@ impl<M: StateMachine> Node<M> {
         heartbeat_elapsed.hash(h);
         election_timeout.hash(h);
         state_machine.hash(h);
+        // Reads without the nodes they name (a forwarding follower, the acknowledgers):
+        // `hash_ids_renamed` covers those.
+        reads.next_round.hash(h);
+        reads.forwarded.hash(h);
+        h.write_usize(reads.pending.len());
+        for r in &reads.pending {
+            (r.id, r.index, r.round, r.acks.len(), r.from.is_some()).hash(h);
+        }
         outbox.hash(h);
     }
 
@@ -164,6 +177,10 @@ impl<M: StateMachine> Node<M> {
             sum.wrapping_add(mix(mix(peer, pr.matched), next))
         });
         h.write_u64(progress);
+        for r in &self.reads.pending {
+            r.from.map(|f| rename(map, f)).hash(h);
+            r.acks.map(|v| rename(map, v)).hash(h);
+        }
         true
     }
 
@@ -183,6 +200,27 @@ impl<M: StateMachine> Node<M> {
             sum.wrapping_add(mix(p.matched, next))
         });
         h.write_u64(progress);
+    }
+}
+
+impl<M: StateMachine> Node<M> {
+    /// The ReadIndex confirmation rounds this node's state names: the next one it would
+    /// start, and those its pending reads wait for. Only their order matters to the
+    /// protocol (an answer to round `r` counts for reads of rounds up to `r`), so a model
+    /// checker may renumber them densely (`renumber_read_rounds`) to keep a leader that
+    /// confirms read after read within one term from making endless distinct states.
+    pub fn read_rounds(&self) -> impl Iterator<Item = u64> + '_ {
+        std::iter::once(self.reads.next_round).chain(self.reads.pending.iter().map(|r| r.round))
+    }
+
+    /// Renumber this node's confirmation rounds by `map`, which must preserve their order
+    /// (and be applied alike to the rounds of messages in flight to and from this node in
+    /// its term), so that the node behaves exactly as before.
+    pub fn renumber_read_rounds(&mut self, map: impl Fn(u64) -> u64) {
+        self.reads.next_round = map(self.reads.next_round);
+        for r in &mut self.reads.pending {
+            r.round = map(r.round);
+        }
     }
 }
 

@@ -122,7 +122,8 @@ mod tests {
             o.features,
             Some(Features {
                 pre_vote: true,
-                check_quorum: false
+                check_quorum: false,
+                read_index: false,
             })
         );
         assert_eq!(

@@ -19,6 +19,7 @@ pub const CRASH_CATCH_UP: &str = "a node crashes, restarts and catches up";
 pub const READ_SEES_WRITE: &str = "a client read returns a written value";
 pub const LEADER_REPLACED: &str = "a leader is replaced";
 pub const QUORUM_LOST: &str = "a leader steps down for lack of a quorum";
+pub const READ_AFTER_CHANGE: &str = "a read is served without the log after a leader change";
 
 /// `always` for `CHECKED[I]`. Stateright takes plain function pointers, so each invariant
 /// gets its own instance of this function.
@@ -111,6 +112,10 @@ fn quorum_lost(_: &RaftModel, w: &State) -> bool {
     w.ghost.quorum_lost
 }
 
+fn read_after_change(_: &RaftModel, w: &State) -> bool {
+    w.ghost.read_after_change
+}
+
 /// Every property that applies to the model's bounds. A `sometimes` property is listed only
 /// when the bounds make it possible, so an unreached one always means a vacuous model.
 pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
@@ -159,6 +164,11 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
     }
     if c.features.check_quorum && c.nodes > 1 {
         out.push(Property::sometimes(QUORUM_LOST, quorum_lost));
+    }
+    let leader_can_change =
+        c.limits.max_term.is_none_or(|t| t >= 2) && (c.nodes > 1 || c.faults.crash);
+    if c.features.read_index && has_reads && leader_can_change {
+        out.push(Property::sometimes(READ_AFTER_CHANGE, read_after_change));
     }
     out
 }

@@ -13,6 +13,9 @@ pub enum ClientState {
         node: NodeId,
         index: Option<(Index, Term)>,
     },
+    /// A read is being served without the log (read-index): `node` will answer it once the
+    /// read is confirmed and applied, or refuse it.
+    Reading { node: NodeId },
     /// The answer is on its way to the client.
     Answered { output: KvOutput },
     /// The client gave up waiting (or was refused) and will send the request again.
@@ -35,6 +38,7 @@ impl std::fmt::Display for ClientState {
                 f,
                 "waiting for n{node}, whose answer can no longer come (it must time out)"
             ),
+            ClientState::Reading { node } => write!(f, "waiting for n{node} to serve its read"),
             ClientState::Answered { output } => {
                 write!(f, "its answer ({output}) is on its way")
             }
@@ -51,6 +55,40 @@ pub struct Client {
     pub state: ClientState,
     /// Position of the current operation in the world's history.
     pub history_index: usize,
+}
+
+/// The read id under which client `client`'s request `seq` is read (the node's `ReadId`).
+pub fn read_id(client: ClientId, seq: u64) -> u64 {
+    (client << 32) | seq
+}
+
+/// The client and request a read id names (see `read_id`).
+pub fn read_of(id: u64) -> (ClientId, u64) {
+    (id >> 32, id & 0xffff_ffff)
+}
+
+impl ClientState {
+    /// The node a waiting or reading client waits on.
+    pub fn node(&self) -> Option<NodeId> {
+        match self {
+            ClientState::Waiting { node, .. } | ClientState::Reading { node } => Some(*node),
+            _ => None,
+        }
+    }
+
+    /// This state with the node it names renamed.
+    pub fn renamed(&self, rename: impl Fn(NodeId) -> NodeId) -> ClientState {
+        match self {
+            ClientState::Waiting { node, index } => ClientState::Waiting {
+                node: rename(*node),
+                index: *index,
+            },
+            ClientState::Reading { node } => ClientState::Reading {
+                node: rename(*node),
+            },
+            other => other.clone(),
+        }
+    }
 }
 
 impl Client {

@@ -84,6 +84,9 @@ pub struct Features {
     pub pre_vote: bool,
     /// Check-quorum and the leader lease on votes (`Config::check_quorum`).
     pub check_quorum: bool,
+    /// Clients' reads are served without the log, by ReadIndex (`Node::read`); off, a read
+    /// goes through the log like a write.
+    pub read_index: bool,
 }
 
 impl Features {
@@ -92,18 +95,20 @@ impl Features {
     pub const NONE: Features = Features {
         pre_vote: false,
         check_quorum: false,
+        read_index: false,
     };
     /// What a node runs by default.
     pub const ALL: Features = Features {
         pre_vote: true,
         check_quorum: true,
+        read_index: true,
     };
 
     /// The names used in scenario headers and on the command line.
-    pub const NAMES: [&'static str; 2] = ["pre-vote", "check-quorum"];
+    pub const NAMES: [&'static str; 3] = ["pre-vote", "check-quorum", "read-index"];
 
     pub fn names(&self) -> Vec<&'static str> {
-        let on = [self.pre_vote, self.check_quorum];
+        let on = [self.pre_vote, self.check_quorum, self.read_index];
         Features::NAMES
             .iter()
             .zip(on)
@@ -134,9 +139,10 @@ impl Features {
                 "all" => f = Features::ALL,
                 "pre-vote" => f.pre_vote = true,
                 "check-quorum" => f.check_quorum = true,
+                "read-index" => f.read_index = true,
                 other => {
                     return Err(format!(
-                        "unknown feature '{other}' (known: pre-vote, check-quorum, all, none)"
+                        "unknown feature '{other}' (known: pre-vote, check-quorum, read-index, all, none)"
                     ))
                 }
             }

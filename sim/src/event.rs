@@ -5,6 +5,7 @@
 //! two identical messages in flight are interchangeable, so the model checker sees one state
 //! where ids would make many, and a scenario still replays after a minimizer removed events
 //! before it.
+use crate::client::read_of;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use verraft_core::{ClientId, Entry, Envelope, Index, KvCommand, Message, NodeId, Payload, Term};
@@ -66,6 +67,26 @@ pub enum MsgRef {
         term: Term,
         granted: bool,
     },
+    ReadConfirm {
+        term: Term,
+        round: u64,
+    },
+    ReadConfirmReply {
+        term: Term,
+        round: u64,
+    },
+    /// A forwarded read, named by the client request it serves.
+    ReadIndex {
+        term: Term,
+        client: ClientId,
+        seq: u64,
+    },
+    ReadIndexReply {
+        term: Term,
+        client: ClientId,
+        seq: u64,
+        index: Option<Index>,
+    },
     Append {
         term: Term,
         prev_index: Index,
@@ -110,6 +131,31 @@ impl MsgRef {
                 term: *term,
                 granted: *granted,
             },
+            Message::ReadConfirm { term, round } => MsgRef::ReadConfirm {
+                term: *term,
+                round: *round,
+            },
+            Message::ReadConfirmResponse { term, round } => MsgRef::ReadConfirmReply {
+                term: *term,
+                round: *round,
+            },
+            Message::ReadIndex { term, id } => {
+                let (client, seq) = read_of(*id);
+                MsgRef::ReadIndex {
+                    term: *term,
+                    client,
+                    seq,
+                }
+            }
+            Message::ReadIndexResponse { term, id, index } => {
+                let (client, seq) = read_of(*id);
+                MsgRef::ReadIndexReply {
+                    term: *term,
+                    client,
+                    seq,
+                    index: *index,
+                }
+            }
             Message::AppendEntries {
                 term,
                 prev_log_index,
@@ -161,6 +207,18 @@ impl fmt::Display for MsgRef {
             MsgRef::PreVoteReply { term, granted } => {
                 write!(f, "{} t{term}", if *granted { "P+" } else { "P-" })
             }
+            MsgRef::ReadConfirm { term, round } => write!(f, "RC t{term} r{round}"),
+            MsgRef::ReadConfirmReply { term, round } => write!(f, "RC+ t{term} r{round}"),
+            MsgRef::ReadIndex { term, client, seq } => write!(f, "RI t{term} c{client}.{seq}"),
+            MsgRef::ReadIndexReply {
+                term,
+                client,
+                seq,
+                index,
+            } => match index {
+                Some(i) => write!(f, "RI+ t{term} c{client}.{seq} idx={i}"),
+                None => write!(f, "RI- t{term} c{client}.{seq}"),
+            },
             MsgRef::Append {
                 term,
                 prev_index,

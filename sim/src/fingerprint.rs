@@ -9,7 +9,9 @@
 //! (nodes ordered by an id-free signature, every order tried among ties). Two worlds get
 //! the same one exactly when they are renamings of each other, up to 64-bit collisions,
 //! the odds every fingerprinting model checker takes.
-use crate::client::{ClientState, HistoryOp};
+//!
+//! Both are taken with ReadIndex confirmation rounds renumbered densely (`rounds.rs`).
+use crate::client::HistoryOp;
 use crate::invariants::{AppliedEntries, CommittedEntries, KvNode};
 use crate::memo::IdFree;
 use crate::symmetry::{inverse, number_by_first_member, rename_hs, Candidates, Order};
@@ -139,6 +141,9 @@ impl World {
 
     /// The fingerprint of this world's class under renaming of node ids.
     pub fn symmetric_fingerprint(&self) -> u64 {
+        if let Some(dense) = self.with_dense_read_rounds() {
+            return dense.symmetric_fingerprint();
+        }
         let n = self.config.nodes as usize;
         if n < 2 || self.violation.is_some() {
             return self.fingerprint_as_is();
@@ -168,6 +173,9 @@ impl World {
 
     /// The fingerprint of this very world (no renaming), in the same scheme.
     pub fn fingerprint_as_is(&self) -> u64 {
+        if let Some(dense) = self.with_dense_read_rounds() {
+            return dense.fingerprint_as_is();
+        }
         let identity: Order = (1..=self.config.nodes).collect();
         let mut h = fingerprint_hasher();
         if self.hash_renamed(&identity, &mut h) {
@@ -273,14 +281,7 @@ impl World {
         for c in clients {
             c.id.hash(h);
             c.started.hash(h);
-            match &c.state {
-                ClientState::Waiting { node, index } => ClientState::Waiting {
-                    node: rename(map, *node),
-                    index: *index,
-                }
-                .hash(h),
-                other => other.hash(h),
-            }
+            c.state.renamed(|n| rename(map, n)).hash(h);
             c.history_index.hash(h);
         }
         history.digest().hash(h);
@@ -288,6 +289,7 @@ impl World {
         counters.hash(h);
         ghost.terms_led.hash(h);
         ghost.quorum_lost.hash(h);
+        ghost.read_after_change.hash(h);
         let mut leaders = Sum::default();
         for (term, record) in ghost.leaders.iter() {
             let node = u64::from(rename(map, record.node));
@@ -322,7 +324,7 @@ impl World {
             around[l.to as usize - 1].add(mix(2, l.messages));
         }
         for c in &self.clients {
-            if let ClientState::Waiting { node, .. } = c.state {
+            if let Some(node) = c.state.node() {
                 around[node as usize - 1].add(3);
             }
         }

@@ -257,6 +257,9 @@ pub struct Ghost {
     /// A leader stepped down in its own term for lack of a quorum (check-quorum): recorded
     /// once, for the model checker's `sometimes` property.
     pub quorum_lost: bool,
+    /// A read was served without the log after a leader change: recorded once, for the
+    /// model checker's `sometimes` property.
+    pub read_after_change: bool,
 }
 
 impl Ghost {

@@ -19,6 +19,7 @@ pub mod narrate;
 pub mod network;
 pub mod random;
 pub mod replay;
+mod rounds;
 pub mod scenario;
 pub mod symmetry;
 pub mod vec_map;

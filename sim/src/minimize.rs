@@ -394,6 +394,10 @@ fn distance(wanted: &Event, candidate: &Event) -> u64 {
                 | MsgRef::Vote { term, .. }
                 | MsgRef::PreVote { term, .. }
                 | MsgRef::PreVoteReply { term, .. }
+                | MsgRef::ReadConfirm { term, .. }
+                | MsgRef::ReadConfirmReply { term, .. }
+                | MsgRef::ReadIndex { term, .. }
+                | MsgRef::ReadIndexReply { term, .. }
                 | MsgRef::Append { term, .. }
                 | MsgRef::AppendReply { term, .. } => *term,
             }

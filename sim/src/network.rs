@@ -175,6 +175,26 @@ impl Network {
         }
     }
 
+    /// Rewrite messages in place: `rewrite` changes a message and says whether it did.
+    /// When any changed, the order kept is restored (content order when links reorder,
+    /// send order otherwise) and every derived flag and digest is taken anew.
+    pub fn rewrite(
+        &mut self,
+        mut rewrite: impl FnMut(&mut Envelope<KvCommand>) -> bool,
+        reorder: bool,
+    ) {
+        let mut changed = false;
+        for env in &mut self.messages {
+            changed |= rewrite(env);
+        }
+        if changed {
+            if reorder {
+                self.messages.sort();
+            }
+            self.rebuild_slots();
+        }
+    }
+
     /// Where a message named by an event is, if it may be delivered now.
     pub fn find(&self, from: NodeId, to: NodeId, msg: &MsgRef, reorder: bool) -> Option<usize> {
         if reorder {

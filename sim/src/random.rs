@@ -202,6 +202,7 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
     config.features = Features {
         pre_vote: opts.features.pre_vote && rng.up_to(2) > 0,
         check_quorum: opts.features.check_quorum && rng.up_to(2) > 0,
+        read_index: opts.features.read_index && rng.up_to(2) > 0,
     };
     config.limits = Limits::NONE;
     config.max_append_entries = 1 + rng.up_to(7);
@@ -366,7 +367,13 @@ fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) 
     if let Some(e) = first(&|e| matches!(e, Event::Deliver { .. })) {
         return Some(e);
     }
-    if let Some(e) = first(&|e| matches!(e, Event::Invoke { .. })) {
+    // Requests go to a leader: a node that knows none refuses a read at once, and invoking
+    // it again and again would starve the timers that elect one.
+    let at_leader = |e: &Event| {
+        matches!(e, Event::Invoke { node, .. }
+            if world.node(*node).is_some_and(|n| n.role() == Role::Leader))
+    };
+    if let Some(e) = first(&at_leader) {
         return Some(e);
     }
     // A client whose answer can no longer come gives up and retries.
@@ -375,6 +382,7 @@ fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) 
         // (a later leader overwrote it), so the answer will never come.
         let lost = match c.state {
             ClientState::Waiting { index: None, .. } => true,
+            ClientState::Reading { node } => world.node(node).is_none(),
             ClientState::Waiting {
                 node,
                 index: Some((index, term)),
@@ -383,7 +391,10 @@ fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) 
                 .is_some_and(|n| n.log().get(index as usize - 1).map(|e| e.term) != Some(term)),
             _ => false,
         };
-        let leader_gone = matches!(c.state, ClientState::Waiting { node, .. } if world.node(node).is_none_or(|n| n.role() != Role::Leader));
+        let leader_gone = c
+            .state
+            .node()
+            .is_some_and(|node| world.node(node).is_none_or(|n| n.role() != Role::Leader));
         if (lost || (leader_gone && *idle_rounds > 2))
             && enabled.contains(&Event::ClientTimeout(c.id))
         {

@@ -14,7 +14,6 @@
 //! order of messages *within* a link matters (links are FIFO, different links are
 //! independent), so messages are sorted by link keeping their order within it; and
 //! partition groups are numbered by their first member.
-use crate::client::ClientState;
 use crate::fingerprint::MAX_NODES;
 use crate::invariants::{Ghost, LeaderRecord};
 use crate::memo::Memo;
@@ -97,9 +96,7 @@ impl World {
         });
         let mut clients = self.clients.clone();
         for c in &mut clients {
-            if let ClientState::Waiting { node, .. } = &mut c.state {
-                *node = rename(map, *node);
-            }
+            c.state = c.state.renamed(|n| rename(map, n));
         }
         // A struct literal, so that a new ghost field cannot be forgotten here.
         let ghost = Ghost {
@@ -127,6 +124,7 @@ impl World {
             committed: self.ghost.committed.clone(),
             applied: self.ghost.applied.clone(),
             quorum_lost: self.ghost.quorum_lost,
+            read_after_change: self.ghost.read_after_change,
         };
         Some(World {
             config: self.config.clone(),

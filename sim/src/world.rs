@@ -2,7 +2,7 @@
 //! drives it through `enabled_events` and `apply`, and every event is followed by the
 //! invariant checks.
 use crate::auxiliary::{self, LogView};
-use crate::client::{Client, ClientState, HistoryOp};
+use crate::client::{read_id, read_of, Client, ClientState, HistoryOp};
 use crate::config::{CrashMode, SharedConfig, WorldConfig};
 use crate::disk::Disk;
 use crate::event::Event;
@@ -14,7 +14,8 @@ use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use verraft_core::{
-    ClientId, Config, Index, KvCommand, KvOutput, KvStore, Message, Node, NodeId, Ready, Role, Term,
+    ClientId, Config, Index, KvCommand, KvOp, KvOutput, KvStore, Message, Node, NodeId, Ready,
+    Role, Term, Text,
 };
 
 /// Why an event could not be applied: it is not possible in this state (a scenario that does
@@ -313,10 +314,14 @@ impl World {
         for client in &self.clients {
             let script = config.clients[client.id as usize - 1].len();
             if client.can_invoke(script) && room {
-                clients += leaders;
+                clients += if self.reads_anywhere(client) {
+                    up
+                } else {
+                    leaders
+                };
             }
             let answered = matches!(client.state, ClientState::Answered { .. });
-            let waiting = answered || matches!(client.state, ClientState::Waiting { .. });
+            let waiting = answered || client.state.node().is_some();
             clients += usize::from(answered) + usize::from(waiting && timeouts);
         }
         let faults = if config.faults.crash {
@@ -364,8 +369,12 @@ impl World {
         for client in &self.clients {
             let script = self.config.clients[client.id as usize - 1].len();
             if client.can_invoke(script) && room {
-                for leader in self.live_nodes().filter(|n| n.role() == Role::Leader) {
-                    if visit(Choice::Invoke(client.id, leader.id())) {
+                let anywhere = self.reads_anywhere(client);
+                for node in self
+                    .live_nodes()
+                    .filter(|n| anywhere || n.role() == Role::Leader)
+                {
+                    if visit(Choice::Invoke(client.id, node.id())) {
                         return;
                     }
                 }
@@ -374,7 +383,7 @@ impl World {
             if answered && visit(Choice::Reply(client.id)) {
                 return;
             }
-            let waiting = answered || matches!(client.state, ClientState::Waiting { .. });
+            let waiting = answered || client.state.node().is_some();
             if waiting && timeouts && visit(Choice::ClientTimeout(client.id)) {
                 return;
             }
@@ -414,6 +423,20 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Whether the client's next request is a read any node can take (read-index: a follower
+    /// forwards it to its leader). Writes, and reads through the log, go to leaders only.
+    fn reads_anywhere(&self, client: &Client) -> bool {
+        if !self.config.features.read_index {
+            return false;
+        }
+        let script = &self.config.clients[client.id as usize - 1];
+        let next = match client.state {
+            ClientState::Idle => client.started,
+            _ => client.started.saturating_sub(1),
+        };
+        script.get(next).is_some_and(KvOp::is_read)
     }
 
     /// Whether a leader's election timer runs: with check-quorum it is the timer at which the
@@ -744,7 +767,9 @@ impl World {
                 let client = &mut self.clients[*c as usize - 1];
                 if !matches!(
                     client.state,
-                    ClientState::Waiting { .. } | ClientState::Answered { .. }
+                    ClientState::Waiting { .. }
+                        | ClientState::Reading { .. }
+                        | ClientState::Answered { .. }
                 ) {
                     return Err(EventError::NotEnabled(format!("c{c} is not waiting")));
                 }
@@ -793,10 +818,16 @@ impl World {
         // Connections to the dead process are reset: what was on its way to it is lost.
         self.network.retain(|e| e.to != id);
         for c in &mut self.clients {
-            if let ClientState::Waiting { node, index } = &mut c.state {
-                if *node == id {
-                    *index = None;
+            match &mut c.state {
+                ClientState::Waiting { node, index } if *node == id => *index = None,
+                // A read in progress dies with the node: no answer will come.
+                ClientState::Reading { node } if *node == id => {
+                    c.state = ClientState::Waiting {
+                        node: id,
+                        index: None,
+                    }
                 }
+                _ => {}
             }
         }
         let disk = &mut self.disks[id as usize - 1];
@@ -867,13 +898,20 @@ impl World {
         let fresh = client.state == ClientState::Idle;
         let started = client.started + usize::from(fresh);
         let op = script[started - 1].clone();
+        let read = op.is_read() && self.config.features.read_index;
         let cmd = KvCommand {
             client: c,
             seq: started as u64,
             op: op.clone(),
         };
         let node = self.live_mut(node_id)?;
-        let proposal = node.propose(cmd);
+        let proposal = if read {
+            // Served without the log: the answer comes in `Ready::reads`.
+            node.read(read_id(c, started as u64));
+            None
+        } else {
+            Some(node.propose(cmd))
+        };
         let mut ready = take_ready(node);
         if fresh {
             self.clock += 1;
@@ -890,12 +928,13 @@ impl World {
         }
         let client = &mut self.clients[c as usize - 1];
         client.state = match proposal {
-            Ok(p) => ClientState::Waiting {
+            None => ClientState::Reading { node: node_id },
+            Some(Ok(p)) => ClientState::Waiting {
                 node: node_id,
                 index: Some((p.index, p.term)),
             },
             // Refused outright: the request was not taken, the client will try again.
-            Err(_) => ClientState::Retrying,
+            Some(Err(_)) => ClientState::Retrying,
         };
         Ok(self.flush_ready(node_id, ready.as_mut()))
     }
@@ -958,6 +997,9 @@ impl World {
                 }
             }
         }
+        if !ready.reads.is_empty() {
+            self.serve_reads(id, &ready.reads);
+        }
         if let Some((index, term)) = synced {
             // The node learns its write is durable: a leader may now count its own copy
             // (in a one-node cluster that is what commits), which may apply entries.
@@ -970,6 +1012,36 @@ impl World {
             }
         }
         Ok(())
+    }
+
+    /// Reads node `id` may now answer (from its state machine, which has applied all they
+    /// must see) or refused: the client reading there gets its answer, or will ask again.
+    fn serve_reads(&mut self, id: NodeId, reads: &[verraft_core::ReadState]) {
+        let Some(node) = self.nodes[id as usize - 1].as_deref() else {
+            return;
+        };
+        for read in reads {
+            let (client, seq) = read_of(read.id);
+            let Some(c) = self.clients.get_mut(client as usize - 1) else {
+                continue;
+            };
+            if c.state != (ClientState::Reading { node: id }) || c.seq() != seq {
+                continue; // an answer to a read the client gave up
+            }
+            c.state = match read.index {
+                None => ClientState::Retrying,
+                Some(_) => {
+                    let op = &self.config.clients[client as usize - 1][seq as usize - 1];
+                    let value = node.state_machine().get(op.key()).map(Text::from);
+                    if self.ghost.terms_led >= 2 {
+                        self.ghost.read_after_change = true;
+                    }
+                    ClientState::Answered {
+                        output: KvOutput::Value(value),
+                    }
+                }
+            };
+        }
     }
 
     /// The invariants that involve the node an event touched. The expensive comparisons run

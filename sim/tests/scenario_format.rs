@@ -53,6 +53,21 @@ fn msg() -> impl Strategy<Value = MsgRef> {
             }
         }),
         (0u64..9, any::<bool>()).prop_map(|(term, granted)| MsgRef::PreVoteReply { term, granted }),
+        (0u64..9, 0u64..5).prop_map(|(term, round)| MsgRef::ReadConfirm { term, round }),
+        (0u64..9, 0u64..5).prop_map(|(term, round)| MsgRef::ReadConfirmReply { term, round }),
+        (0u64..9, 1u64..4, 1u64..6).prop_map(|(term, client, seq)| MsgRef::ReadIndex {
+            term,
+            client,
+            seq
+        }),
+        (0u64..9, 1u64..4, 1u64..6, proptest::option::of(0u64..20)).prop_map(
+            |(term, client, seq, index)| MsgRef::ReadIndexReply {
+                term,
+                client,
+                seq,
+                index
+            }
+        ),
         (
             0u64..9,
             0u64..20,

@@ -426,6 +426,44 @@ fn message(text: &str) -> R<MsgRef> {
                 granted: kind == "V+",
             })
         }
+        "RC" | "RC+" => {
+            expect_len(3)?;
+            // (`#` would start a comment.)
+            let round = t[2]
+                .strip_prefix('r')
+                .ok_or_else(|| format!("expected a round such as r0, found '{}'", t[2]))?;
+            let round = number(round, "a round")?;
+            Ok(if kind == "RC" {
+                MsgRef::ReadConfirm { term, round }
+            } else {
+                MsgRef::ReadConfirmReply { term, round }
+            })
+        }
+        "RI" | "RI-" => {
+            expect_len(3)?;
+            let (client, seq) = request(t[2])?;
+            Ok(if kind == "RI" {
+                MsgRef::ReadIndex { term, client, seq }
+            } else {
+                MsgRef::ReadIndexReply {
+                    term,
+                    client,
+                    seq,
+                    index: None,
+                }
+            })
+        }
+        "RI+" => {
+            expect_len(4)?;
+            let (client, seq) = request(t[2])?;
+            let index = number(field(t.get(3), "idx")?, "an index")?;
+            Ok(MsgRef::ReadIndexReply {
+                term,
+                client,
+                seq,
+                index: Some(index),
+            })
+        }
         "PV" => {
             expect_len(3)?;
             let (last_index, last_term) = pair(field(t.get(2), "last")?)?;
@@ -477,9 +515,18 @@ fn message(text: &str) -> R<MsgRef> {
             })
         }
         other => Err(format!(
-            "unknown message kind '{other}' (known: RV, V+, V-, PV, P+, P-, AE, A+, A-)"
+            "unknown message kind '{other}' (known: RV, V+, V-, PV, P+, P-, RC, RC+, RI, RI+, RI-, AE, A+, A-)"
         )),
     }
+}
+
+/// A client request as read messages name it: `c1.2`.
+fn request(s: &str) -> R<(u64, u64)> {
+    let (c, seq) = s
+        .strip_prefix('c')
+        .and_then(|r| r.split_once('.'))
+        .ok_or_else(|| format!("expected a request such as c1.2, found '{s}'"))?;
+    Ok((number(c, "a client")?, number(seq, "a sequence number")?))
 }
 
 fn entry(s: &str) -> R<EntryRef> {
