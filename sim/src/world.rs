@@ -965,8 +965,13 @@ impl World {
             .as_ref()
             .filter(|_| ready.must_sync)
             .and_then(|w| w.last());
+        // When a crash keeps unsynced writes (the process dies, the machine lives) nothing
+        // can tell a pending write from a durable one, so the disk takes every write as
+        // durable at once: a core that never syncs (ack-before-sync) would otherwise pile
+        // up pending writes without end and give the model checker endless states.
+        let durable_now = ready.must_sync || self.config.crash_mode == CrashMode::KeepUnsynced;
         self.disks[i]
-            .write(ready.hard_state, ready.log_write.take(), ready.must_sync)
+            .write(ready.hard_state, ready.log_write.take(), durable_now)
             .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}")))?;
         let reorder = self.config.faults.reorder;
         for env in ready.messages.drain(..) {

@@ -83,7 +83,9 @@ fn parse_max_log(s: &str) -> Result<MaxLog, String> {
 }
 
 impl BoundArgs {
-    /// Whether no bound was given at all (then `check` runs the portfolio).
+    /// Whether no bound was given (then `check` runs the portfolio). A seeded bug and
+    /// `--no-auxiliary` are not bounds: with them alone, every bound set of the portfolio
+    /// runs with the bug on (does the default check catch it?) or Figure 3's properties alone.
     pub fn is_empty(&self) -> bool {
         let BoundArgs {
             preset,
@@ -101,8 +103,8 @@ impl BoundArgs {
             client_timeouts,
             max_append,
             lose_unsynced,
-            no_auxiliary,
-            bugs,
+            no_auxiliary: _,
+            bugs: _,
         } = self;
         preset.is_none()
             && nodes.is_none()
@@ -119,8 +121,32 @@ impl BoundArgs {
             && client_timeouts.is_none()
             && max_append.is_none()
             && !lose_unsynced
-            && !no_auxiliary
-            && bugs.is_empty()
+    }
+
+    /// The bug switches and the choice of invariants, applied to a bound set.
+    fn apply_checks(&self, b: &mut Bounds) -> Result<(), String> {
+        if self.no_auxiliary {
+            b.auxiliary = false;
+        }
+        b.bugs = self
+            .bugs
+            .iter()
+            .map(|name| name.parse::<Bug>().map_err(|e| format!("--bug: {e}")))
+            .collect::<Result<BugSet, String>>()?;
+        Ok(())
+    }
+
+    /// The bound sets to explore: the portfolio's, or the one these flags give.
+    pub fn bound_sets(&self) -> Result<Vec<(&'static str, Bounds)>, String> {
+        if !self.is_empty() {
+            return Ok(vec![("", self.bounds()?)]);
+        }
+        let mut sets = Bounds::portfolio();
+        for (_, b) in &mut sets {
+            self.apply_checks(b)?;
+            b.validate()?;
+        }
+        Ok(sets)
     }
 
     pub fn bounds(&self) -> Result<Bounds, String> {
@@ -184,14 +210,7 @@ impl BoundArgs {
         if self.lose_unsynced {
             b.crash_mode = CrashMode::LoseUnsynced;
         }
-        if self.no_auxiliary {
-            b.auxiliary = false;
-        }
-        b.bugs = self
-            .bugs
-            .iter()
-            .map(|name| name.parse::<Bug>().map_err(|e| format!("--bug: {e}")))
-            .collect::<Result<BugSet, String>>()?;
+        self.apply_checks(&mut b)?;
         b.validate()?;
         Ok(b)
     }
@@ -281,15 +300,11 @@ pub fn parse_seconds(s: &str) -> Result<Duration, String> {
 pub fn run(args: CheckArgs) -> u8 {
     // Without a single bound flag, the portfolio: bound sets that together cover every
     // optional feature and every message fault.
-    let sets = if args.bounds.is_empty() {
-        Bounds::portfolio()
-    } else {
-        match args.bounds.bounds() {
-            Ok(b) => vec![("", b)],
-            Err(e) => {
-                eprintln!("verraft check: {e}");
-                return 2;
-            }
+    let sets = match args.bounds.bound_sets() {
+        Ok(sets) => sets,
+        Err(e) => {
+            eprintln!("verraft check: {e}");
+            return 2;
         }
     };
     if args.threads == Some(0) {
@@ -307,6 +322,7 @@ pub fn run(args: CheckArgs) -> u8 {
     }
     let started = std::time::Instant::now();
     let several = sets.len() > 1;
+    let count = sets.len();
     let mut stopped_early = false;
     for (i, (label, bounds)) in sets.into_iter().enumerate() {
         if several {
@@ -314,7 +330,7 @@ pub fn run(args: CheckArgs) -> u8 {
                 "{}bound set {} of {}: {label}",
                 if i > 0 { "\n" } else { "" },
                 i + 1,
-                Bounds::portfolio().len()
+                count
             );
         }
         // A time limit is for the whole run, whatever number of bound sets it has.
