@@ -93,3 +93,29 @@ fn check_refuses_an_output_it_could_not_write_before_searching() {
     );
     assert!(stdout(&out).is_empty(), "no search ran: {}", stdout(&out));
 }
+
+/// A seeded bug is not a bound: `check --bug NAME` alone runs the default portfolio with the
+/// bug on, and the counterexample's found-by line names the bound set that caught it.
+#[test]
+fn a_bug_alone_is_checked_against_the_default_portfolio() {
+    let dir = temp_dir("bug-portfolio");
+    let cx = dir.join("cx.scn");
+    let out = verraft(&[
+        "check",
+        "--bug",
+        "wrong-quorum",
+        "--out",
+        cx.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("bound set 1 of 3"), "{text}");
+    assert!(text.contains("Commit Quorum"), "{text}");
+    let scenario = std::fs::read_to_string(&cx).unwrap();
+    assert!(
+        scenario.starts_with("# found by verraft check --nodes 3")
+            && scenario.contains("--features pre-vote,check-quorum,read-index")
+            && scenario.contains("--bug wrong-quorum"),
+        "{scenario}"
+    );
+}

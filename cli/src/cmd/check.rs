@@ -38,8 +38,8 @@ pub struct BoundArgs {
     /// Faults that are on: a list of loss, dup, reorder, crash, partition (or all, none)
     #[arg(long, value_name = "LIST")]
     faults: Option<String>,
-    /// Optional parts of the core the nodes run: a list of pre-vote, check-quorum (or all,
-    /// none; default all)
+    /// Optional parts of the core the nodes run: a list of pre-vote, check-quorum, read-index
+    /// (or all, none; default all)
     #[arg(long, value_name = "LIST")]
     features: Option<String>,
     /// Messages in flight at once
