@@ -119,3 +119,15 @@ fn a_bug_alone_is_checked_against_the_default_portfolio() {
         "{scenario}"
     );
 }
+
+/// `--preset tlc` mirrors the published TLC run of the standard Raft TLA+ spec, whose Raft is
+/// Figure 2's: the optional features stay off, and the state count is the one
+/// `models/BENCHMARKS.md` compares with TLC's.
+#[test]
+fn the_tlc_preset_is_the_figure_2_core_at_its_published_count() {
+    let out = verraft(&["check", "--preset", "tlc"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("features=none"), "{text}");
+    assert!(text.contains("exhaustive: 8,226 unique states"), "{text}");
+}

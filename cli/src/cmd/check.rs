@@ -218,7 +218,8 @@ impl BoundArgs {
 
 /// Named bounds for benchmarks. `tlc` mirrors the bounds of the published TLC run on the
 /// standard Raft TLA+ spec (3 servers, 1 value, term <= 2, log <= 2, no restart, duplicate
-/// or drop); `tlc-faults` adds one restart, loss and duplication.
+/// or drop), whose Raft is Figure 2's: no pre-vote, check-quorum or ReadIndex; `tlc-faults`
+/// adds one restart, loss and duplication.
 fn preset(name: &str) -> Result<Bounds, String> {
     let tlc = Bounds {
         nodes: 3,
@@ -233,6 +234,7 @@ fn preset(name: &str) -> Result<Bounds, String> {
         },
         max_in_flight: 2,
         heartbeats: 1,
+        features: Features::NONE,
         ..Bounds::default()
     };
     match name {
