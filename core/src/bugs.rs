@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// One seeded bug. Each variant names the Raft rule it breaks; `../shared/SEEDED_BUGS.md`
-/// tells which real implementation shipped it.
+/// One seeded bug. Each variant names the Raft rule it breaks; the README's "Seeded bugs"
+/// table says which invariant catches it and how fast.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Bug {
     /// A candidate counts grants as a number, not a set of voters: a duplicated grant counts twice.
