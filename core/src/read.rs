@@ -77,11 +77,7 @@ impl<M: StateMachine> Node<M> {
             Role::Leader => {
                 if self.config.bugs.contains(Bug::LocalRead) {
                     // The bug: answer from local state, as if still the leader.
-                    let index = self.applied;
-                    self.outbox.reads.push(ReadState {
-                        id,
-                        index: Some(index),
-                    });
+                    self.answer_read(self.term, id, None, Some(self.applied));
                     return;
                 }
                 let index = self.commit.max(self.term_start());
@@ -153,35 +149,16 @@ impl<M: StateMachine> Node<M> {
 
     /// A follower forwarded a read: confirm it as the leader, or refuse it.
     pub(crate) fn handle_read_index(&mut self, follower: NodeId, id: ReadId) {
+        let term = self.term;
         if self.role != Role::Leader {
-            let term = self.term;
-            self.send(
-                follower,
-                Message::ReadIndexResponse {
-                    term,
-                    id,
-                    index: None,
-                },
-            );
-            return;
-        }
-        let index = if self.config.bugs.contains(Bug::LocalRead) {
+            self.answer_read(term, id, Some(follower), None);
+        } else if self.config.bugs.contains(Bug::LocalRead) {
             // The bug: no confirmation; the index is whatever this node has committed.
-            let term = self.term;
-            let index = self.commit;
-            self.send(
-                follower,
-                Message::ReadIndexResponse {
-                    term,
-                    id,
-                    index: Some(index),
-                },
-            );
-            return;
+            self.answer_read(term, id, Some(follower), Some(self.commit));
         } else {
-            self.commit.max(self.term_start())
-        };
-        self.confirm_read(id, Some(follower), index);
+            let index = self.commit.max(self.term_start());
+            self.confirm_read(id, Some(follower), index);
+        }
     }
 
     /// A leader's confirmation round: a follower of its term answers, which is also word
@@ -254,20 +231,7 @@ impl<M: StateMachine> Node<M> {
                     continue;
                 }
                 let r = self.reads.pending.remove(i);
-                match r.from {
-                    None => self.outbox.reads.push(ReadState {
-                        id: r.id,
-                        index: Some(r.index),
-                    }),
-                    Some(follower) => self.send(
-                        follower,
-                        Message::ReadIndexResponse {
-                            term,
-                            id: r.id,
-                            index: Some(r.index),
-                        },
-                    ),
-                }
+                self.answer_read(term, r.id, r.from, Some(r.index));
             }
         }
         let applied = self.applied;
@@ -286,6 +250,15 @@ impl<M: StateMachine> Node<M> {
         }
     }
 
+    /// Give a read the leader was asked for its outcome: to its own driver, or to the
+    /// follower that forwarded it.
+    fn answer_read(&mut self, term: Term, id: ReadId, from: Option<NodeId>, index: Option<Index>) {
+        match from {
+            None => self.outbox.reads.push(ReadState { id, index }),
+            Some(follower) => self.send(follower, Message::ReadIndexResponse { term, id, index }),
+        }
+    }
+
     /// Leadership or the term changed: reads in progress can no longer be confirmed or
     /// answered as they were. Refuse them, so that their clients ask again, and start the
     /// round count over.
@@ -296,20 +269,7 @@ impl<M: StateMachine> Node<M> {
         let reads = std::mem::take(&mut self.reads);
         let term = self.term;
         for r in reads.pending {
-            match r.from {
-                None => self.outbox.reads.push(ReadState {
-                    id: r.id,
-                    index: None,
-                }),
-                Some(follower) => self.send(
-                    follower,
-                    Message::ReadIndexResponse {
-                        term,
-                        id: r.id,
-                        index: None,
-                    },
-                ),
-            }
+            self.answer_read(term, r.id, r.from, None);
         }
         for (id, _) in reads.forwarded {
             self.outbox.reads.push(ReadState { id, index: None });

@@ -68,6 +68,20 @@ impl Cluster {
         );
     }
 
+    /// Deliver the leader's confirmation rounds and their answers, except to and from `away`.
+    fn confirm_reads_without(&mut self, away: NodeId) {
+        self.run(
+            |e| {
+                matches!(
+                    e.msg,
+                    Message::ReadConfirm { .. } | Message::ReadConfirmResponse { .. }
+                ) && e.to != away
+                    && e.from != away
+            },
+            false,
+        );
+    }
+
     fn lose_all(&mut self) {
         self.run(|_| true, true);
     }
@@ -173,16 +187,7 @@ fn a_new_leader_waits_for_an_entry_of_its_term_before_it_answers() {
         c.lose_all(); // the no-op of term 2 is lost
         c.node(2).read(9);
         c.take_output(2);
-        c.run(
-            |e| {
-                matches!(
-                    e.msg,
-                    Message::ReadConfirm { .. } | Message::ReadConfirmResponse { .. }
-                ) && e.to != 3
-                    && e.from != 3
-            },
-            false,
-        );
+        c.confirm_reads_without(3);
         if bugs.contains(Bug::LocalRead) {
             assert_eq!(
                 c.reads[1],
@@ -230,16 +235,7 @@ fn a_follower_forwards_a_read_and_answers_once_it_has_applied_the_index() {
     c.node(3).read(5);
     c.take_output(3);
     c.run(|e| matches!(e.msg, Message::ReadIndex { .. }), false);
-    c.run(
-        |e| {
-            matches!(
-                e.msg,
-                Message::ReadConfirm { .. } | Message::ReadConfirmResponse { .. }
-            ) && e.to != 3
-                && e.from != 3
-        },
-        false,
-    );
+    c.confirm_reads_without(3);
     c.run(
         |e| matches!(e.msg, Message::ReadIndexResponse { .. }),
         false,
