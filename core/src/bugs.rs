@@ -35,11 +35,15 @@ pub enum Bug {
     DedupLost,
     /// The leader answers reads from its local state without confirming it still leads.
     LocalRead,
+    /// A follower installing a snapshot keeps its log entries after the snapshot's index
+    /// without checking that its entry at that index matches the snapshot (hashicorp/raft
+    /// #704): a divergent suffix survives on top of the leader's committed prefix.
+    SnapshotCut,
 }
 
 impl Bug {
     /// Every bug, in declaration order (which is also the order of `BugSet::iter`).
-    pub const ALL: [Bug; 13] = [
+    pub const ALL: [Bug; 14] = [
         Bug::VoteCount,
         Bug::StaleTermVote,
         Bug::ForgetVote,
@@ -53,6 +57,7 @@ impl Bug {
         Bug::AckBeforeSync,
         Bug::DedupLost,
         Bug::LocalRead,
+        Bug::SnapshotCut,
     ];
 
     /// The name used in scenario files and on the command line.
@@ -71,6 +76,7 @@ impl Bug {
             Bug::AckBeforeSync => "ack-before-sync",
             Bug::DedupLost => "dedup-lost",
             Bug::LocalRead => "local-read",
+            Bug::SnapshotCut => "snapshot-cut",
         }
     }
 

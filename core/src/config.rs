@@ -43,6 +43,11 @@ pub struct Config {
     /// term (dissertation §4.2.3, §6.2): a partitioned leader stops leading, and a server
     /// that was removed or cut off cannot depose a live one.
     pub check_quorum: bool,
+    /// Take a snapshot and compact the log once this many entries have been applied since
+    /// the last snapshot (0: only when the driver asks, with [`Node::compact`]).
+    ///
+    /// [`Node::compact`]: crate::Node::compact
+    pub snapshot_every: u32,
     /// Seed of the election-timeout jitter generator ([`SplitMix64`](crate::rng::SplitMix64)).
     /// [`Config::new`] sets it to the node id, so every run of the same cluster draws the same
     /// timeouts; give each run its own seeds to vary them. Nodes of one cluster with equal seeds
@@ -79,8 +84,8 @@ pub enum ConfigError {
 
 impl Config {
     /// A configuration with the usual timings: an election timeout drawn from 10 ..= 20 ticks
-    /// (seeded with `id`), a heartbeat every 3 ticks, at most 64 entries per append, and no
-    /// seeded bugs. `voters` must include `id`.
+    /// (seeded with `id`), a heartbeat every 3 ticks, at most 64 entries per append,
+    /// pre-vote and check-quorum on, snapshots only when asked, and no seeded bugs. `voters` must include `id`.
     pub fn new(id: NodeId, voters: impl IntoIterator<Item = NodeId>) -> Config {
         Config {
             id,
@@ -91,6 +96,7 @@ impl Config {
             max_append_entries: 64,
             pre_vote: true,
             check_quorum: true,
+            snapshot_every: 0,
             seed: u64::from(id),
             bugs: BugSet::NONE,
         }

@@ -14,8 +14,9 @@
 //! After every input, while [`Node::has_ready`] is true, take a [`Ready`] and carry it out in
 //! this order:
 //!
-//! 1. **Persist.** Save [`Ready::hard_state`] (term and vote) and apply [`Ready::log_write`]
-//!    to the node's storage; when [`Ready::must_sync`] is set, make both durable (fsync)
+//! 1. **Persist.** Save [`Ready::snapshot`] (it drops the stored entries it covers), then
+//!    [`Ready::hard_state`] (term and vote), and apply [`Ready::log_write`] to the node's
+//!    storage; when [`Ready::must_sync`] is set, make both durable (fsync)
 //!    before going on.
 //! 2. **Report the write** with [`Node::log_synced`], passing [`LogWrite::last`]. A leader
 //!    counts its own copy of an entry toward a quorum only from then on; a driver that skips
@@ -36,15 +37,15 @@
 //!
 //! # Limits
 //!
-//! - **The commit index is not persisted.** A restarted node comes back with commit index 0
-//!   and an empty state machine, and re-applies its log from index 1 as it learns the commit
-//!   index again from the leader, handing every entry out in `applied` once more. That is
-//!   correct (the state machine is deterministic, so the replay rebuilds the same state and
-//!   outputs), but costly for a large log. Snapshots will fix it.
-//! - **The node keeps its whole log in memory**, read back whole on restart, until log
-//!   compaction exists: a long-running node's memory grows with its log.
-//! - No snapshots, membership changes or read-index reads yet: the voters are fixed, and a
-//!   read is a [`KvOp::Get`] that goes through the log.
+//! - **The commit index is not persisted.** A restarted node comes back with the state
+//!   machine of its stored snapshot (empty without one) and re-applies the log after it as
+//!   it learns the commit index again from the leader, handing those entries out in
+//!   `applied` once more. That is correct (the state machine is deterministic, so the
+//!   replay rebuilds the same state and outputs); snapshots ([`Config::snapshot_every`],
+//!   [`Node::compact`]) bound how much is replayed.
+//! - **The log after the snapshot is in memory**, read back on restart: without snapshots a
+//!   long-running node's memory grows with its log.
+//! - No membership changes yet: the voters are fixed.
 //!
 //! The seeded bugs ([`Bug`], [`Config::bugs`]) exist so the test engines can prove they catch
 //! them; they are off unless switched on.
@@ -65,6 +66,8 @@ pub mod read;
 pub mod ready;
 mod replication;
 pub mod rng;
+pub mod snapshot;
+mod snapshotting;
 pub mod state_machine;
 pub mod storage;
 pub mod symmetry;
@@ -80,6 +83,7 @@ pub use node_set::NodeSet;
 pub use peer_map::PeerMap;
 pub use read::{ReadId, ReadState};
 pub use ready::{Applied, Ready};
+pub use snapshot::{Snapshot, SnapshotError, SnapshotMeta};
 pub use state_machine::StateMachine;
 pub use storage::{LogWrite, MemStorage, Storage, StorageError};
 pub use types::{Data, Entry, HardState, Index, NodeId, Payload, Role, Term};

@@ -1,4 +1,5 @@
 //! The four Raft RPCs, as one-way messages.
+use crate::snapshot::Snapshot;
 use crate::types::{Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -99,6 +100,15 @@ pub enum Message<C> {
         /// that may be stale ones the leader has not overwritten yet.
         leader_commit: Index,
     },
+    /// A leader sends its snapshot to a follower that needs entries the leader compacted
+    /// away (Raft §7). The follower answers with an `AppendEntriesResponse` whose `index` is
+    /// the snapshot's: its log now matches the leader's up to there.
+    InstallSnapshot {
+        /// The leader's term.
+        term: Term,
+        /// The snapshot; its bytes are shared, not copied, by every copy of the message.
+        snapshot: Snapshot,
+    },
     /// On success `index` is the follower's match index; on rejection it is the index the
     /// leader should try next (fast back-off), with the term of the follower's conflicting
     /// entry when there is one.
@@ -134,11 +144,12 @@ impl<C> Message<C> {
             | Message::ReadIndexResponse { term, .. }
             | Message::RequestVoteResponse { term, .. }
             | Message::AppendEntries { term, .. }
+            | Message::InstallSnapshot { term, .. }
             | Message::AppendEntriesResponse { term, .. } => *term,
         }
     }
 
-    /// A short name for traces: RV, V+/V-, PV, P+/P-, RC, RC+, RI, RI+/RI-, AE, A+/A-.
+    /// A short name for traces: RV, V+/V-, PV, P+/P-, RC, RC+, RI, RI+/RI-, AE, IS, A+/A-.
     pub fn kind(&self) -> &'static str {
         match self {
             Message::RequestVote { .. } => "RV",
@@ -153,6 +164,7 @@ impl<C> Message<C> {
             Message::RequestVoteResponse { granted: true, .. } => "V+",
             Message::RequestVoteResponse { granted: false, .. } => "V-",
             Message::AppendEntries { .. } => "AE",
+            Message::InstallSnapshot { .. } => "IS",
             Message::AppendEntriesResponse { success: true, .. } => "A+",
             Message::AppendEntriesResponse { success: false, .. } => "A-",
         }

@@ -9,6 +9,7 @@ use crate::peer_map::PeerMap;
 use crate::read::{ReadState, Reads};
 use crate::ready::{Applied, Ready};
 use crate::rng::SplitMix64;
+use crate::snapshot::{Snapshot, SnapshotError, SnapshotMeta};
 use crate::state_machine::StateMachine;
 use crate::storage::{LogWrite, Storage, StorageError};
 use crate::types::{Entry, HardState, Index, NodeId, Payload, Role, Term};
@@ -35,6 +36,9 @@ pub enum NodeError {
     /// [`Node::restart`] could not read the node's storage.
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
+    /// [`Node::restart`] found a stored snapshot its state machine cannot restore.
+    #[error("stored {0}")]
+    Snapshot(#[from] SnapshotError),
     /// [`Node::restart`] read a log whose terms decrease: no Raft node ever writes one, so
     /// the storage is damaged (or belongs to something else) and the node refuses to start.
     #[error("stored log is not in term order at index {index}")]
@@ -88,6 +92,8 @@ pub(crate) type Peers = SmallVec<[NodeId; 8]>;
 /// simulator stores, so it does not split otherwise equal states.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub(crate) struct Outbox<M: StateMachine> {
+    /// The node's snapshot changed (taken or installed) and must be saved.
+    pub(crate) snapshot_dirty: bool,
     hard_state_dirty: bool,
     persist_from: Option<Index>,
     messages: Outgoing<M::Command>,
@@ -104,8 +110,9 @@ pub(crate) struct Outbox<M: StateMachine> {
 /// durable state lives in the driver's [`Storage`]; everything else (role, commit index,
 /// state machine, timers) is rebuilt by [`restart`](Node::restart) after a crash.
 ///
-/// The node keeps its whole log in memory (no log compaction yet), and commits and applies
-/// entries from index 1 again after every restart (the commit index is not persisted).
+/// The node keeps the log entries after its latest snapshot in memory, and after a restart
+/// applies again the entries after the stored snapshot as it learns the commit index anew
+/// (the commit index is not persisted).
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Node<M: StateMachine> {
@@ -131,6 +138,9 @@ pub struct Node<M: StateMachine> {
     pub(crate) election_timeout: u32,
     pub(crate) rng: SplitMix64,
     pub(crate) state_machine: M,
+    /// The latest snapshot, taken here or installed from a leader (index 0: none yet). The
+    /// log starts after it; a follower that needs what it covers is sent it whole.
+    pub(crate) snapshot: Snapshot,
     /// Reads in progress (see `read`).
     pub(crate) reads: Reads,
     pub(crate) outbox: Outbox<M>,
@@ -159,8 +169,10 @@ impl<M: StateMachine> Node<M> {
             election_timeout: config.election_ticks,
             rng: SplitMix64(config.seed),
             state_machine,
+            snapshot: Snapshot::default(),
             reads: Reads::default(),
             outbox: Outbox {
+                snapshot_dirty: false,
                 hard_state_dirty: false,
                 persist_from: None,
                 messages: Outgoing::new(),
@@ -173,13 +185,14 @@ impl<M: StateMachine> Node<M> {
         Ok(node)
     }
 
-    /// A node rebuilt after a crash from its storage alone, with a fresh state machine that
-    /// will be brought up to date by re-applying the log as the commit index is learned again.
+    /// A node rebuilt after a crash from its storage alone: its state machine restored from
+    /// the stored snapshot, then brought up to date by re-applying the log after it as the
+    /// commit index is learned again.
     ///
-    /// It comes back as a follower with the stored term, vote and log, commit and applied
-    /// index 0, and the log counted as synced. `state_machine` must be empty: the node
-    /// re-applies every committed entry from index 1 (costly for a long log until snapshots
-    /// exist), and the driver sees those entries in `applied` once more. Reads the whole log
+    /// It comes back as a follower with the stored term, vote, snapshot and log, commit and
+    /// applied index at the snapshot's (0 without one), and the log counted as synced.
+    /// `state_machine` must be empty; it is used only when no snapshot is stored. The driver
+    /// sees the re-applied entries in `applied` once more. Reads the log after the snapshot
     /// into memory. `config` must be the one the node ran with.
     pub fn restart<S: Storage<M::Command>>(
         config: Config,
@@ -187,16 +200,28 @@ impl<M: StateMachine> Node<M> {
         state_machine: M,
     ) -> Result<Self, NodeError> {
         let hs = storage.hard_state()?;
-        let entries = storage.entries(1, storage.last_index()?)?;
-        if let Some(i) = entries.windows(2).position(|w| w[1].term < w[0].term) {
+        let snapshot = storage.snapshot()?.unwrap_or_default();
+        let start = snapshot.meta;
+        let entries = storage.entries(start.index + 1, storage.last_index()?)?;
+        let terms = std::iter::once(start.term).chain(entries.iter().map(|e| e.term));
+        let terms: Vec<Term> = terms.collect();
+        if let Some(i) = terms.windows(2).position(|w| w[1] < w[0]) {
             return Err(NodeError::CorruptLog {
-                index: i as Index + 2,
+                index: start.index + i as Index + 1,
             });
         }
+        let state_machine = if start.index == 0 {
+            state_machine
+        } else {
+            M::restore(&snapshot.data)?
+        };
         let mut node = Node::new(config, state_machine)?;
         node.term = hs.term;
         node.voted_for = hs.voted_for;
-        node.log = RaftLog::from_entries(entries);
+        node.log = RaftLog::after_snapshot(start, entries);
+        node.commit = start.index;
+        node.applied = start.index;
+        node.snapshot = snapshot;
         // What a restarted node reads back is on its disk by definition.
         node.synced = node.log.last_index();
         Ok(node)
@@ -316,6 +341,9 @@ impl<M: StateMachine> Node<M> {
                 entries,
                 leader_commit,
             ),
+            Message::InstallSnapshot { term, snapshot } => {
+                self.handle_install_snapshot(from, term, snapshot)
+            }
             Message::AppendEntriesResponse {
                 term,
                 success,
@@ -383,11 +411,15 @@ impl<M: StateMachine> Node<M> {
             voted_for: self.voted_for,
         });
         outbox.hard_state_dirty = false;
+        let snapshot = std::mem::take(&mut outbox.snapshot_dirty).then(|| self.snapshot.clone());
+        // The snapshot, saved first, holds whatever was to be written up to its index.
+        let first = self.log.snapshot_index() + 1;
         let log_write = outbox.persist_from.take().map(|from| LogWrite {
-            from,
+            from: from.max(first),
             entries: self.log.slice(from, self.log.last_index()).to_vec(),
         });
         Ready {
+            snapshot,
             hard_state,
             log_write,
             must_sync: !self.config.bugs.contains(Bug::AckBeforeSync),
@@ -400,7 +432,8 @@ impl<M: StateMachine> Node<M> {
     /// Whether `ready` would return anything. Loop on it after [`Node::log_synced`], which
     /// can commit entries and so make new output.
     pub fn has_ready(&self) -> bool {
-        self.outbox.hard_state_dirty
+        self.outbox.snapshot_dirty
+            || self.outbox.hard_state_dirty
             || self.outbox.persist_from.is_some()
             || !self.outbox.messages.is_empty()
             || !self.outbox.applied.is_empty()
@@ -451,21 +484,43 @@ impl<M: StateMachine> Node<M> {
     pub fn synced_index(&self) -> Index {
         self.synced
     }
-    /// The whole log as this node holds it in memory, index 1 first (the entry at index `i`
-    /// is `log()[i - 1]`). Entries past the commit index may still be replaced.
+    /// The log entries this node holds in memory: those after its snapshot (from index 1
+    /// without one), so the entry at index `i` is `log()[i - snapshot().index - 1]`; see
+    /// [`Node::entry`] to read by index. Entries past the commit index may still be replaced.
     pub fn log(&self) -> &[Entry<M::Command>] {
         self.log.entries()
     }
-    /// The index of the last log entry, committed or not (0: empty log).
+    /// The entry at `index`, if this node holds it (not compacted into its snapshot, not
+    /// past the end of its log).
+    pub fn entry(&self, index: Index) -> Option<&Entry<M::Command>> {
+        self.log.get(index)
+    }
+    /// The term of the entry at `index`: known at the snapshot's index and after it, up to
+    /// the last entry.
+    pub fn term_at(&self, index: Index) -> Option<Term> {
+        self.log.term_at(index)
+    }
+    /// The index of the last log entry, committed or not, or of the snapshot when no entry
+    /// follows it (0: empty log).
     pub fn last_index(&self) -> Index {
         self.log.last_index()
     }
-    /// A digest of the first `len` log entries (0 for none), if the log is that long: equal
-    /// digests mean equal prefixes (up to 64-bit collisions).
+    /// A digest of the first `len` log entries (0 for none), if this node knows it: for
+    /// `len` from its snapshot's index up to its last index. Equal digests mean equal
+    /// prefixes (up to 64-bit collisions), compacted or not.
     pub fn log_prefix_digest(&self, len: usize) -> Option<u64> {
         self.log.prefix_digest(len)
     }
-    /// The term of the last log entry (0: empty log); with [`Node::last_index`], what a
+    /// Where this node's snapshot stands (index 0: it has none): its log starts after it.
+    pub fn snapshot(&self) -> SnapshotMeta {
+        self.snapshot.meta
+    }
+    /// This node's snapshot with its bytes (index 0 and no bytes: none yet).
+    pub fn snapshot_data(&self) -> &Snapshot {
+        &self.snapshot
+    }
+    /// The term of the last log entry (or of the snapshot when no entry follows it; 0: empty
+    /// log); with [`Node::last_index`], what a
     /// candidate's RequestVote offers to be judged by.
     pub fn last_term(&self) -> Term {
         self.log.last_term()
@@ -593,6 +648,12 @@ impl<M: StateMachine> Node<M> {
         }
         if !self.reads.is_idle() {
             self.serve_reads();
+        }
+        let every = Index::from(self.config.snapshot_every);
+        if every > 0 && self.applied >= self.snapshot.meta.index + every {
+            // A state machine that cannot be saved keeps its log whole: compaction is an
+            // optimisation, and the driver can still ask with `compact` and see why.
+            let _ = self.compact();
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What the node hands to its driver after each input.
 use crate::message::Outgoing;
 use crate::read::ReadState;
+use crate::snapshot::Snapshot;
 use crate::storage::LogWrite;
 use crate::types::{Entry, HardState, Index};
 use serde::{Deserialize, Serialize};
@@ -8,8 +9,9 @@ use serde::{Deserialize, Serialize};
 /// One committed entry the node applied, with the state machine's output (`None` for a no-op).
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct Applied<C, O> {
-    /// The entry's log index. Applied entries come in increasing index order with no gaps,
-    /// starting over at 1 after a restart (the commit index is not persisted).
+    /// The entry's log index. Applied entries come in increasing index order, with no gaps
+    /// except over a snapshot installed from the leader; after a restart they start over
+    /// just past the stored snapshot (index 1 without one): the commit index is not persisted.
     pub index: Index,
     /// The committed entry.
     pub entry: Entry<C>,
@@ -24,8 +26,8 @@ pub struct Applied<C, O> {
 ///
 /// In full, in this order:
 ///
-/// 1. save `hard_state` and apply `log_write` to the node's [`Storage`](crate::Storage),
-///    durably when `must_sync`;
+/// 1. save `snapshot`, then `hard_state`, then apply `log_write` to the node's
+///    [`Storage`](crate::Storage), durably when `must_sync`;
 /// 2. report the write with [`Node::log_synced`](crate::Node::log_synced), passing
 ///    [`LogWrite::last`];
 /// 3. send `messages`;
@@ -36,6 +38,10 @@ pub struct Applied<C, O> {
 /// is a driver loop that does all of this.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct Ready<C, O> {
+    /// A snapshot to save ([`Storage::save_snapshot`](crate::Storage::save_snapshot)), which
+    /// also drops the stored entries it covers: one this node took, or one a leader sent it.
+    /// Saved before `log_write`, which then starts after the snapshot's index.
+    pub snapshot: Option<Snapshot>,
     /// The term and vote to save, when either changed since the last batch (`None`: nothing
     /// to write). A vote must be on disk before the grant in `messages` leaves.
     pub hard_state: Option<HardState>,
@@ -60,7 +66,8 @@ pub struct Ready<C, O> {
 impl<C, O> Ready<C, O> {
     /// Nothing to write, send or apply (`must_sync` alone does not count).
     pub fn is_empty(&self) -> bool {
-        self.hard_state.is_none()
+        self.snapshot.is_none()
+            && self.hard_state.is_none()
             && self.log_write.is_none()
             && self.messages.is_empty()
             && self.applied.is_empty()

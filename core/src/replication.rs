@@ -24,6 +24,9 @@ impl<M: StateMachine> Node<M> {
         };
         let prev_log_index = progress.next - 1;
         let Some(prev_log_term) = self.log.term_at(prev_log_index) else {
+            if prev_log_index < self.log.snapshot_index() {
+                self.send_snapshot(peer);
+            }
             return;
         };
         let last = self
@@ -82,26 +85,20 @@ impl<M: StateMachine> Node<M> {
         }
     }
 
-    /// Figure 2, AppendEntries receiver.
-    pub(crate) fn handle_append_entries(
-        &mut self,
-        leader: NodeId,
-        term: Term,
-        prev_log_index: Index,
-        prev_log_term: Term,
-        entries: Arc<[Entry<M::Command>]>,
-        leader_commit: Index,
-    ) {
+    /// A message from `leader` of `term` that only a leader sends (AppendEntries,
+    /// InstallSnapshot): refuse it from a stale term or while this node leads the same term,
+    /// or else follow `leader`. Whether to go on handling the message.
+    pub(crate) fn accept_leader(&mut self, leader: NodeId, term: Term) -> bool {
         if term < self.term {
             // A stale leader: tell it the newer term so it steps down.
             self.reply_append(leader, false, 0, None);
-            return;
+            return false;
         }
         if self.role == Role::Leader {
             // Two leaders in one term: impossible in a correct cluster. Refuse rather than
             // corrupt this leader's log; the simulator's invariants report the situation.
             self.reply_append(leader, false, 0, None);
-            return;
+            return false;
         }
         if self.role == Role::PreCandidate {
             // A leader of this term exists: no election is needed.
@@ -118,7 +115,37 @@ impl<M: StateMachine> Node<M> {
         }
         self.leader = Some(leader);
         self.reset_election_timer();
+        true
+    }
 
+    /// Figure 2, AppendEntries receiver.
+    pub(crate) fn handle_append_entries(
+        &mut self,
+        leader: NodeId,
+        term: Term,
+        prev_log_index: Index,
+        prev_log_term: Term,
+        entries: Arc<[Entry<M::Command>]>,
+        leader_commit: Index,
+    ) {
+        if !self.accept_leader(leader, term) {
+            return;
+        }
+        let start = self.log.snapshot_index();
+        let (prev_log_index, prev_log_term, entries) = if prev_log_index < start {
+            // The entries up to the snapshot are committed, so they are the leader's own:
+            // skip them, and check the rest against the snapshot's last entry.
+            let skip = (start - prev_log_index) as usize;
+            match entries.get(skip - 1) {
+                Some(at_start) => (start, at_start.term, &entries[skip..]),
+                None => {
+                    self.reply_append(leader, true, start, None);
+                    return;
+                }
+            }
+        } else {
+            (prev_log_index, prev_log_term, &entries[..])
+        };
         let last = self.log.last_index();
         let gap = prev_log_index > last;
         if gap && !self.config.bugs.contains(Bug::GapAppend) {
@@ -164,7 +191,7 @@ impl<M: StateMachine> Node<M> {
         self.reply_append(leader, true, last_new, None);
     }
 
-    fn reply_append(
+    pub(crate) fn reply_append(
         &mut self,
         leader: NodeId,
         success: bool,

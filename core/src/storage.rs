@@ -1,5 +1,6 @@
 //! Durable state. The node never touches storage itself: it hands out `Ready` batches that the
 //! driver writes here, and a crashed node is rebuilt from what this holds alone.
+use crate::snapshot::Snapshot;
 use crate::types::{Data, Entry, HardState, Index};
 use serde::{Deserialize, Serialize};
 
@@ -38,23 +39,44 @@ pub enum StorageError {
         /// The index of the last stored entry (0: empty log).
         last: Index,
     },
+    /// A [`LogWrite`] started at or before the stored snapshot's index: those entries were
+    /// compacted away, and the node never rewrites them.
+    #[error(
+        "log write at index {from} would rewrite entries compacted into the snapshot at {snapshot}"
+    )]
+    Compacted {
+        /// Where the refused write started.
+        from: Index,
+        /// The index of the stored snapshot.
+        snapshot: Index,
+    },
     /// The medium failed (a disk error, for a store that has a disk), described for people.
     #[error("storage failure: {0}")]
     Io(String),
 }
 
-/// Read and write access to one node's durable state.
+/// Read and write access to one node's durable state: term and vote, the latest snapshot,
+/// and the log entries after it.
 ///
 /// Reads are ranged, so a store on disk need not load its whole log to answer one. (The node
-/// itself still keeps its log in memory, from restart on; log compaction is what will bound
-/// that. Until then a long-running node's memory grows with its log.)
+/// itself keeps the entries after its snapshot in memory; snapshots are what bound them.)
 pub trait Storage<C> {
     /// The stored term and vote.
     fn hard_state(&self) -> Result<HardState, StorageError>;
-    /// The index of the last stored entry (0 when the log is empty).
+    /// The index of the last stored entry, or of the snapshot when no entry follows it (0
+    /// when nothing is stored).
     fn last_index(&self) -> Result<Index, StorageError>;
-    /// The stored entries `from ..= to`, in order (clamped to what is stored).
+    /// The stored entries `from ..= to`, in order (clamped to what is stored: never an entry
+    /// at or before the snapshot's index).
     fn entries(&self, from: Index, to: Index) -> Result<Vec<Entry<C>>, StorageError>;
+    /// The stored snapshot, if one was saved.
+    fn snapshot(&self) -> Result<Option<Snapshot>, StorageError>;
+    /// Save `snapshot` (from [`Ready::snapshot`](crate::Ready::snapshot)) and drop every
+    /// stored entry at or before its index, atomically: after a crash the store holds either
+    /// the old snapshot and log or the new ones. Entries after its index are kept; when the
+    /// stored log ends before it, the log is left empty and [`Storage::last_index`] gives
+    /// the snapshot's index. A snapshot no newer than the stored one changes nothing.
+    fn save_snapshot(&mut self, snapshot: Snapshot) -> Result<(), StorageError>;
     /// Replace the stored term and vote.
     fn save_hard_state(&mut self, hs: HardState) -> Result<(), StorageError>;
     /// Apply a write from `Ready`. It is taken by value: the driver is done with it, and a
@@ -67,9 +89,11 @@ pub trait Storage<C> {
 pub struct MemStorage<C> {
     /// The saved term and vote (default: term 0, no vote).
     pub hard_state: HardState,
-    /// The stored log; the entry at index `i` is `log[i - 1]`. Public so that tests and
-    /// simulators can inspect it, or damage it to test recovery, without going through
-    /// [`Storage`].
+    /// The saved snapshot (`None`: none yet, the log starts at index 1).
+    pub snapshot: Option<Snapshot>,
+    /// The stored entries after the snapshot; the entry at index `i` is
+    /// `log[i - snapshot_index() - 1]`. Public so that tests and simulators can inspect it,
+    /// or damage it to test recovery, without going through [`Storage`].
     pub log: Vec<Entry<C>>,
 }
 
@@ -77,8 +101,22 @@ impl<C> Default for MemStorage<C> {
     fn default() -> Self {
         MemStorage {
             hard_state: HardState::default(),
+            snapshot: None,
             log: Vec::new(),
         }
+    }
+}
+
+impl<C> MemStorage<C> {
+    /// The index of the stored snapshot (0: none).
+    pub fn snapshot_index(&self) -> Index {
+        self.snapshot.as_ref().map_or(0, |s| s.meta.index)
+    }
+
+    /// The stored entry at `index`, if it is stored (not inside the snapshot, not past the end).
+    pub fn entry(&self, index: Index) -> Option<&Entry<C>> {
+        let offset = index.checked_sub(self.snapshot_index() + 1)?;
+        self.log.get(offset as usize)
     }
 }
 
@@ -88,13 +126,34 @@ impl<C: Data> Storage<C> for MemStorage<C> {
     }
 
     fn last_index(&self) -> Result<Index, StorageError> {
-        Ok(self.log.len() as Index)
+        Ok(self.snapshot_index() + self.log.len() as Index)
     }
 
     fn entries(&self, from: Index, to: Index) -> Result<Vec<Entry<C>>, StorageError> {
-        let start = (from.max(1) - 1) as usize;
-        let end = (to as usize).min(self.log.len());
+        let base = self.snapshot_index();
+        let start = (from.max(base + 1) - base - 1) as usize;
+        let end = (to.saturating_sub(base) as usize).min(self.log.len());
         Ok(self.log.get(start..end).unwrap_or_default().to_vec())
+    }
+
+    fn snapshot(&self) -> Result<Option<Snapshot>, StorageError> {
+        Ok(self.snapshot.clone())
+    }
+
+    fn save_snapshot(&mut self, snapshot: Snapshot) -> Result<(), StorageError> {
+        let base = self.snapshot_index();
+        let index = snapshot.meta.index;
+        if index <= base {
+            return Ok(());
+        }
+        let drop = (index - base) as usize;
+        if drop >= self.log.len() {
+            self.log.clear();
+        } else {
+            self.log.drain(..drop);
+        }
+        self.snapshot = Some(snapshot);
+        Ok(())
     }
 
     fn save_hard_state(&mut self, hs: HardState) -> Result<(), StorageError> {
@@ -103,14 +162,21 @@ impl<C: Data> Storage<C> for MemStorage<C> {
     }
 
     fn write_log(&mut self, write: LogWrite<C>) -> Result<(), StorageError> {
-        let last = self.log.len() as Index;
+        let base = self.snapshot_index();
+        let last = base + self.log.len() as Index;
         if write.from == 0 || write.from > last + 1 {
             return Err(StorageError::Gap {
                 from: write.from,
                 last,
             });
         }
-        self.log.truncate(write.from as usize - 1);
+        if write.from <= base {
+            return Err(StorageError::Compacted {
+                from: write.from,
+                snapshot: base,
+            });
+        }
+        self.log.truncate((write.from - base - 1) as usize);
         self.log.extend(write.entries);
         Ok(())
     }
@@ -158,6 +224,63 @@ mod tests {
         assert_eq!(s.entries(3, 9), Ok(vec![e(3)]));
         assert_eq!(s.entries(4, 9), Ok(vec![]));
         assert_eq!(s.entries(3, 2), Ok(vec![]));
+    }
+
+    fn snapshot_at(index: Index, term: u64) -> Snapshot {
+        Snapshot {
+            meta: crate::SnapshotMeta {
+                index,
+                term,
+                digest: index,
+            },
+            data: std::sync::Arc::from(&b"state"[..]),
+        }
+    }
+
+    /// A snapshot drops the entries it covers and keeps those after it; reads and writes
+    /// go by absolute index; a write into the snapshot and an older snapshot are refused
+    /// or ignored.
+    #[test]
+    fn a_snapshot_compacts_the_stored_log() {
+        let mut s = MemStorage::<u8>::default();
+        s.write_log(LogWrite {
+            from: 1,
+            entries: vec![e(1), e(1), e(2), e(2)],
+        })
+        .unwrap();
+        s.save_snapshot(snapshot_at(2, 1)).unwrap();
+        assert_eq!(s.last_index(), Ok(4));
+        assert_eq!(s.entries(1, 9), Ok(vec![e(2), e(2)]));
+        assert_eq!(s.entry(3), Some(&e(2)));
+        assert_eq!(s.entry(2), None);
+        assert_eq!(
+            s.write_log(LogWrite {
+                from: 2,
+                entries: vec![e(3)]
+            }),
+            Err(StorageError::Compacted {
+                from: 2,
+                snapshot: 2
+            })
+        );
+        s.write_log(LogWrite {
+            from: 4,
+            entries: vec![e(3)],
+        })
+        .unwrap();
+        assert_eq!(s.entries(3, 4), Ok(vec![e(2), e(3)]));
+        s.save_snapshot(snapshot_at(1, 1)).unwrap();
+        assert_eq!(s.snapshot_index(), 2, "an older snapshot changes nothing");
+        // A snapshot past the stored log empties it.
+        s.save_snapshot(snapshot_at(7, 3)).unwrap();
+        assert_eq!(s.last_index(), Ok(7));
+        assert!(s.log.is_empty());
+        s.write_log(LogWrite {
+            from: 8,
+            entries: vec![e(3)],
+        })
+        .unwrap();
+        assert_eq!(s.entries(0, 9), Ok(vec![e(3)]));
     }
 
     #[test]

@@ -95,6 +95,7 @@ impl<M: StateMachine> Node<M> {
             election_timeout,
             rng: _,
             state_machine,
+            snapshot,
             reads,
             outbox,
         } = self;
@@ -107,6 +108,7 @@ impl<M: StateMachine> Node<M> {
             max_append_entries,
             pre_vote,
             check_quorum,
+            snapshot_every,
             seed: _,
             bugs,
         } = config;
@@ -117,6 +119,7 @@ impl<M: StateMachine> Node<M> {
         max_append_entries.hash(h);
         pre_vote.hash(h);
         check_quorum.hash(h);
+        snapshot_every.hash(h);
         bugs.hash(h);
         term.hash(h);
         log.hash(h);
@@ -129,6 +132,7 @@ impl<M: StateMachine> Node<M> {
         heartbeat_elapsed.hash(h);
         election_timeout.hash(h);
         state_machine.hash(h);
+        snapshot.hash(h);
         // Reads without the nodes they name (a forwarding follower, the acknowledgers):
         // `hash_ids_renamed` covers those.
         reads.next_round.hash(h);

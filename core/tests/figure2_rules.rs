@@ -336,6 +336,7 @@ fn leader_commits_only_entries_of_its_own_term() {
                 term: 3,
                 voted_for: None,
             },
+            snapshot: None,
             log: vec![entry(1), entry(2)],
         };
         let mut l = Node::restart(config(1, 5, bugs), &storage, KvStore::new()).unwrap();
@@ -415,6 +416,7 @@ fn fast_backoff_skips_a_whole_conflicting_term() {
             term: 5,
             voted_for: None,
         },
+        snapshot: None,
         log: vec![entry(1), entry(4), entry(4), entry(5)],
     };
     let mut leader = Node::restart(config(1, 3, BugSet::NONE), &storage, KvStore::new()).unwrap();

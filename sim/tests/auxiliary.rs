@@ -48,6 +48,7 @@ fn restarted(
             term,
             voted_for: None,
         },
+        snapshot: None,
         log,
     };
     Node::restart(config(id, nodes, bugs), &storage, KvStore::new()).unwrap()

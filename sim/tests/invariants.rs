@@ -37,6 +37,7 @@ fn node_with_log(id: NodeId, term: Term, log: Vec<Entry<KvCommand>>) -> KvNode {
             term,
             voted_for: None,
         },
+        snapshot: None,
         log,
     };
     Node::restart(config(id), &storage, KvStore::new()).unwrap()

@@ -92,6 +92,9 @@ impl Cluster {
             return;
         };
         let ready = node.ready();
+        if let Some(snapshot) = ready.snapshot {
+            self.disks[i].save_snapshot(snapshot).unwrap();
+        }
         if let Some(hs) = ready.hard_state {
             self.disks[i].save_hard_state(hs).unwrap();
         }
