@@ -3,8 +3,10 @@
 //! on configurations the world would refuse. Missing bytes read as zero.
 //!
 //! Layout (one byte each, in order):
-//! 1. cluster size: the byte modulo 3 gives 3, 4 or 5 nodes, bit 5 read-index, bit 6
-//!    pre-vote, bit 7 check-quorum (unless the options force them);
+//! 1. cluster size: the byte modulo 3 gives 3, 4 or 5 nodes, bits 3-4 snapshots (0: off;
+//!    1, 2, 3: on, a node snapshotting on its own never, after every applied entry, or every
+//!    second), bit 5 read-index, bit 6 pre-vote, bit 7 check-quorum (unless the options
+//!    force them);
 //! 2. faults: bit 0 loss, 1 duplication, 2 reordering, 3 crashes, 4 partitions,
 //!    bit 5 crashes lose unsynced writes, bits 6-7 the most entries per AppendEntries (1, 2, 3, 64);
 //! 3. bounds: bits 0-2 the highest term an election may start (1 to 8),
@@ -33,11 +35,14 @@ pub fn byte(u: &mut Unstructured<'_>) -> u8 {
 pub fn config(u: &mut Unstructured<'_>, opts: &FuzzOptions) -> WorldConfig {
     let size = byte(u);
     let mut c = WorldConfig::new(opts.nodes.unwrap_or(3 + size % 3));
+    let snapshots = (size >> 3) & 3;
     c.features = opts.features.unwrap_or(Features {
         pre_vote: size & 64 != 0,
         check_quorum: size & 128 != 0,
         read_index: size & 32 != 0,
+        snapshots: snapshots != 0,
     });
+    c.snapshot_every = u32::from(snapshots.saturating_sub(1));
     c.bugs = opts.bugs;
     let f = byte(u);
     c.faults = Faults {

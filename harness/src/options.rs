@@ -124,6 +124,7 @@ mod tests {
                 pre_vote: true,
                 check_quorum: false,
                 read_index: false,
+                snapshots: false,
             })
         );
         assert_eq!(

@@ -19,6 +19,11 @@ pub struct Bounds {
     pub faults: Faults,
     /// The optional parts of the core the nodes run.
     pub features: Features,
+    /// With snapshots on: a node snapshots on its own every this many applied entries (0:
+    /// only at snapshot events).
+    pub snapshot_every: u32,
+    /// With snapshots on: `snapshot nN` events in the whole run.
+    pub snapshots: u32,
     pub max_in_flight: u32,
     /// Heartbeats in the whole run: each one re-sends what followers have not acknowledged.
     pub heartbeats: u32,
@@ -55,6 +60,8 @@ impl Default for Bounds {
                 partition: false,
             },
             features: Features::ALL,
+            snapshot_every: 2,
+            snapshots: 0,
             max_in_flight: 1,
             heartbeats: 1,
             partitions: 0,
@@ -137,6 +144,11 @@ impl Bounds {
         c.bugs = self.bugs;
         c.faults = self.faults;
         c.features = self.features;
+        // The snapshot bounds mean something only with snapshots on; off, the world keeps
+        // its defaults, as a scenario file without them reads back.
+        if self.features.snapshots {
+            c.snapshot_every = self.snapshot_every;
+        }
         c.faults.crash &= self.crashes > 0;
         c.faults.partition &= self.partitions > 0;
         c.crash_mode = self.crash_mode;
@@ -148,6 +160,7 @@ impl Bounds {
             max_partitions: Some(self.partitions),
             max_client_timeouts: Some(self.client_timeouts),
             max_heartbeats: Some(self.heartbeats),
+            max_snapshots: self.features.snapshots.then_some(self.snapshots),
         };
         c.clients = self.scripts();
         c.auxiliary = self.auxiliary;
@@ -181,6 +194,12 @@ impl Bounds {
             return Err(format!(
                 "--clients {} needs at least as many operations (--max-ops {}): a client without one would never act",
                 self.clients, self.max_ops
+            ));
+        }
+        if !self.features.snapshots && (self.snapshots > 0) {
+            return Err(format!(
+                "--snapshots {} needs 'snapshots' in --features",
+                self.snapshots
             ));
         }
         if self.partitions > 0 && !self.faults.partition {
@@ -221,6 +240,11 @@ impl Bounds {
             format!("--client-timeouts {}", self.client_timeouts),
             format!("--max-append {}", self.max_append),
         ];
+        if self.features.snapshots {
+            let at = f.iter().position(|x| x.starts_with("--features")).map_or(f.len(), |i| i + 1);
+            f.insert(at, format!("--snapshots {}", self.snapshots));
+            f.insert(at, format!("--snapshot-every {}", self.snapshot_every));
+        }
         if self.crash_mode == CrashMode::LoseUnsynced {
             f.push("--lose-unsynced".into());
         }
@@ -257,6 +281,12 @@ impl Bounds {
             s += &format!(" client-timeouts={}", self.client_timeouts);
         }
         s += &format!(" features={}", self.features.list());
+        if self.features.snapshots {
+            s += &format!(
+                " snapshot-every={} snapshots={}",
+                self.snapshot_every, self.snapshots
+            );
+        }
         s += &format!(
             " faults={}",
             if faults.is_empty() {

@@ -132,9 +132,11 @@ impl RaftModel {
         let Some(max_log) = self.max_log else {
             return true;
         };
-        let max_log = max_log as usize;
-        world.live_nodes().all(|n| n.log().len() <= max_log)
-            && world.disks.iter().all(|d| d.durable.log.len() <= max_log)
+        // By index, not by entries held: a snapshot does not make room for more.
+        world.live_nodes().all(|n| n.last_index() <= max_log)
+            && world.disks.iter().all(|d| {
+                d.durable.snapshot_index() + d.durable.log.len() as u64 <= max_log
+            })
     }
 }
 

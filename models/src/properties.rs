@@ -20,6 +20,8 @@ pub const READ_SEES_WRITE: &str = "a client read returns a written value";
 pub const LEADER_REPLACED: &str = "a leader is replaced";
 pub const QUORUM_LOST: &str = "a leader steps down for lack of a quorum";
 pub const READ_AFTER_CHANGE: &str = "a read is served without the log after a leader change";
+pub const SNAPSHOT_INSTALLED: &str = "a follower installs a snapshot";
+pub const SNAPSHOT_RECOVERY: &str = "a restarted node recovers from a snapshot";
 
 /// `always` for `CHECKED[I]`. Stateright takes plain function pointers, so each invariant
 /// gets its own instance of this function.
@@ -116,6 +118,14 @@ fn read_after_change(_: &RaftModel, w: &State) -> bool {
     w.ghost.read_after_change
 }
 
+fn snapshot_installed(_: &RaftModel, w: &State) -> bool {
+    w.ghost.snapshot_installed
+}
+
+fn snapshot_recovery(_: &RaftModel, w: &State) -> bool {
+    w.ghost.recovered_from_snapshot
+}
+
 /// Every property that applies to the model's bounds. A `sometimes` property is listed only
 /// when the bounds make it possible, so an unreached one always means a vacuous model.
 pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
@@ -169,6 +179,26 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
         c.limits.max_term.is_none_or(|t| t >= 2) && (c.nodes > 1 || c.faults.crash);
     if c.features.read_index && has_reads && leader_can_change {
         out.push(Property::sometimes(READ_AFTER_CHANGE, read_after_change));
+    }
+    // Snapshots happen once entries commit: on their own every `snapshot_every` applied
+    // entries, or at bounded snapshot events. The log can hold a no-op per term and the
+    // clients' entries (reads by ReadIndex take none), within the log bound.
+    let in_log = c
+        .clients
+        .iter()
+        .flatten()
+        .filter(|op| !(op.is_read() && c.features.read_index))
+        .count() as u64;
+    let entries = c.limits.max_term.map_or(u64::MAX, |t| t.saturating_add(in_log));
+    let entries = entries.min(model.max_log.unwrap_or(u64::MAX));
+    let explicit = c.limits.max_snapshots.is_none_or(|n| n > 0) && entries >= 1;
+    let automatic = c.snapshot_every > 0 && entries >= u64::from(c.snapshot_every);
+    let snapshots = c.features.snapshots && (explicit || automatic);
+    if snapshots && c.nodes > 1 {
+        out.push(Property::sometimes(SNAPSHOT_INSTALLED, snapshot_installed));
+    }
+    if snapshots && c.faults.crash {
+        out.push(Property::sometimes(SNAPSHOT_RECOVERY, snapshot_recovery));
     }
     out
 }
@@ -230,6 +260,7 @@ mod tests {
         let full = names(full);
         assert!(full.contains(&CRASH_CATCH_UP) && full.contains(&READ_SEES_WRITE));
         assert!(full.contains(&LEADER_REPLACED) && full.contains(&QUORUM_LOST));
+        assert!(full.contains(&SNAPSHOT_INSTALLED) && full.contains(&SNAPSHOT_RECOVERY));
         let mut quiet = Bounds {
             max_ops: 0,
             max_term: 1,

@@ -26,39 +26,72 @@
 //!   invariants; Verdi's `append_entries_leaderLogs`).
 use crate::event::EntryRef;
 use crate::invariants::{
-    log_summary, Before, CommittedEntries, Ghost, Invariant, KvNode, Violation,
+    node_log_summary, snapshot_log_summary, Before, CommittedEntries, Ghost, Invariant, KvNode,
+    Violation,
 };
-use verraft_core::{Entry, Index, KvCommand, Message, NodeId, NodeSet, Role, Term};
+use verraft_core::{Entry, Index, KvCommand, MemStorage, Message, NodeId, NodeSet, Role, Term};
 
 /// One node's log as an invariant reads it: a running node's (with its prefix digests), or
-/// the durable log on the disk of a node that is down.
+/// what the disk of a node holds (its snapshot and the entries after it).
 #[derive(Clone, Copy)]
 pub enum LogView<'a> {
     Live(&'a KvNode),
-    Disk(&'a [Entry<KvCommand>]),
+    Disk(&'a MemStorage<KvCommand>),
 }
 
 impl LogView<'_> {
-    fn entries(&self) -> &[Entry<KvCommand>] {
+    /// The index its snapshot covers up to (0: none).
+    fn snapshot_index(&self) -> Index {
         match self {
-            LogView::Live(n) => n.log(),
-            LogView::Disk(log) => log,
+            LogView::Live(n) => n.snapshot().index,
+            LogView::Disk(d) => d.snapshot_index(),
         }
     }
 
-    /// Whether this log holds exactly the leader's first `len` entries.
-    fn agrees_with(&self, leader: &KvNode, len: usize) -> bool {
+    /// The entry at `index`, if held (not inside the snapshot, not past the end).
+    fn entry(&self, index: Index) -> Option<&Entry<KvCommand>> {
         match self {
-            LogView::Live(n) => {
-                n.log().len() >= len && n.log_prefix_digest(len) == leader.log_prefix_digest(len)
+            LogView::Live(n) => n.entry(index),
+            LogView::Disk(d) => d.entry(index),
+        }
+    }
+
+    /// Whether it holds the committed `entry` at `index`: as an entry, or inside its
+    /// snapshot (which holds committed entries only, as `snapshot_sound` checks).
+    fn holds(&self, index: Index, entry: &Entry<KvCommand>) -> bool {
+        index <= self.snapshot_index() || self.entry(index) == Some(entry)
+    }
+
+    /// The digest of its first `len` entries: its own from its snapshot on, and inside the
+    /// snapshot that of the committed entries (which a snapshot holds).
+    fn prefix_digest(&self, len: usize, committed: &CommittedEntries) -> Option<u64> {
+        let start = self.snapshot_index() as usize;
+        if len < start {
+            return (committed.len() >= len).then(|| committed.prefix_digest(len));
+        }
+        match self {
+            LogView::Live(n) => n.log_prefix_digest(len),
+            LogView::Disk(d) => {
+                let base = d.snapshot.as_ref().map_or(0, |s| s.meta.digest);
+                let entries = d.log.get(..len - start)?;
+                Some(entries.iter().fold(base, verraft_core::log::link))
             }
-            LogView::Disk(log) => log.get(..len) == leader.log().get(..len),
+        }
+    }
+
+    fn summary(&self) -> String {
+        match self {
+            LogView::Live(n) => node_log_summary(n),
+            LogView::Disk(d) => snapshot_log_summary(
+                d.snapshot.as_ref().map(|s| s.meta).unwrap_or_default(),
+                &d.log,
+            ),
         }
     }
 }
 
 /// A node and the log it holds (on disk, or in memory where a crash would keep it).
-pub type Holder<'a> = (NodeId, &'a [Entry<KvCommand>]);
+pub type Holder<'a> = (NodeId, LogView<'a>);
 
 /// Commit Quorum for the committed indices `first ..= last` (1-based): each is held, with the
 /// same entry, by at least `quorum` of `holders` (every node's durable log, or where a crash
@@ -74,7 +107,7 @@ pub fn commit_quorum(
         let (entry, term) = &committed[index - 1];
         let holding: Vec<NodeId> = holders
             .iter()
-            .filter(|(_, log)| log.get(index - 1) == Some(entry))
+            .filter(|(_, log)| log.holds(index as Index, entry))
             .map(|(id, _)| *id)
             .collect();
         if holding.len() < quorum {
@@ -101,14 +134,14 @@ pub fn commit_quorum(
     Ok(())
 }
 
-/// Match Sound for `leader` and one follower, given the follower's term and log. Followers
-/// in a later term are not judged: they may have rightly dropped what a deposed leader
-/// still counts.
+/// Match Sound for `leader` and one follower, given the follower's term and log (`None`:
+/// only the range of `next` is checked). Followers in a later term are not judged: they may
+/// have rightly dropped what a deposed leader still counts.
 pub fn match_sound(
     leader: &KvNode,
     follower: NodeId,
-    follower_term: Term,
-    log: LogView,
+    follower_log: Option<(Term, LogView)>,
+    committed: &CommittedEntries,
 ) -> Result<(), Violation> {
     let Some(progress) = leader.progress().get(follower) else {
         return Ok(());
@@ -127,11 +160,15 @@ pub fn match_sound(
             ),
         ));
     }
+    let Some((follower_term, log)) = follower_log else {
+        return Ok(());
+    };
     if follower_term > leader.term() || progress.matched == 0 {
         return Ok(());
     }
     let matched = progress.matched as usize;
-    if log.agrees_with(leader, matched) {
+    let theirs = log.prefix_digest(matched, committed);
+    if theirs.is_some() && theirs == LogView::Live(leader).prefix_digest(matched, committed) {
         return Ok(());
     }
     Err(Violation::new(
@@ -142,8 +179,8 @@ pub fn match_sound(
             leader.term()
         ),
     )
-    .detail(format!("n{}: {}", leader.id(), log_summary(leader.log())))
-    .detail(format!("n{follower}: {}", log_summary(log.entries()))))
+    .detail(format!("n{}: {}", leader.id(), node_log_summary(leader)))
+    .detail(format!("n{follower}: {}", log.summary())))
 }
 
 /// Vote Sound at the moment `voter` grants its vote to `candidate`, whose RequestVote said
@@ -217,65 +254,71 @@ fn names(set: &NodeSet) -> String {
 }
 
 /// Term Order for the entries of `node`'s log from index `from` on (and the one before, to
-/// compare with): terms never decrease along the log, and none exceeds the node's term.
+/// compare with): terms never decrease along the log, and none exceeds the node's term. The
+/// snapshot's term counts as the term of the entry at its index.
 pub fn term_order(node: &KvNode, from: Index) -> Result<(), Violation> {
-    let log = node.log();
-    let start = (from.max(1) - 1) as usize;
-    let mut previous = start
-        .checked_sub(1)
-        .and_then(|i| log.get(i))
-        .map_or(0, |e| e.term);
-    for (i, entry) in log.iter().enumerate().skip(start) {
+    let start = node.snapshot().index;
+    let first = from.max(start + 1);
+    let mut previous = node.term_at(first - 1).unwrap_or(0);
+    for index in first..=node.last_index() {
+        let Some(entry) = node.entry(index) else {
+            break;
+        };
         if entry.term < previous {
             return Err(Violation::new(
                 Invariant::TermOrder,
                 format!(
-                    "n{}'s log goes back from term {previous} to term {} at index {}",
+                    "n{}'s log goes back from term {previous} to term {} at index {index}",
                     node.id(),
                     entry.term,
-                    i + 1
                 ),
             )
-            .detail(format!("n{}: {}", node.id(), log_summary(log))));
+            .detail(format!("n{}: {}", node.id(), node_log_summary(node))));
         }
         previous = entry.term;
     }
-    if previous > node.term() {
+    let last = node.last_term();
+    if last > node.term() {
         return Err(Violation::new(
             Invariant::TermOrder,
             format!(
-                "n{} is in term {} but its log holds an entry of term {previous}",
+                "n{} is in term {} but its log holds an entry of term {last}",
                 node.id(),
                 node.term()
             ),
         )
-        .detail(format!("n{}: {}", node.id(), log_summary(log))));
+        .detail(format!("n{}: {}", node.id(), node_log_summary(node))));
     }
     Ok(())
 }
 
 /// Leader Sublog for the entries of `node`'s log from index `from` on: each entry of a term
-/// that a running leader leads is, at the same index, in that leader's log.
+/// that a running leader leads is, at the same index, in that leader's log (entries inside
+/// the leader's snapshot are committed ones, which Log Matching and the snapshot's own
+/// check cover).
 pub fn leader_sublog(node: &KvNode, from: Index, leaders: &[&KvNode]) -> Result<(), Violation> {
-    let start = (from.max(1) - 1) as usize;
+    let first = from.max(node.snapshot().index + 1);
     for leader in leaders.iter().filter(|l| l.id() != node.id()) {
-        for (i, entry) in node.log().iter().enumerate().skip(start) {
-            if entry.term != leader.term() || leader.log().get(i) == Some(entry) {
+        let compacted = leader.snapshot().index;
+        for index in first.max(compacted + 1)..=node.last_index() {
+            let Some(entry) = node.entry(index) else {
+                break;
+            };
+            if entry.term != leader.term() || leader.entry(index) == Some(entry) {
                 continue;
             }
             return Err(Violation::new(
                 Invariant::LeaderSublog,
                 format!(
-                    "n{} holds {} at index {}, which leader n{} of term {} does not",
+                    "n{} holds {} at index {index}, which leader n{} of term {} does not",
                     node.id(),
                     EntryRef::of(entry),
-                    i + 1,
                     leader.id(),
                     leader.term()
                 ),
             )
-            .detail(format!("n{}: {}", node.id(), log_summary(node.log())))
-            .detail(format!("n{}: {}", leader.id(), log_summary(leader.log()))));
+            .detail(format!("n{}: {}", node.id(), node_log_summary(node)))
+            .detail(format!("n{}: {}", leader.id(), node_log_summary(leader))));
         }
     }
     Ok(())
@@ -289,7 +332,7 @@ pub fn commit_term(before: &Before, node: &KvNode) -> Result<(), Violation> {
         return Ok(());
     }
     let commit = node.commit_index();
-    let term = node.log().get(commit as usize - 1).map_or(0, |e| e.term);
+    let term = node.term_at(commit).unwrap_or(0);
     if term == node.term() {
         return Ok(());
     }
@@ -302,7 +345,7 @@ pub fn commit_term(before: &Before, node: &KvNode) -> Result<(), Violation> {
             before.commit
         ),
     )
-    .detail(format!("n{}: {}", node.id(), log_summary(node.log()))))
+    .detail(format!("n{}: {}", node.id(), node_log_summary(node))))
 }
 
 /// Append Sound for a message `leader` sends in its term: an AppendEntries names the term of
@@ -326,20 +369,16 @@ pub fn append_sound(
     if leader.role() != Role::Leader || *term != leader.term() {
         return Ok(());
     }
-    let log = leader.log();
-    let prev = *prev_log_index as usize;
-    let own_prev = if prev == 0 {
-        Some(0)
-    } else {
-        log.get(prev - 1).map(|e| e.term)
-    };
-    let own = log.get(prev..prev + entries.len());
+    let prev = *prev_log_index;
+    let own_prev = leader.term_at(prev);
+    let own_entries = (1..=entries.len() as Index).map(|k| leader.entry(prev + k));
+    let own = own_entries.eq(entries.iter().map(Some));
     let wrong = if own_prev != Some(*prev_log_term) {
         Some(format!(
             "names term {prev_log_term} for index {prev}, where its log has {}",
             own_prev.map_or("nothing".into(), |t| format!("term {t}"))
         ))
-    } else if own != Some(&entries[..]) {
+    } else if !own {
         Some(format!(
             "carries entries for indices {} on that are not its own",
             prev + 1
@@ -361,6 +400,6 @@ pub fn append_sound(
                 leader.id()
             ),
         )
-        .detail(format!("n{}: {}", leader.id(), log_summary(log)))),
+        .detail(format!("n{}: {}", leader.id(), node_log_summary(leader)))),
     }
 }

@@ -87,6 +87,10 @@ pub struct Features {
     /// Clients' reads are served without the log, by ReadIndex (`Node::read`); off, a read
     /// goes through the log like a write.
     pub read_index: bool,
+    /// Nodes snapshot their state machine and compact their log, on their own every
+    /// `WorldConfig::snapshot_every` applied entries and at `snapshot nN` events; a leader
+    /// sends its snapshot to a follower that needs compacted entries.
+    pub snapshots: bool,
 }
 
 impl Features {
@@ -96,19 +100,26 @@ impl Features {
         pre_vote: false,
         check_quorum: false,
         read_index: false,
+        snapshots: false,
     };
     /// What a node runs by default.
     pub const ALL: Features = Features {
         pre_vote: true,
         check_quorum: true,
         read_index: true,
+        snapshots: true,
     };
 
     /// The names used in scenario headers and on the command line.
-    pub const NAMES: [&'static str; 3] = ["pre-vote", "check-quorum", "read-index"];
+    pub const NAMES: [&'static str; 4] = ["pre-vote", "check-quorum", "read-index", "snapshots"];
 
     pub fn names(&self) -> Vec<&'static str> {
-        let on = [self.pre_vote, self.check_quorum, self.read_index];
+        let on = [
+            self.pre_vote,
+            self.check_quorum,
+            self.read_index,
+            self.snapshots,
+        ];
         Features::NAMES
             .iter()
             .zip(on)
@@ -140,9 +151,10 @@ impl Features {
                 "pre-vote" => f.pre_vote = true,
                 "check-quorum" => f.check_quorum = true,
                 "read-index" => f.read_index = true,
+                "snapshots" => f.snapshots = true,
                 other => {
                     return Err(format!(
-                        "unknown feature '{other}' (known: pre-vote, check-quorum, read-index, all, none)"
+                        "unknown feature '{other}' (known: pre-vote, check-quorum, read-index, snapshots, all, none)"
                     ))
                 }
             }
@@ -176,6 +188,9 @@ pub struct Limits {
     pub max_client_timeouts: Option<u32>,
     /// No heartbeat fires at a leader once this many heartbeats were sent in the run.
     pub max_heartbeats: Option<u32>,
+    /// `snapshot nN` events allowed in the whole run (the automatic snapshots every
+    /// `snapshot_every` applied entries are not counted).
+    pub max_snapshots: Option<u32>,
 }
 
 impl Limits {
@@ -186,6 +201,7 @@ impl Limits {
         max_partitions: None,
         max_client_timeouts: None,
         max_heartbeats: None,
+        max_snapshots: None,
     };
 }
 
@@ -197,6 +213,10 @@ pub struct WorldConfig {
     pub faults: Faults,
     /// The optional parts of the core the nodes run.
     pub features: Features,
+    /// With the snapshots feature, each node snapshots on its own once this many entries
+    /// were applied since its last snapshot (`Config::snapshot_every`; 0: only at
+    /// `snapshot nN` events).
+    pub snapshot_every: u32,
     pub crash_mode: CrashMode,
     pub limits: Limits,
     /// Most entries per AppendEntries message.
@@ -223,6 +243,7 @@ impl WorldConfig {
             bugs: BugSet::NONE,
             faults: Faults::ALL,
             features: Features::ALL,
+            snapshot_every: 2,
             crash_mode: CrashMode::KeepUnsynced,
             limits: Limits::NONE,
             max_append_entries: 64,

@@ -9,10 +9,22 @@ use crate::config::CrashMode;
 use crate::memo::Memo;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use verraft_core::{HardState, KvCommand, LogWrite, MemStorage, Storage, StorageError};
+use verraft_core::{HardState, KvCommand, LogWrite, MemStorage, Snapshot, Storage, StorageError};
 
-/// One write not yet synced: a record holding the term and vote and/or a log change.
-pub type PendingWrite = (Option<HardState>, Option<LogWrite<KvCommand>>);
+/// One write not yet synced: a record holding a snapshot, the term and vote, and/or a log
+/// change, in the order a node's output lists them (and a torn write keeps them).
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct PendingWrite {
+    pub snapshot: Option<Snapshot>,
+    pub hard_state: Option<HardState>,
+    pub log: Option<LogWrite<KvCommand>>,
+}
+
+impl PendingWrite {
+    fn is_empty(&self) -> bool {
+        self.snapshot.is_none() && self.hard_state.is_none() && self.log.is_none()
+    }
+}
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct Disk {
@@ -24,38 +36,32 @@ pub struct Disk {
 
 impl Disk {
     /// Write a node's output; `sync` makes it, and everything pending before it, durable.
-    pub fn write(
-        &mut self,
-        hs: Option<HardState>,
-        log: Option<LogWrite<KvCommand>>,
-        sync: bool,
-    ) -> Result<(), StorageError> {
-        if hs.is_none() && log.is_none() {
+    pub fn write(&mut self, write: PendingWrite, sync: bool) -> Result<(), StorageError> {
+        if write.is_empty() {
             return Ok(());
         }
         if sync {
             self.sync()?;
-            self.apply(hs, log)
+            self.apply(write)
         } else {
-            self.unsynced.push((hs, log));
+            self.unsynced.push(write);
             Ok(())
         }
     }
 
     /// Every pending write becomes durable, in order.
     pub fn sync(&mut self) -> Result<(), StorageError> {
-        for (hs, log) in std::mem::take(&mut self.unsynced) {
-            self.apply(hs, log)?;
+        for write in std::mem::take(&mut self.unsynced) {
+            self.apply(write)?;
         }
         Ok(())
     }
 
-    /// The lowest log index the pending writes change, if they change the log.
+    /// The lowest log index the pending writes change, if they change the log (a snapshot
+    /// changes it from just after its index: the entries it covers are not lost, but are
+    /// no longer entries).
     pub fn lowest_pending_from(&self) -> Option<verraft_core::Index> {
-        self.unsynced
-            .iter()
-            .filter_map(|(_, log)| log.as_ref().map(|w| w.from))
-            .min()
+        self.unsynced.iter().filter_map(lowest_from).min()
     }
 
     /// How many parts the pending writes have, in order: each one's term and vote, then
@@ -82,48 +88,68 @@ impl Disk {
     /// arrived changes no entry). The rest is lost.
     pub fn crash_keeping(&mut self, keep: u32) -> Result<(), StorageError> {
         let mut left = keep;
-        for (hs, log) in std::mem::take(&mut self.unsynced) {
+        for mut write in std::mem::take(&mut self.unsynced) {
             if left == 0 {
                 break;
             }
-            let whole = units(&(hs, log.clone()));
+            let whole = units(&write);
             if left >= whole {
                 left -= whole;
-                self.apply(hs, log)?;
+                self.apply(write)?;
                 continue;
             }
-            // Torn: the record's first `left` parts (its term and vote come first).
-            let entries_kept = left - u32::from(hs.is_some());
-            let log = log.and_then(|mut w| {
+            // Torn: the record's first `left` parts (its snapshot, then its term and vote,
+            // then its entries). A snapshot is written whole or not at all: its own file,
+            // renamed into place.
+            left -= u32::from(write.snapshot.is_some());
+            if left == 0 {
+                write.hard_state = None;
+            }
+            let entries_kept = left.saturating_sub(u32::from(write.hard_state.is_some()));
+            write.log = write.log.and_then(|mut w| {
                 w.entries.truncate(entries_kept as usize);
                 (!w.entries.is_empty()).then_some(w)
             });
-            self.apply(hs, log)?;
+            self.apply(write)?;
             break;
         }
         Ok(())
     }
 
-    fn apply(
-        &mut self,
-        hs: Option<HardState>,
-        log: Option<LogWrite<KvCommand>>,
-    ) -> Result<(), StorageError> {
+    fn apply(&mut self, write: PendingWrite) -> Result<(), StorageError> {
         let durable = Arc::make_mut(&mut self.durable);
-        if let Some(hs) = hs {
+        if let Some(snapshot) = write.snapshot {
+            durable.save_snapshot(snapshot)?;
+        }
+        if let Some(hs) = write.hard_state {
             durable.save_hard_state(hs)?;
         }
-        if let Some(w) = log {
+        if let Some(w) = write.log {
             durable.write_log(w)?;
         }
         Ok(())
     }
 }
 
-/// Parts of one pending write: its term and vote, and each entry (a log write of no entries,
-/// a bare truncation, counts as one).
-fn units((hs, log): &PendingWrite) -> u32 {
-    u32::from(hs.is_some()) + log.as_ref().map_or(0, |w| w.entries.len().max(1) as u32)
+/// The lowest log index a write changes, if it changes the log.
+fn lowest_from(write: &PendingWrite) -> Option<verraft_core::Index> {
+    let snapshot = write.snapshot.as_ref().map(|s| s.meta.index + 1);
+    let log = write.log.as_ref().map(|w| w.from);
+    match (snapshot, log) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Parts of one pending write: its snapshot, its term and vote, and each entry (a log write
+/// of no entries, a bare truncation, counts as one).
+fn units(write: &PendingWrite) -> u32 {
+    u32::from(write.snapshot.is_some())
+        + u32::from(write.hard_state.is_some())
+        + write
+            .log
+            .as_ref()
+            .map_or(0, |w| w.entries.len().max(1) as u32)
 }
 
 #[cfg(test)]
@@ -148,26 +174,21 @@ mod tests {
         })
     }
 
+    fn record(hard_state: Option<HardState>, from: u64, terms: &[u64]) -> PendingWrite {
+        PendingWrite {
+            snapshot: None,
+            hard_state,
+            log: Some(LogWrite {
+                from,
+                entries: entries(terms),
+            }),
+        }
+    }
+
     fn pending_disk() -> Disk {
         let mut d = Disk::default();
-        d.write(
-            hs(1),
-            Some(LogWrite {
-                from: 1,
-                entries: entries(&[1, 1]),
-            }),
-            false,
-        )
-        .unwrap();
-        d.write(
-            None,
-            Some(LogWrite {
-                from: 3,
-                entries: entries(&[1, 1]),
-            }),
-            false,
-        )
-        .unwrap();
+        d.write(record(hs(1), 1, &[1, 1]), false).unwrap();
+        d.write(record(None, 3, &[1, 1]), false).unwrap();
         d
     }
 
@@ -176,7 +197,11 @@ mod tests {
         let mut d = pending_disk();
         assert_eq!(d.pending_units(), 5);
         assert!(d.durable.log.is_empty());
-        d.write(hs(2), None, true).unwrap();
+        let term_only = PendingWrite {
+            hard_state: hs(2),
+            ..PendingWrite::default()
+        };
+        d.write(term_only, true).unwrap();
         assert_eq!(d.durable.log.len(), 4, "the synced write covered both");
         assert_eq!(d.durable.hard_state.term, 2);
         assert!(d.unsynced.is_empty());
@@ -204,5 +229,34 @@ mod tests {
         let mut kept = pending_disk();
         kept.crash(CrashMode::KeepUnsynced).unwrap();
         assert_eq!(kept.durable.log.len(), 4);
+    }
+
+    /// A snapshot is the first part of its record and is kept whole or not at all; the
+    /// entries it covers leave the durable log with it.
+    #[test]
+    fn a_torn_write_keeps_its_snapshot_whole_or_not_at_all() {
+        let snapshot = Snapshot {
+            meta: verraft_core::SnapshotMeta {
+                index: 3,
+                term: 1,
+                digest: 7,
+            },
+            data: Arc::from(&b"kv"[..]),
+        };
+        for (keep, snapshot_index, term, stored) in [(0, 0, 0, 4), (1, 3, 0, 1), (2, 3, 2, 1), (3, 3, 2, 2)] {
+            let mut d = Disk::default();
+            d.write(record(hs(1), 1, &[1, 1, 1, 1]), true).unwrap();
+            let write = PendingWrite {
+                snapshot: Some(snapshot.clone()),
+                ..record(hs(2), 5, &[2])
+            };
+            d.write(write, false).unwrap();
+            assert_eq!(d.pending_units(), 3);
+            assert_eq!(d.lowest_pending_from(), Some(4));
+            d.crash_keeping(keep).unwrap();
+            assert_eq!(d.durable.snapshot_index(), snapshot_index, "keep {keep}");
+            assert_eq!(d.durable.hard_state.term, term.max(1), "keep {keep}");
+            assert_eq!(d.durable.log.len(), stored, "keep {keep}");
+        }
     }
 }

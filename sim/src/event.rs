@@ -100,6 +100,13 @@ pub enum MsgRef {
         index: Index,
         conflict_term: Option<Term>,
     },
+    /// A leader's snapshot, named by where it stands (the index and term of the last entry
+    /// it covers): a correct cluster has one committed prefix per index, so one content.
+    Snapshot {
+        term: Term,
+        index: Index,
+        last_term: Term,
+    },
 }
 
 impl MsgRef {
@@ -168,6 +175,11 @@ impl MsgRef {
                 prev_term: *prev_log_term,
                 commit: *leader_commit,
                 entries: entries.iter().map(EntryRef::of).collect(),
+            },
+            Message::InstallSnapshot { term, snapshot } => MsgRef::Snapshot {
+                term: *term,
+                index: snapshot.meta.index,
+                last_term: snapshot.meta.term,
             },
             Message::AppendEntriesResponse {
                 term,
@@ -254,6 +266,11 @@ impl fmt::Display for MsgRef {
                 }
                 Ok(())
             }
+            MsgRef::Snapshot {
+                term,
+                index,
+                last_term,
+            } => write!(f, "IS t{term} snap={index}/{last_term}"),
         }
     }
 }
@@ -303,6 +320,9 @@ pub enum Event {
     /// reached its disk (each write's term and vote, then its entries; a write cut in the
     /// middle is torn). Only with crash-mode lose-unsynced, and only while writes are pending.
     CrashKeeping { node: NodeId, keep: u32 },
+    /// The node snapshots its state machine and compacts its log up to its applied index
+    /// (as a driver asks with `Node::compact`). Only with the snapshots feature.
+    Snapshot(NodeId),
 }
 
 impl Event {
@@ -322,7 +342,8 @@ impl Event {
             | Event::Heartbeat(n)
             | Event::Crash(n)
             | Event::Restart(n)
-            | Event::Sync(n) => Some(*n),
+            | Event::Sync(n)
+            | Event::Snapshot(n) => Some(*n),
             Event::Invoke { node, .. } | Event::CrashKeeping { node, .. } => Some(*node),
             _ => None,
         }
@@ -369,6 +390,7 @@ impl fmt::Display for Event {
             Event::Reply(c) => write!(f, "reply c{c}"),
             Event::Sync(n) => write!(f, "sync n{n}"),
             Event::CrashKeeping { node, keep } => write!(f, "crash n{node} keep={keep}"),
+            Event::Snapshot(n) => write!(f, "snapshot n{n}"),
         }
     }
 }

@@ -46,9 +46,10 @@ impl IdFree for KvNode {
     }
 }
 
-/// A disk's log and term; its vote names a node and is hashed renamed.
+/// A disk's snapshot, log and term; its vote names a node and is hashed renamed.
 impl IdFree for MemStorage<KvCommand> {
     fn hash_id_free<H: Hasher>(&self, h: &mut H) {
+        self.snapshot.hash(h);
         self.log.hash(h);
         self.hard_state.term.hash(h);
     }
@@ -256,9 +257,10 @@ impl World {
             let vote = disk.durable.hard_state.voted_for;
             let ids = vote.map_or(0, |v| 1 + u64::from(rename(map, v)));
             h.write_u64(mix(d.disks[i], ids | (disk.unsynced.len() as u64) << 16));
-            for (hs, log) in &disk.unsynced {
-                hs.map(|hs| rename_hs(hs, map)).hash(h);
-                log.hash(h);
+            for write in &disk.unsynced {
+                write.snapshot.hash(h);
+                write.hard_state.map(|hs| rename_hs(hs, map)).hash(h);
+                write.log.hash(h);
             }
         }
         // Each link's messages keep their order; the links themselves form a set.
@@ -290,6 +292,8 @@ impl World {
         ghost.terms_led.hash(h);
         ghost.quorum_lost.hash(h);
         ghost.read_after_change.hash(h);
+        ghost.snapshot_installed.hash(h);
+        ghost.recovered_from_snapshot.hash(h);
         let mut leaders = Sum::default();
         for (term, record) in ghost.leaders.iter() {
             let node = u64::from(rename(map, record.node));

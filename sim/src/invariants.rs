@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 pub use verraft_core::KvNode;
-use verraft_core::{Applied, Entry, Index, KvCommand, KvOutput, NodeId, NodeSet, Role, Term};
+use verraft_core::{
+    Applied, Entry, Index, KvCommand, KvOutput, NodeId, NodeSet, Role, SnapshotMeta, Term,
+};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Invariant {
@@ -260,6 +262,11 @@ pub struct Ghost {
     /// A read was served without the log after a leader change: recorded once, for the
     /// model checker's `sometimes` property.
     pub read_after_change: bool,
+    /// A follower installed a snapshot from its leader: recorded once, for the model
+    /// checker's `sometimes` property.
+    pub snapshot_installed: bool,
+    /// A node restarted from a snapshot on its disk: recorded once, likewise.
+    pub recovered_from_snapshot: bool,
 }
 
 impl Ghost {
@@ -296,6 +303,8 @@ pub struct Before {
     /// The votes it had counted in its term.
     pub votes: NodeSet,
     pub commit: Index,
+    /// The index of its snapshot.
+    pub snapshot: Index,
     /// Length and digest of the log, taken only when the node was a leader (Leader
     /// Append-Only needs them). The node keeps the digest of every prefix up to date, so
     /// this costs nothing however long the log.
@@ -313,8 +322,9 @@ impl Before {
                 voted_for: n.voted_for(),
                 votes: *n.votes(),
                 commit: n.commit_index(),
+                snapshot: n.snapshot().index,
                 leader_log: (n.role() == Role::Leader).then(|| {
-                    let len = n.log().len();
+                    let len = n.last_index() as usize;
                     (len, n.log_prefix_digest(len).unwrap_or(0))
                 }),
             },
@@ -326,6 +336,7 @@ impl Before {
                 voted_for: None,
                 votes: NodeSet::new(),
                 commit: 0,
+                snapshot: 0,
                 leader_log: None,
             },
         }
@@ -423,16 +434,18 @@ pub fn leader_append_only(before: &Before, node: &KvNode) -> Result<(), Violatio
     if node.role() != Role::Leader || node.term() != before.term {
         return Ok(());
     }
-    let new = node.log();
-    if node.log_prefix_digest(old_len) == Some(old_print) {
+    // (A leader that compacted past its old end in one event: its snapshot, checked
+    // against what was committed, holds that prefix.)
+    let compacted = (old_len as Index) < node.snapshot().index;
+    if compacted || node.log_prefix_digest(old_len) == Some(old_print) {
         return Ok(());
     }
-    let summary = if new.len() < old_len {
+    let summary = if (node.last_index() as usize) < old_len {
         format!(
             "leader n{} of term {} shortened its log from {old_len} to {} entries",
             node.id(),
             node.term(),
-            new.len()
+            node.last_index()
         )
     } else {
         format!(
@@ -442,46 +455,93 @@ pub fn leader_append_only(before: &Before, node: &KvNode) -> Result<(), Violatio
         )
     };
     Err(Violation::new(Invariant::LeaderAppendOnly, summary)
-        .detail(format!("now: {}", log_summary(new))))
+        .detail(format!("now: {}", node_log_summary(node))))
 }
 
 /// Log Matching: if two logs hold an entry with the same index and term, they are identical
-/// in every entry up to that index.
+/// in every entry up to that index. Compared where both logs know their entries' terms: from
+/// the later of the two snapshots on (what a snapshot covers is checked against the
+/// committed entries instead, by `snapshot_sound`).
 pub fn log_matching(node: &KvNode, others: &[&KvNode]) -> Result<(), Violation> {
-    let mine = node.log();
     for other in others {
-        let theirs = other.log();
-        let common = mine.len().min(theirs.len());
-        let Some(i) = (0..common).rev().find(|&i| mine[i].term == theirs[i].term) else {
+        let from = node.snapshot().index.max(other.snapshot().index);
+        let to = node.last_index().min(other.last_index());
+        let Some(i) = (from..=to)
+            .rev()
+            .find(|&i| i > 0 && node.term_at(i).is_some() && node.term_at(i) == other.term_at(i))
+        else {
             continue;
         };
         // Equal prefix digests mean equal prefixes; compare entries only to explain.
-        if node.log_prefix_digest(i + 1) != other.log_prefix_digest(i + 1) {
-            let bad = (0..=i).find(|&j| mine[j] != theirs[j]).unwrap_or(0);
+        if node.log_prefix_digest(i as usize) != other.log_prefix_digest(i as usize) {
+            let bad = (from + 1..=i)
+                .find(|&j| node.entry(j) != other.entry(j))
+                .unwrap_or(from.max(1));
             return Err(Violation::new(
                 Invariant::LogMatching,
                 format!(
-                    "n{} and n{} both hold an entry of term {} at index {} but differ at index {}",
+                    "n{} and n{} both hold an entry of term {} at index {i} but differ at index {bad}",
                     node.id(),
                     other.id(),
-                    mine[i].term,
-                    i + 1,
-                    bad + 1
+                    node.term_at(i).unwrap_or(0),
                 ),
             )
-            .detail(format!("n{}: {}", node.id(), log_summary(mine)))
-            .detail(format!("n{}: {}", other.id(), log_summary(theirs))));
+            .detail(format!("n{}: {}", node.id(), node_log_summary(node)))
+            .detail(format!("n{}: {}", other.id(), node_log_summary(other))));
         }
     }
     Ok(())
+}
+
+/// A node's snapshot holds committed entries only: the digest of the prefix it replaces is
+/// that of the entries committed up to its index (State Machine Safety, for what the log no
+/// longer shows).
+pub fn snapshot_sound(ghost: &Ghost, node: &KvNode) -> Result<(), Violation> {
+    let snapshot = node.snapshot();
+    let index = snapshot.index as usize;
+    if index == 0 {
+        return Ok(());
+    }
+    let committed = ghost.committed.len() >= index
+        && ghost.committed.prefix_digest(index) == snapshot.digest;
+    if committed {
+        return Ok(());
+    }
+    Err(Violation::new(
+        Invariant::StateMachineSafety,
+        format!(
+            "n{}'s snapshot up to index {index} (term {}) holds other entries than were committed there",
+            node.id(),
+            snapshot.term
+        ),
+    )
+    .detail(format!(
+        "{} entries are known committed",
+        ghost.committed.len()
+    )))
 }
 
 /// Record what `node` now considers committed, checking it agrees with what others committed
 /// (State Machine Safety: a committed entry is the one every node will apply at its index).
 pub fn record_commit(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation> {
     // (A commit index past the end of the log is a bug the other invariants name.)
-    let commit = (node.commit_index() as usize).min(node.log().len());
-    let known = ghost.committed.len().min(commit);
+    let commit = node.commit_index().min(node.last_index()) as usize;
+    let start = node.snapshot().index as usize;
+    let mut known = ghost.committed.len().min(commit);
+    if known < start {
+        // The node committed and compacted in one event: the entries its log no longer
+        // holds were applied (a node applies what it commits at once), so the record of
+        // applied entries has them. Without them, the snapshot claims entries nobody
+        // committed, which `snapshot_sound` names.
+        if ghost.applied.len() < start {
+            return Ok(());
+        }
+        let record = Arc::make_mut(&mut ghost.committed);
+        for (entry, _) in &ghost.applied[known..start] {
+            record.push(entry.clone(), node.term());
+        }
+        known = start;
+    }
     // Equal prefix digests, equal prefixes (the assumption Log Matching rests on too): only
     // a mismatch needs the entries compared, to name the first index that differs.
     if node.log_prefix_digest(known) != Some(ghost.committed.prefix_digest(known)) {
@@ -489,7 +549,7 @@ pub fn record_commit(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation> 
     }
     if commit > known {
         let record = Arc::make_mut(&mut ghost.committed);
-        for entry in &node.log()[known..commit] {
+        for entry in &node.log()[known - start..commit - start] {
             record.push(entry.clone(), node.term());
         }
     }
@@ -497,9 +557,13 @@ pub fn record_commit(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation> 
 }
 
 /// The violation for the first of the first `known` committed indices where `node`'s log
-/// and the record of committed entries differ.
+/// and the record of committed entries differ (from its snapshot on; a snapshot that
+/// differs is `snapshot_sound`'s to name).
 fn first_commit_conflict(ghost: &Ghost, node: &KvNode, known: usize) -> Result<(), Violation> {
-    for (i, entry) in node.log().iter().enumerate().take(known) {
+    let start = node.snapshot().index as usize;
+    snapshot_sound(ghost, node)?;
+    for (i, entry) in node.log().iter().enumerate().take(known.saturating_sub(start)) {
+        let i = start + i;
         match ghost.committed.get(i) {
             Some((first, term)) if first != entry => {
                 return Err(Violation::new(
@@ -524,15 +588,15 @@ fn first_commit_conflict(ghost: &Ghost, node: &KvNode, known: usize) -> Result<(
 /// later term.
 pub fn leader_completeness(ghost: &Ghost, leaders: &[&KvNode]) -> Result<(), Violation> {
     for leader in leaders {
-        for (i, (entry, committed_in)) in ghost.committed.iter().enumerate() {
+        // What its snapshot covers is checked against the record by `snapshot_sound`.
+        let start = leader.snapshot().index as usize;
+        for (i, (entry, committed_in)) in ghost.committed.iter().enumerate().skip(start) {
             if *committed_in >= leader.term() {
                 continue;
             }
-            if leader.log().get(i) != Some(entry) {
-                let has = leader
-                    .log()
-                    .get(i)
-                    .map_or("nothing".to_string(), |e| EntryRef::of(e).to_string());
+            let held = leader.entry(i as Index + 1);
+            if held != Some(entry) {
+                let has = held.map_or("nothing".to_string(), |e| EntryRef::of(e).to_string());
                 return Err(Violation::new(
                     Invariant::LeaderCompleteness,
                     format!(
@@ -544,7 +608,7 @@ pub fn leader_completeness(ghost: &Ghost, leaders: &[&KvNode]) -> Result<(), Vio
                     ),
                 )
                 .detail(format!("n{} has {has} at index {}", leader.id(), i + 1))
-                .detail(format!("n{}: {}", leader.id(), log_summary(leader.log()))));
+                .detail(format!("n{}: {}", leader.id(), node_log_summary(leader))));
             }
         }
     }
@@ -630,4 +694,23 @@ pub fn commit_monotonic(before: &Before, node: &KvNode) -> Result<(), Violation>
 pub fn log_summary(log: &[Entry<KvCommand>]) -> String {
     let parts: Vec<String> = log.iter().map(|e| EntryRef::of(e).to_string()).collect();
     format!("[{}]", parts.join(" "))
+}
+
+/// A log after a snapshot in one line: `snap=4/2 [2:c1.3 3:noop]` (the plain list without a
+/// snapshot).
+pub fn snapshot_log_summary(snapshot: SnapshotMeta, log: &[Entry<KvCommand>]) -> String {
+    if snapshot.index == 0 {
+        return log_summary(log);
+    }
+    format!(
+        "snap={}/{} {}",
+        snapshot.index,
+        snapshot.term,
+        log_summary(log)
+    )
+}
+
+/// A node's log in one line, its snapshot first.
+pub fn node_log_summary(node: &KvNode) -> String {
+    snapshot_log_summary(node.snapshot(), node.log())
 }

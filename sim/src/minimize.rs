@@ -399,7 +399,8 @@ fn distance(wanted: &Event, candidate: &Event) -> u64 {
                 | MsgRef::ReadIndex { term, .. }
                 | MsgRef::ReadIndexReply { term, .. }
                 | MsgRef::Append { term, .. }
-                | MsgRef::AppendReply { term, .. } => *term,
+                | MsgRef::AppendReply { term, .. }
+                | MsgRef::Snapshot { term, .. } => *term,
             }
         }
         _ => 0,

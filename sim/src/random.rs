@@ -79,6 +79,9 @@ pub struct RunResult {
 /// How likely the operating system writes a node's buffers out, against a delivery's 100.
 const SYNC_WEIGHT: u32 = 10;
 
+/// How likely a `snapshot nN` event is, beside the swarm's weights (a delivery weighs 100).
+const SNAPSHOT_WEIGHT: u32 = 5;
+
 /// Relative weights of each kind of event in the fault phase, drawn per run.
 #[derive(Clone, Copy, Debug)]
 struct Swarm {
@@ -136,6 +139,8 @@ impl Swarm {
             // Only a node that skips syncing leaves writes for the operating system; a fixed
             // weight, so that runs of the correct core draw exactly what they always drew.
             Choice::Sync(_) => SYNC_WEIGHT,
+            // Fixed too, for the same reason; on the order of a timeout.
+            Choice::Snapshot(_) => SNAPSHOT_WEIGHT,
             Choice::Restart(_) => self.restart,
             Choice::Partition(_) => self.partition,
             Choice::Heal => self.heal,
@@ -203,7 +208,14 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
         pre_vote: opts.features.pre_vote && rng.up_to(2) > 0,
         check_quorum: opts.features.check_quorum && rng.up_to(2) > 0,
         read_index: opts.features.read_index && rng.up_to(2) > 0,
+        snapshots: false,
     };
+    // Draws for what came later (snapshots) use a generator of their own, so that runs
+    // without it draw exactly what they drew before it existed.
+    let mut later = SplitMix64(seed ^ 0x5aa9_5107_c0de_0001);
+    config.features.snapshots = opts.features.snapshots && later.up_to(2) > 0;
+    // Compaction after every applied entry, every few, or only at snapshot events.
+    config.snapshot_every = later.up_to(4);
     config.limits = Limits::NONE;
     config.max_append_entries = 1 + rng.up_to(7);
     config.clients = workload(&mut rng, opts.clients, opts.ops_per_client);
@@ -388,7 +400,7 @@ fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) 
                 index: Some((index, term)),
             } => world
                 .node(node)
-                .is_some_and(|n| n.log().get(index as usize - 1).map(|e| e.term) != Some(term)),
+                .is_some_and(|n| n.term_at(index) != Some(term)),
             _ => false,
         };
         let leader_gone = c

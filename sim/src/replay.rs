@@ -106,6 +106,9 @@ pub fn node_cell(world: &World, id: verraft_core::NodeId) -> String {
                 n.last_index(),
                 n.commit_index()
             );
+            if n.snapshot().index > 0 {
+                let _ = write!(s, " s{}", n.snapshot().index);
+            }
             if n.role() == Role::Follower {
                 if let Some(v) = n.voted_for() {
                     let _ = write!(s, " v{v}");

@@ -69,8 +69,8 @@ impl World {
             let mut disk = self.disks[old as usize - 1].clone();
             let durable = Arc::make_mut(&mut disk.durable);
             durable.hard_state = rename_hs(durable.hard_state, map);
-            for (hs, _) in &mut disk.unsynced {
-                *hs = hs.map(|hs| rename_hs(hs, map));
+            for write in &mut disk.unsynced {
+                write.hard_state = write.hard_state.map(|hs| rename_hs(hs, map));
             }
             disks[new] = disk;
         }
@@ -125,6 +125,8 @@ impl World {
             applied: self.ghost.applied.clone(),
             quorum_lost: self.ghost.quorum_lost,
             read_after_change: self.ghost.read_after_change,
+            snapshot_installed: self.ghost.snapshot_installed,
+            recovered_from_snapshot: self.ghost.recovered_from_snapshot,
         };
         Some(World {
             config: self.config.clone(),

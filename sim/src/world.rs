@@ -4,7 +4,7 @@
 use crate::auxiliary::{self, LogView};
 use crate::client::{read_id, read_of, Client, ClientState, HistoryOp};
 use crate::config::{CrashMode, SharedConfig, WorldConfig};
-use crate::disk::Disk;
+use crate::disk::{Disk, PendingWrite};
 use crate::event::Event;
 use crate::invariants::{self, Before, Ghost, Invariant, KvNode, Violation};
 use crate::memo::Memo;
@@ -39,6 +39,8 @@ pub struct Counters {
     pub partitions: u32,
     pub client_timeouts: u32,
     pub heartbeats: u32,
+    /// `snapshot nN` events so far.
+    pub snapshots: u32,
 }
 
 /// A world is cloned for every state the model checker generates, and one event changes
@@ -336,7 +338,26 @@ impl World {
         } else {
             0
         };
-        timers + clients + syncs + faults
+        let snapshots = self.snapshot_choices_count();
+        timers + clients + syncs + snapshots + faults
+    }
+
+    /// Whether `snapshot nN` events are possible at all now (the feature, and its bound).
+    fn snapshots_allowed(&self) -> bool {
+        self.config.features.snapshots
+            && Self::under(self.config.limits.max_snapshots, self.counters.snapshots)
+    }
+
+    /// Whether a node has applied entries since its last snapshot: what `snapshot nN` needs.
+    fn can_snapshot(node: &KvNode) -> bool {
+        node.applied_index() > node.snapshot().index
+    }
+
+    fn snapshot_choices_count(&self) -> usize {
+        if !self.snapshots_allowed() {
+            return 0;
+        }
+        self.live_nodes().filter(|n| Self::can_snapshot(n)).count()
     }
 
     /// Timers of live nodes, each client's next step, crashes and restarts, in that order,
@@ -392,6 +413,13 @@ impl World {
             let pending = !self.disks[id as usize - 1].unsynced.is_empty();
             if pending && self.node(id).is_some() && visit(Choice::Sync(id)) {
                 return;
+            }
+        }
+        if self.snapshots_allowed() {
+            for node in self.live_nodes() {
+                if Self::can_snapshot(node) && visit(Choice::Snapshot(node.id())) {
+                    return;
+                }
             }
         }
         if self.config.faults.crash {
@@ -499,6 +527,7 @@ impl World {
             Choice::Crash(id) => Event::Crash(id),
             Choice::CrashKeeping(node, keep) => Event::CrashKeeping { node, keep },
             Choice::Sync(id) => Event::Sync(id),
+            Choice::Snapshot(id) => Event::Snapshot(id),
             Choice::Restart(id) => Event::Restart(id),
             Choice::Partition(mask) => Event::Partition(split(self.config.nodes, mask)),
             Choice::Heal => Event::Heal,
@@ -616,6 +645,7 @@ impl World {
             | Event::Crash(id)
             | Event::Restart(id)
             | Event::Sync(id)
+            | Event::Snapshot(id)
             | Event::CrashKeeping { node: id, .. } => node_ok(*id),
             Event::Partition(groups) => groups.iter().flatten().try_for_each(|id| node_ok(*id)),
             Event::Heal => Ok(()),
@@ -709,6 +739,26 @@ impl World {
                     .sync()
                     .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}"))))
             }
+            Event::Snapshot(id) => {
+                if !self.snapshots_allowed() {
+                    return Err(EventError::NotEnabled(
+                        "snapshots are off, or their limit is reached".into(),
+                    ));
+                }
+                let node = self.live_mut(*id)?;
+                match node.compact() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => {
+                        return Err(EventError::NotEnabled(format!(
+                            "n{id} applied nothing since its last snapshot"
+                        )))
+                    }
+                    Err(e) => return Ok(Err(Violation::new(Invariant::DurableState, format!("n{id}: {e}")))),
+                }
+                let mut ready = take_ready(node);
+                self.counters.snapshots += 1;
+                Ok(self.flush_ready(*id, ready.as_mut()))
+            }
             Event::Restart(id) => {
                 if self.node(*id).is_some() {
                     return Err(EventError::NotEnabled(format!("n{id} is running")));
@@ -720,6 +770,9 @@ impl World {
                     state_machine(&self.config),
                 ) {
                     Ok(node) => {
+                        if node.snapshot().index > 0 {
+                            self.ghost.recovered_from_snapshot = true;
+                        }
                         self.nodes[*id as usize - 1] = Some(Arc::new(Memo::new(node)));
                         Ok(Ok(()))
                     }
@@ -867,9 +920,15 @@ impl World {
         {
             self.touched.vote_request = Some((env.from, last_log_index, last_log_term));
         }
+        let installs = matches!(env.msg, Message::InstallSnapshot { .. });
         let node = self.live_mut(to)?;
+        let snapshot_before = node.snapshot().index;
         node.step(env.from, env.msg)
             .map_err(|e| EventError::NotEnabled(e.to_string()))?;
+        if installs && node.snapshot().index != snapshot_before {
+            self.ghost.snapshot_installed = true;
+        }
+        let node = self.live_mut(to)?;
         let mut ready = take_ready(node);
         Ok(self.flush_ready(to, ready.as_mut()))
     }
@@ -948,6 +1007,10 @@ impl World {
         };
         let i = id as usize - 1;
         let written = ready.log_write.as_ref().map(|w| w.from);
+        // A snapshot changes the log just after its index (a follower that installs one
+        // may drop everything after it); the entries it covers were committed.
+        let snapshot_from = ready.snapshot.as_ref().map(|s| s.meta.index + 1);
+        let written = lowest(written, snapshot_from);
         self.touched.log_from = lowest(self.touched.log_from, written);
         if ready.must_sync {
             let durable = lowest(self.disks[i].lowest_pending_from(), written);
@@ -970,8 +1033,14 @@ impl World {
         // durable at once: a core that never syncs (ack-before-sync) would otherwise pile
         // up pending writes without end and give the model checker endless states.
         let durable_now = ready.must_sync || self.config.crash_mode == CrashMode::KeepUnsynced;
+        let snapshot_at = ready.snapshot.as_ref().map(|s| s.meta.index);
+        let write = PendingWrite {
+            snapshot: ready.snapshot.take(),
+            hard_state: ready.hard_state,
+            log: ready.log_write.take(),
+        };
         self.disks[i]
-            .write(ready.hard_state, ready.log_write.take(), durable_now)
+            .write(write, durable_now)
             .map_err(|e| Violation::new(Invariant::DurableState, format!("n{id}: {e}")))?;
         let reorder = self.config.faults.reorder;
         for env in ready.messages.drain(..) {
@@ -998,6 +1067,21 @@ impl World {
                             // Another entry took the slot: no answer will come, the client times out.
                             _ => ClientState::Waiting { node, index: None },
                         };
+                    }
+                }
+            }
+        }
+        if let Some(snapshot) = snapshot_at {
+            // A request whose entry a snapshot from the leader covered was never applied
+            // here: no answer will come from this node, the client times out.
+            for client in &mut self.clients {
+                if let ClientState::Waiting {
+                    node,
+                    index: Some((index, _)),
+                } = client.state
+                {
+                    if node == id && index <= snapshot {
+                        client.state = ClientState::Waiting { node, index: None };
                     }
                 }
             }
@@ -1092,6 +1176,9 @@ impl World {
         if log_touched || node.commit_index() != before.commit {
             invariants::record_commit(&mut self.ghost, node)?;
         }
+        if restarted || node.snapshot().index != before.snapshot {
+            invariants::snapshot_sound(&self.ghost, node)?;
+        }
         if self.ghost.committed.len() != committed_before {
             // New committed entries: every leader must hold them.
             let leaders: SmallVec<[&KvNode; 8]> = self
@@ -1151,18 +1238,16 @@ impl World {
             // A leader's count for a follower rises only with that follower's answer, and a
             // new leader counts nothing yet: the logs are compared for the sender of what the
             // event delivered (the ranges of `next` are cheap and checked for everyone).
+            let committed = &self.ghost.committed;
             for peer in self.config.node_ids().filter(|p| *p != id) {
                 let compare = touched.delivered_from == Some(peer);
-                let (term, log) = if compare {
-                    self.log_view(peer)
-                } else {
-                    (Term::MAX, LogView::Disk(&[]))
-                };
-                auxiliary::match_sound(node, peer, term, log)?;
+                let log = compare.then(|| self.log_view(peer));
+                auxiliary::match_sound(node, peer, log, committed)?;
             }
         } else if log_from.is_some() {
             for leader in leaders() {
-                auxiliary::match_sound(leader, id, node.term(), LogView::Live(node))?;
+                let log = Some((node.term(), LogView::Live(node)));
+                auxiliary::match_sound(leader, id, log, &self.ghost.committed)?;
             }
         }
         // Commit Quorum: for what was just committed, and for what a durable write may have
@@ -1177,8 +1262,8 @@ impl World {
                 .node_ids()
                 .map(|n| match self.node(n) {
                     // A crash keeps a running node's unsynced writes: it holds what it holds.
-                    Some(live) if keep_unsynced => (n, live.log()),
-                    _ => (n, &self.disks[n as usize - 1].durable.log[..]),
+                    Some(live) if keep_unsynced => (n, LogView::Live(live)),
+                    _ => (n, LogView::Disk(&self.disks[n as usize - 1].durable)),
                 })
                 .collect();
             auxiliary::commit_quorum(&self.ghost.committed, &holders, quorum, first, committed)?;
@@ -1193,7 +1278,7 @@ impl World {
             Some(n) => (n.term(), LogView::Live(n)),
             None => {
                 let disk = &self.disks[id as usize - 1].durable;
-                (disk.hard_state.term, LogView::Disk(&disk.log))
+                (disk.hard_state.term, LogView::Disk(disk))
             }
         }
     }
@@ -1205,6 +1290,9 @@ fn node_config(world: &WorldConfig, id: NodeId) -> Config {
     c.max_append_entries = world.max_append_entries;
     c.pre_vote = world.features.pre_vote;
     c.check_quorum = world.features.check_quorum;
+    if world.features.snapshots {
+        c.snapshot_every = world.snapshot_every;
+    }
     c.bugs = world.bugs;
     c
 }
@@ -1242,6 +1330,8 @@ pub enum Choice {
     Restart(NodeId),
     /// The node's unsynced writes become durable.
     Sync(NodeId),
+    /// The node snapshots and compacts its log.
+    Snapshot(NodeId),
     Partition(u32),
     Heal,
     Invoke(ClientId, NodeId),

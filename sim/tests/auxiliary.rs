@@ -54,6 +54,14 @@ fn restarted(
     Node::restart(config(id, nodes, bugs), &storage, KvStore::new()).unwrap()
 }
 
+/// A disk holding `log` from index 1.
+fn disk(log: &[Entry<KvCommand>]) -> MemStorage<KvCommand> {
+    MemStorage {
+        log: log.to_vec(),
+        ..MemStorage::default()
+    }
+}
+
 fn grant(term: Term) -> Message<KvCommand> {
     Message::RequestVoteResponse {
         term,
@@ -95,9 +103,13 @@ fn commit_quorum_wants_a_quorum_of_disks_holding_each_committed_entry() {
     let mut committed = CommittedEntries::default();
     committed.push(noop(1), 1);
     committed.push(put(1, 1), 1);
-    let full = [noop(1), put(1, 1)];
-    let short = [noop(1)];
-    let holders = [(1, &full[..]), (2, &short[..]), (3, &short[..])];
+    let full = disk(&[noop(1), put(1, 1)]);
+    let short = disk(&[noop(1)]);
+    let holders = [
+        (1, LogView::Disk(&full)),
+        (2, LogView::Disk(&short)),
+        (3, LogView::Disk(&short)),
+    ];
     let why = broken(
         auxiliary::commit_quorum(&committed, &holders, 2, 1, 2),
         Invariant::CommitQuorum,
@@ -108,7 +120,29 @@ fn commit_quorum_wants_a_quorum_of_disks_holding_each_committed_entry() {
     );
     // Index 1 alone is fine, and so is index 2 once a second disk holds it.
     assert!(auxiliary::commit_quorum(&committed, &holders, 2, 1, 1).is_ok());
-    let holders = [(1, &full[..]), (2, &full[..]), (3, &short[..])];
+    let holders = [
+        (1, LogView::Disk(&full)),
+        (2, LogView::Disk(&full)),
+        (3, LogView::Disk(&short)),
+    ];
+    assert!(auxiliary::commit_quorum(&committed, &holders, 2, 1, 2).is_ok());
+    // A snapshot that covers index 2 holds it.
+    let compacted = MemStorage {
+        snapshot: Some(Snapshot {
+            meta: SnapshotMeta {
+                index: 2,
+                term: 1,
+                digest: committed.prefix_digest(2),
+            },
+            data: KvStore::new().snapshot().unwrap().into(),
+        }),
+        ..MemStorage::default()
+    };
+    let holders = [
+        (1, LogView::Disk(&full)),
+        (2, LogView::Disk(&compacted)),
+        (3, LogView::Disk(&short)),
+    ];
     assert!(auxiliary::commit_quorum(&committed, &holders, 2, 1, 2).is_ok());
 }
 
@@ -117,26 +151,31 @@ fn match_sound_wants_the_follower_to_hold_what_the_leader_counts() {
     let mut l = leader(1, vec![noop(1)], BugSet::NONE);
     l.step(2, ack(2, 2)).unwrap();
     assert_eq!(l.progress().get(2).unwrap().matched, 2);
+    let none = CommittedEntries::default();
     let wrong = vec![noop(1), noop(3)];
+    let wrong_disk = disk(&wrong);
+    let on = |term, log| Some((term, LogView::Disk(log)));
     let why = broken(
-        auxiliary::match_sound(&l, 2, 2, LogView::Disk(&wrong)),
+        auxiliary::match_sound(&l, 2, on(2, &wrong_disk), &none),
         Invariant::MatchSound,
     );
     assert!(
         why.contains("counts n2 as holding its log up to index 2"),
         "{why}"
     );
-    let short = vec![noop(1)];
-    assert!(auxiliary::match_sound(&l, 2, 2, LogView::Disk(&short)).is_err());
+    let short = disk(&[noop(1)]);
+    assert!(auxiliary::match_sound(&l, 2, on(2, &short), &none).is_err());
     let right = vec![noop(1), noop(2)];
-    assert!(auxiliary::match_sound(&l, 2, 2, LogView::Disk(&right)).is_ok());
+    let right_disk = disk(&right);
+    assert!(auxiliary::match_sound(&l, 2, on(2, &right_disk), &none).is_ok());
     // A follower that moved on to a later term may have dropped what a deposed leader counts.
-    assert!(auxiliary::match_sound(&l, 2, 3, LogView::Disk(&wrong)).is_ok());
+    assert!(auxiliary::match_sound(&l, 2, on(3, &wrong_disk), &none).is_ok());
     // The same through a running follower's log.
     let f = restarted(2, 3, BugSet::NONE, 2, wrong.clone());
-    assert!(auxiliary::match_sound(&l, 2, 2, LogView::Live(&f)).is_err());
+    let live = |f| Some((2, LogView::Live(f)));
+    assert!(auxiliary::match_sound(&l, 2, live(&f), &none).is_err());
     let f = restarted(2, 3, BugSet::NONE, 2, right);
-    assert!(auxiliary::match_sound(&l, 2, 2, LogView::Live(&f)).is_ok());
+    assert!(auxiliary::match_sound(&l, 2, live(&f), &none).is_ok());
 }
 
 #[test]

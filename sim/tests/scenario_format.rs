@@ -98,6 +98,11 @@ fn msg() -> impl Strategy<Value = MsgRef> {
                     conflict_term
                 }
             ),
+        (0u64..9, 0u64..20, 0u64..9).prop_map(|(term, index, last_term)| MsgRef::Snapshot {
+            term,
+            index,
+            last_term
+        }),
     ]
 }
 
@@ -127,6 +132,7 @@ fn event(nodes: u8, clients: u64) -> impl Strategy<Value = Event> {
             c().prop_map(Event::ClientTimeout),
             c().prop_map(Event::Reply),
             n().prop_map(Event::Sync),
+            n().prop_map(Event::Snapshot),
             (n(), 0..40u32).prop_map(|(node, keep)| Event::CrashKeeping { node, keep }),
         ]
         .boxed(),

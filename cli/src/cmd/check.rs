@@ -38,10 +38,17 @@ pub struct BoundArgs {
     /// Faults that are on: a list of loss, dup, reorder, crash, partition (or all, none)
     #[arg(long, value_name = "LIST")]
     faults: Option<String>,
-    /// Optional parts of the core the nodes run: a list of pre-vote, check-quorum, read-index
-    /// (or all, none; default all)
+    /// Optional parts of the core the nodes run: a list of pre-vote, check-quorum,
+    /// read-index, snapshots (or all, none; default all)
     #[arg(long, value_name = "LIST")]
     features: Option<String>,
+    /// With snapshots: each node snapshots on its own every N applied entries (0: only at
+    /// snapshot events; default 2)
+    #[arg(long, value_name = "N")]
+    snapshot_every: Option<u32>,
+    /// With snapshots: explicit snapshot events (a driver's `compact`) in the whole run
+    #[arg(long, value_name = "S")]
+    snapshots: Option<u32>,
     /// Messages in flight at once
     #[arg(long, value_name = "M")]
     max_in_flight: Option<u32>,
@@ -97,6 +104,8 @@ impl BoundArgs {
             crashes,
             faults,
             features,
+            snapshot_every,
+            snapshots,
             max_in_flight,
             heartbeats,
             partitions,
@@ -115,6 +124,8 @@ impl BoundArgs {
             && crashes.is_none()
             && faults.is_none()
             && features.is_none()
+            && snapshot_every.is_none()
+            && snapshots.is_none()
             && max_in_flight.is_none()
             && heartbeats.is_none()
             && partitions.is_none()
@@ -188,6 +199,12 @@ impl BoundArgs {
         }
         if let Some(list) = &self.features {
             b.features = Features::parse(list).map_err(|e| format!("--features: {e}"))?;
+        }
+        if let Some(v) = self.snapshot_every {
+            b.snapshot_every = v;
+        }
+        if let Some(v) = self.snapshots {
+            b.snapshots = v;
         }
         if let Some(v) = self.crashes {
             b.crashes = v;

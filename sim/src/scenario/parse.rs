@@ -73,6 +73,7 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 | "seed"
                 | "quiet-phase"
                 | "features"
+                | "snapshot-every"
                 | "auxiliary"
                 | "client"
                 | "expect"
@@ -137,6 +138,7 @@ fn header(
         }
         "faults" => c.faults = Faults::parse(rest)?,
         "features" => c.features = Features::parse(rest)?,
+        "snapshot-every" => c.snapshot_every = number(rest, "a number of applied entries")?,
         "crash-mode" => {
             c.crash_mode = match rest {
                 "keep-unsynced" => CrashMode::KeepUnsynced,
@@ -213,9 +215,10 @@ fn limits(rest: &str) -> R<Limits> {
             "partitions" => l.max_partitions = Some(small()?),
             "client-timeouts" => l.max_client_timeouts = Some(small()?),
             "heartbeats" => l.max_heartbeats = Some(small()?),
+            "snapshots" => l.max_snapshots = Some(small()?),
             other => {
                 return Err(format!(
-                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats)"
+                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots)"
                 ))
             }
         }
@@ -337,6 +340,7 @@ fn event(keyword: &str, rest: &str) -> R<Event> {
             _ => Err(format!("expected 'crash nN' or 'crash nN keep=K', found 'crash {rest}'")),
         },
         "sync" => one_node("sync nN").map(Event::Sync),
+        "snapshot" => one_node("snapshot nN").map(Event::Snapshot),
         "restart" => one_node("restart nN").map(Event::Restart),
         "heal" if args.is_empty() => Ok(Event::Heal),
         "heal" => Err(format!("'heal' takes nothing, found '{rest}'")),
@@ -357,7 +361,7 @@ fn event(keyword: &str, rest: &str) -> R<Event> {
         "client-timeout" => one_client("client-timeout cN").map(Event::ClientTimeout),
         "reply" => one_client("reply cN").map(Event::Reply),
         other => Err(format!(
-            "unknown event '{other}' (known: deliver, drop, dup, timeout, heartbeat, crash, restart, sync, partition, heal, invoke, client-timeout, reply)"
+            "unknown event '{other}' (known: deliver, drop, dup, timeout, heartbeat, crash, restart, sync, snapshot, partition, heal, invoke, client-timeout, reply)"
         )),
     }
 }
@@ -498,6 +502,15 @@ fn message(text: &str) -> R<MsgRef> {
                 entries,
             })
         }
+        "IS" => {
+            expect_len(3)?;
+            let (index, last_term) = pair(field(t.get(2), "snap")?)?;
+            Ok(MsgRef::Snapshot {
+                term,
+                index,
+                last_term,
+            })
+        }
         "A+" | "A-" => {
             if t.len() != 3 && t.len() != 4 {
                 return Err(format!("malformed {kind} message '{text}'"));
@@ -515,7 +528,7 @@ fn message(text: &str) -> R<MsgRef> {
             })
         }
         other => Err(format!(
-            "unknown message kind '{other}' (known: RV, V+, V-, PV, P+, P-, RC, RC+, RI, RI+, RI-, AE, A+, A-)"
+            "unknown message kind '{other}' (known: RV, V+, V-, PV, P+, P-, RC, RC+, RI, RI+, RI-, AE, IS, A+, A-)"
         )),
     }
 }
@@ -581,6 +594,7 @@ fn check_ranges(e: &Event, c: &WorldConfig) -> R<()> {
         | Event::Crash(n)
         | Event::Restart(n)
         | Event::Sync(n)
+        | Event::Snapshot(n)
         | Event::CrashKeeping { node: n, .. } => node(*n),
         Event::Partition(g) => g.iter().flatten().try_for_each(|n| node(*n)),
         Event::Heal => Ok(()),

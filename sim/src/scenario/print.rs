@@ -35,6 +35,9 @@ pub fn print(s: &Scenario) -> String {
         }
     );
     let _ = writeln!(out, "features {}", c.features.list());
+    if c.features.snapshots {
+        let _ = writeln!(out, "snapshot-every {}", c.snapshot_every);
+    }
     let mode = match c.crash_mode {
         CrashMode::KeepUnsynced => "keep-unsynced",
         CrashMode::LoseUnsynced => "lose-unsynced",
@@ -85,6 +88,7 @@ pub(super) fn limits_text(l: &Limits) -> String {
         ("partitions", l.max_partitions.map(u64::from)),
         ("client-timeouts", l.max_client_timeouts.map(u64::from)),
         ("heartbeats", l.max_heartbeats.map(u64::from)),
+        ("snapshots", l.max_snapshots.map(u64::from)),
     ];
     parts
         .iter()
