@@ -50,6 +50,12 @@ impl<M: StateMachine> Node<M> {
 
     /// Start an election for the next term: vote for itself, ask every peer.
     pub(crate) fn campaign(&mut self) {
+        self.campaign_with(false);
+    }
+
+    /// Start an election; `transfer`: the leader handed leadership to this node, so its
+    /// requests pass the voters' leader lease.
+    pub(crate) fn campaign_with(&mut self, transfer: bool) {
         self.drop_reads();
         self.term += 1;
         self.voted_for = Some(self.config.id);
@@ -68,6 +74,7 @@ impl<M: StateMachine> Node<M> {
             term: self.term,
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
+            transfer,
         };
         let peers = self.peers();
         for peer in peers {
@@ -145,6 +152,8 @@ impl<M: StateMachine> Node<M> {
             return;
         }
         self.election_elapsed = 0;
+        // A transfer that did not complete within an election timeout is abandoned.
+        self.transfer = None;
         if !self.config.check_quorum {
             return;
         }

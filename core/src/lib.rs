@@ -71,6 +71,7 @@ mod snapshotting;
 pub mod state_machine;
 pub mod storage;
 pub mod symmetry;
+pub mod transfer;
 pub mod types;
 
 pub use bugs::{Bug, BugSet};
@@ -86,4 +87,5 @@ pub use ready::{Applied, Ready};
 pub use snapshot::{Snapshot, SnapshotError, SnapshotMeta};
 pub use state_machine::StateMachine;
 pub use storage::{LogWrite, MemStorage, Storage, StorageError};
+pub use transfer::TransferError;
 pub use types::{Data, Entry, HardState, Index, NodeId, Payload, Role, Term};

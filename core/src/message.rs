@@ -22,6 +22,16 @@ pub enum Message<C> {
         /// less up to date than its own (later last term wins, then longer log), so that a
         /// leader always holds every committed entry.
         last_log_term: Term,
+        /// The candidate campaigns because the leader handed it leadership (`TimeoutNow`):
+        /// voters answer even while they still count the old leader as live (check-quorum's
+        /// lease would otherwise make them ignore the request).
+        transfer: bool,
+    },
+    /// The leader tells the target of a leadership transfer, whose log now matches its own,
+    /// to start an election at once.
+    TimeoutNow {
+        /// The leader's term.
+        term: Term,
     },
     /// A pre-candidate asks whether the receiver would vote for it in `term` (its term + 1),
     /// before it starts an election (Raft dissertation §9.6): nobody changes term or vote
@@ -145,11 +155,12 @@ impl<C> Message<C> {
             | Message::RequestVoteResponse { term, .. }
             | Message::AppendEntries { term, .. }
             | Message::InstallSnapshot { term, .. }
+            | Message::TimeoutNow { term }
             | Message::AppendEntriesResponse { term, .. } => *term,
         }
     }
 
-    /// A short name for traces: RV, V+/V-, PV, P+/P-, RC, RC+, RI, RI+/RI-, AE, IS, A+/A-.
+    /// A short name for traces: RV, V+/V-, PV, P+/P-, RC, RC+, RI, RI+/RI-, AE, IS, TN, A+/A-.
     pub fn kind(&self) -> &'static str {
         match self {
             Message::RequestVote { .. } => "RV",
@@ -165,6 +176,7 @@ impl<C> Message<C> {
             Message::RequestVoteResponse { granted: false, .. } => "V-",
             Message::AppendEntries { .. } => "AE",
             Message::InstallSnapshot { .. } => "IS",
+            Message::TimeoutNow { .. } => "TN",
             Message::AppendEntriesResponse { success: true, .. } => "A+",
             Message::AppendEntriesResponse { success: false, .. } => "A-",
         }

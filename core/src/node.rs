@@ -68,6 +68,13 @@ pub enum ProposeError {
         /// the node it names can have lost leadership since.
         leader: Option<NodeId>,
     },
+    /// This leader is handing leadership to `to` ([`Node::transfer_leadership`]) and takes
+    /// no proposals meanwhile; nothing was appended. Retry at the new leader.
+    #[error("leadership is being transferred to node {to}")]
+    Transferring {
+        /// The transfer's target.
+        to: NodeId,
+    },
 }
 
 /// Where a proposal went: it is committed if and when the entry at `index` has `term`.
@@ -141,6 +148,8 @@ pub struct Node<M: StateMachine> {
     /// The latest snapshot, taken here or installed from a leader (index 0: none yet). The
     /// log starts after it; a follower that needs what it covers is sent it whole.
     pub(crate) snapshot: Snapshot,
+    /// The target of the leadership transfer under way (leader only).
+    pub(crate) transfer: Option<NodeId>,
     /// Reads in progress (see `read`).
     pub(crate) reads: Reads,
     pub(crate) outbox: Outbox<M>,
@@ -170,6 +179,7 @@ impl<M: StateMachine> Node<M> {
             rng: SplitMix64(config.seed),
             state_machine,
             snapshot: Snapshot::default(),
+            transfer: None,
             reads: Reads::default(),
             outbox: Outbox {
                 snapshot_dirty: false,
@@ -279,7 +289,14 @@ impl<M: StateMachine> Node<M> {
         }
         let msg_term = msg.term();
         if msg_term > self.term {
-            let asks_vote = matches!(msg, Message::RequestVote { .. } | Message::PreVote { .. });
+            // (A candidate that the leader handed leadership to passes the lease.)
+            let asks_vote = matches!(
+                msg,
+                Message::RequestVote {
+                    transfer: false,
+                    ..
+                } | Message::PreVote { .. }
+            );
             if asks_vote && self.in_lease() {
                 // A leader was heard from within an election timeout: this request comes
                 // from a node that is cut off or removed, and must not depose it (§4.2.3).
@@ -307,7 +324,9 @@ impl<M: StateMachine> Node<M> {
                 term,
                 last_log_index,
                 last_log_term,
+                transfer: _,
             } => self.handle_request_vote(from, term, last_log_index, last_log_term),
+            Message::TimeoutNow { term } => self.handle_timeout_now(from, term),
             Message::PreVote {
                 term,
                 last_log_index,
@@ -365,6 +384,9 @@ impl<M: StateMachine> Node<M> {
             return Err(ProposeError::NotLeader {
                 leader: self.leader,
             });
+        }
+        if let Some(to) = self.transfer {
+            return Err(ProposeError::Transferring { to });
         }
         let index = self.append_own(Payload::Command(command));
         self.replicate_new_entries();
@@ -618,6 +640,7 @@ impl<M: StateMachine> Node<M> {
         }
         self.role = Role::Follower;
         self.leader = leader;
+        self.transfer = None;
         self.votes.clear();
         self.vote_tally = 0;
         self.progress.clear();

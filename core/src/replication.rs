@@ -230,7 +230,9 @@ impl<M: StateMachine> Node<M> {
             progress.next = progress.next.max(progress.matched + 1);
             let behind = progress.next <= last;
             self.maybe_commit();
-            if behind {
+            if self.transfer == Some(follower) {
+                self.continue_transfer(follower);
+            } else if behind {
                 self.send_append(follower);
             }
             return;

@@ -58,6 +58,7 @@ impl<M: StateMachine> Node<M> {
         n.config = config;
         n.voted_for = self.voted_for.map(|v| rename(map, v));
         n.leader = self.leader.map(|v| rename(map, v));
+        n.transfer = self.transfer.map(|v| rename(map, v));
         n.votes = self.votes.map(|v| rename(map, v));
         n.progress = self
             .progress
@@ -96,6 +97,7 @@ impl<M: StateMachine> Node<M> {
             rng: _,
             state_machine,
             snapshot,
+            transfer: _,
             reads,
             outbox,
         } = self;
@@ -172,6 +174,7 @@ impl<M: StateMachine> Node<M> {
             self.rng.hash(h);
         }
         self.votes.map(|v| rename(map, v)).hash(h);
+        one(self.transfer).hash(h);
         // Followers' progress as a set of (renamed peer, progress): summed, so that no
         // renamed copy needs sorting.
         h.write_usize(self.progress.len());
@@ -196,6 +199,7 @@ impl<M: StateMachine> Node<M> {
         let me = self.config.id;
         self.voted_for.map(|v| v == me).hash(h);
         self.leader.map(|v| v == me).hash(h);
+        self.transfer.is_some().hash(h);
         self.votes.len().hash(h);
         // Followers' progress as a multiset, summed (no order to agree on).
         h.write_usize(self.progress.len());

@@ -10,6 +10,7 @@ fn request_vote(term: Term, last_log_index: Index, last_log_term: Term) -> Messa
         term,
         last_log_index,
         last_log_term,
+        transfer: false,
     }
 }
 

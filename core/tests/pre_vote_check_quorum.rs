@@ -168,6 +168,7 @@ fn the_lease_ignores_vote_requests_while_a_leader_is_heard() {
             term: 5,
             last_log_index: 9,
             last_log_term: 4,
+            transfer: false,
         };
         c[1].step(3, request.clone()).unwrap();
         let answers = out(&mut c[1]);

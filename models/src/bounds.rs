@@ -249,7 +249,10 @@ impl Bounds {
             format!("--max-append {}", self.max_append),
         ];
         if self.features.snapshots {
-            let at = f.iter().position(|x| x.starts_with("--features")).map_or(f.len(), |i| i + 1);
+            let at = f
+                .iter()
+                .position(|x| x.starts_with("--features"))
+                .map_or(f.len(), |i| i + 1);
             f.insert(at, format!("--snapshots {}", self.snapshots));
             f.insert(at, format!("--snapshot-every {}", self.snapshot_every));
         }

@@ -134,9 +134,10 @@ impl RaftModel {
         };
         // By index, not by entries held: a snapshot does not make room for more.
         world.live_nodes().all(|n| n.last_index() <= max_log)
-            && world.disks.iter().all(|d| {
-                d.durable.snapshot_index() + d.durable.log.len() as u64 <= max_log
-            })
+            && world
+                .disks
+                .iter()
+                .all(|d| d.durable.snapshot_index() + d.durable.log.len() as u64 <= max_log)
     }
 }
 

@@ -189,7 +189,10 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
         .flatten()
         .filter(|op| !(op.is_read() && c.features.read_index))
         .count() as u64;
-    let entries = c.limits.max_term.map_or(u64::MAX, |t| t.saturating_add(in_log));
+    let entries = c
+        .limits
+        .max_term
+        .map_or(u64::MAX, |t| t.saturating_add(in_log));
     let entries = entries.min(model.max_log.unwrap_or(u64::MAX));
     let explicit = c.limits.max_snapshots.is_none_or(|n| n > 0) && entries >= 1;
     let automatic = c.snapshot_every > 0 && entries >= u64::from(c.snapshot_every);

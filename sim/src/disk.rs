@@ -243,7 +243,9 @@ mod tests {
             },
             data: Arc::from(&b"kv"[..]),
         };
-        for (keep, snapshot_index, term, stored) in [(0, 0, 0, 4), (1, 3, 0, 1), (2, 3, 2, 1), (3, 3, 2, 2)] {
+        for (keep, snapshot_index, term, stored) in
+            [(0, 0, 0, 4), (1, 3, 0, 1), (2, 3, 2, 1), (3, 3, 2, 2)]
+        {
             let mut d = Disk::default();
             d.write(record(hs(1), 1, &[1, 1, 1, 1]), true).unwrap();
             let write = PendingWrite {

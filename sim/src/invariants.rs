@@ -502,8 +502,8 @@ pub fn snapshot_sound(ghost: &Ghost, node: &KvNode) -> Result<(), Violation> {
     if index == 0 {
         return Ok(());
     }
-    let committed = ghost.committed.len() >= index
-        && ghost.committed.prefix_digest(index) == snapshot.digest;
+    let committed =
+        ghost.committed.len() >= index && ghost.committed.prefix_digest(index) == snapshot.digest;
     if committed {
         return Ok(());
     }
@@ -562,7 +562,12 @@ pub fn record_commit(ghost: &mut Ghost, node: &KvNode) -> Result<(), Violation> 
 fn first_commit_conflict(ghost: &Ghost, node: &KvNode, known: usize) -> Result<(), Violation> {
     let start = node.snapshot().index as usize;
     snapshot_sound(ghost, node)?;
-    for (i, entry) in node.log().iter().enumerate().take(known.saturating_sub(start)) {
+    for (i, entry) in node
+        .log()
+        .iter()
+        .enumerate()
+        .take(known.saturating_sub(start))
+    {
         let i = start + i;
         match ghost.committed.get(i) {
             Some((first, term)) if first != entry => {

@@ -753,7 +753,12 @@ impl World {
                             "n{id} applied nothing since its last snapshot"
                         )))
                     }
-                    Err(e) => return Ok(Err(Violation::new(Invariant::DurableState, format!("n{id}: {e}")))),
+                    Err(e) => {
+                        return Ok(Err(Violation::new(
+                            Invariant::DurableState,
+                            format!("n{id}: {e}"),
+                        )))
+                    }
                 }
                 let mut ready = take_ready(node);
                 self.counters.snapshots += 1;

@@ -92,6 +92,7 @@ fn single_vote_catches_a_second_vote_in_one_term() {
             term: 1,
             last_log_index: 0,
             last_log_term: 0,
+            transfer: false,
         },
     )
     .unwrap();
@@ -105,6 +106,7 @@ fn single_vote_catches_a_second_vote_in_one_term() {
                 term: 1,
                 last_log_index: 0,
                 last_log_term: 0,
+                transfer: false,
             },
         )
         .unwrap();
@@ -124,6 +126,7 @@ fn single_vote_catches_a_second_vote_in_one_term() {
                 term: 2,
                 last_log_index: 0,
                 last_log_term: 0,
+                transfer: false,
             },
         )
         .unwrap();
