@@ -11,7 +11,8 @@
 //!    bit 5 crashes lose unsynced writes, bits 6-7 the most entries per AppendEntries (1, 2, 3, 64);
 //! 3. bounds: bits 0-2 the highest term an election may start (1 to 8),
 //!    bits 3-7 the most messages in flight (4 to 35), which keeps each step cheap;
-//! 4. clients: bits 0-1 how many (0 to 2, 3 reads as 2), bits 2-3 operations each (1 to 4);
+//! 4. clients: bits 0-1 how many (0 to 2; 3 reads as 2 with leadership transfer requests on,
+//!    unless the options force the features), bits 2-3 operations each (1 to 4);
 //!    bits 4-5 the most crashes in the whole schedule (1, 2, 4 or 8), bits 6-7 the most
 //!    partitions (1, 2, 4 or 8): unbounded, crash-restart and split-heal pairs (always
 //!    enabled, one choice per node or split) would fill most of a random schedule and leave
@@ -41,6 +42,7 @@ pub fn config(u: &mut Unstructured<'_>, opts: &FuzzOptions) -> WorldConfig {
         check_quorum: size & 128 != 0,
         read_index: size & 32 != 0,
         snapshots: snapshots != 0,
+        transfer: false,
     });
     c.snapshot_every = u32::from(snapshots.saturating_sub(1));
     c.bugs = opts.bugs;
@@ -68,6 +70,9 @@ pub fn config(u: &mut Unstructured<'_>, opts: &FuzzOptions) -> WorldConfig {
         ..Limits::NONE
     };
     let clients = usize::from((cl & 3).min(2));
+    if opts.features.is_none() {
+        c.features.transfer = cl & 3 == 3;
+    }
     let ops = 1 + usize::from((cl >> 2) & 3);
     c.clients = (0..clients)
         .map(|_| (0..ops).map(|_| op(byte(u))).collect())

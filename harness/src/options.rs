@@ -125,6 +125,7 @@ mod tests {
                 check_quorum: false,
                 read_index: false,
                 snapshots: false,
+                transfer: false,
             })
         );
         assert_eq!(

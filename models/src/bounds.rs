@@ -24,6 +24,8 @@ pub struct Bounds {
     pub snapshot_every: u32,
     /// With snapshots on: `snapshot nN` events in the whole run.
     pub snapshots: u32,
+    /// With transfer on: `transfer nA->nB` events in the whole run.
+    pub transfers: u32,
     pub max_in_flight: u32,
     /// Heartbeats in the whole run: each one re-sends what followers have not acknowledged.
     pub heartbeats: u32,
@@ -62,6 +64,7 @@ impl Default for Bounds {
             features: Features::ALL,
             snapshot_every: 2,
             snapshots: 0,
+            transfers: 1,
             max_in_flight: 1,
             heartbeats: 1,
             partitions: 0,
@@ -169,6 +172,7 @@ impl Bounds {
             max_client_timeouts: Some(self.client_timeouts),
             max_heartbeats: Some(self.heartbeats),
             max_snapshots: self.features.snapshots.then_some(self.snapshots),
+            max_transfers: self.features.transfer.then_some(self.transfers),
         };
         c.clients = self.scripts();
         c.auxiliary = self.auxiliary;
@@ -248,11 +252,16 @@ impl Bounds {
             format!("--client-timeouts {}", self.client_timeouts),
             format!("--max-append {}", self.max_append),
         ];
+        // Each feature's own bounds only when it is on: "found by" lines recorded before a
+        // feature existed stay the lines `to_flags` gives.
+        let at = f
+            .iter()
+            .position(|x| x.starts_with("--features"))
+            .map_or(f.len(), |i| i + 1);
+        if self.features.transfer {
+            f.insert(at, format!("--transfers {}", self.transfers));
+        }
         if self.features.snapshots {
-            let at = f
-                .iter()
-                .position(|x| x.starts_with("--features"))
-                .map_or(f.len(), |i| i + 1);
             f.insert(at, format!("--snapshots {}", self.snapshots));
             f.insert(at, format!("--snapshot-every {}", self.snapshot_every));
         }
@@ -297,6 +306,9 @@ impl Bounds {
                 " snapshot-every={} snapshots={}",
                 self.snapshot_every, self.snapshots
             );
+        }
+        if self.features.transfer {
+            s += &format!(" transfers={}", self.transfers);
         }
         s += &format!(
             " faults={}",

@@ -22,6 +22,7 @@ pub const QUORUM_LOST: &str = "a leader steps down for lack of a quorum";
 pub const READ_AFTER_CHANGE: &str = "a read is served without the log after a leader change";
 pub const SNAPSHOT_INSTALLED: &str = "a follower installs a snapshot";
 pub const SNAPSHOT_RECOVERY: &str = "a restarted node recovers from a snapshot";
+pub const TRANSFER_COMPLETED: &str = "a leadership transfer completes";
 
 /// `always` for `CHECKED[I]`. Stateright takes plain function pointers, so each invariant
 /// gets its own instance of this function.
@@ -126,6 +127,10 @@ fn snapshot_recovery(_: &RaftModel, w: &State) -> bool {
     w.ghost.recovered_from_snapshot
 }
 
+fn transfer_completed(_: &RaftModel, w: &State) -> bool {
+    w.ghost.transfer_completed
+}
+
 /// Every property that applies to the model's bounds. A `sometimes` property is listed only
 /// when the bounds make it possible, so an unreached one always means a vacuous model.
 pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
@@ -202,6 +207,11 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
     }
     if snapshots && c.faults.crash {
         out.push(Property::sometimes(SNAPSHOT_RECOVERY, snapshot_recovery));
+    }
+    // The target's election is a term of its own.
+    let transfers = c.limits.max_transfers.is_none_or(|n| n > 0);
+    if c.features.transfer && transfers && c.nodes > 1 && c.limits.max_term.is_none_or(|t| t >= 2) {
+        out.push(Property::sometimes(TRANSFER_COMPLETED, transfer_completed));
     }
     out
 }

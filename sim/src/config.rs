@@ -91,6 +91,8 @@ pub struct Features {
     /// `WorldConfig::snapshot_every` applied entries and at `snapshot nN` events; a leader
     /// sends its snapshot to a follower that needs compacted entries.
     pub snapshots: bool,
+    /// Leaders can be asked to hand leadership to another node (`transfer nA->nB` events).
+    pub transfer: bool,
 }
 
 impl Features {
@@ -101,6 +103,7 @@ impl Features {
         check_quorum: false,
         read_index: false,
         snapshots: false,
+        transfer: false,
     };
     /// What a node runs by default.
     pub const ALL: Features = Features {
@@ -108,10 +111,17 @@ impl Features {
         check_quorum: true,
         read_index: true,
         snapshots: true,
+        transfer: true,
     };
 
     /// The names used in scenario headers and on the command line.
-    pub const NAMES: [&'static str; 4] = ["pre-vote", "check-quorum", "read-index", "snapshots"];
+    pub const NAMES: [&'static str; 5] = [
+        "pre-vote",
+        "check-quorum",
+        "read-index",
+        "snapshots",
+        "transfer",
+    ];
 
     pub fn names(&self) -> Vec<&'static str> {
         let on = [
@@ -119,6 +129,7 @@ impl Features {
             self.check_quorum,
             self.read_index,
             self.snapshots,
+            self.transfer,
         ];
         Features::NAMES
             .iter()
@@ -152,9 +163,10 @@ impl Features {
                 "check-quorum" => f.check_quorum = true,
                 "read-index" => f.read_index = true,
                 "snapshots" => f.snapshots = true,
+                "transfer" => f.transfer = true,
                 other => {
                     return Err(format!(
-                        "unknown feature '{other}' (known: pre-vote, check-quorum, read-index, snapshots, all, none)"
+                        "unknown feature '{other}' (known: pre-vote, check-quorum, read-index, snapshots, transfer, all, none)"
                     ))
                 }
             }
@@ -191,6 +203,8 @@ pub struct Limits {
     /// `snapshot nN` events allowed in the whole run (the automatic snapshots every
     /// `snapshot_every` applied entries are not counted).
     pub max_snapshots: Option<u32>,
+    /// `transfer nA->nB` events allowed in the whole run.
+    pub max_transfers: Option<u32>,
 }
 
 impl Limits {
@@ -202,6 +216,7 @@ impl Limits {
         max_client_timeouts: None,
         max_heartbeats: None,
         max_snapshots: None,
+        max_transfers: None,
     };
 }
 

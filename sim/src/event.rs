@@ -53,6 +53,12 @@ pub enum MsgRef {
         term: Term,
         last_index: Index,
         last_term: Term,
+        /// Sent by the target of a leadership transfer (passes the leader lease).
+        transfer: bool,
+    },
+    /// The leader tells a transfer's target to campaign now.
+    TimeoutNow {
+        term: Term,
     },
     Vote {
         term: Term,
@@ -116,11 +122,14 @@ impl MsgRef {
                 term,
                 last_log_index,
                 last_log_term,
+                transfer,
             } => MsgRef::RequestVote {
                 term: *term,
                 last_index: *last_log_index,
                 last_term: *last_log_term,
+                transfer: *transfer,
             },
+            Message::TimeoutNow { term } => MsgRef::TimeoutNow { term: *term },
             Message::RequestVoteResponse { term, granted } => MsgRef::Vote {
                 term: *term,
                 granted: *granted,
@@ -207,7 +216,15 @@ impl fmt::Display for MsgRef {
                 term,
                 last_index,
                 last_term,
-            } => write!(f, "RV t{term} last={last_index}/{last_term}"),
+                transfer,
+            } => {
+                write!(f, "RV t{term} last={last_index}/{last_term}")?;
+                if *transfer {
+                    f.write_str(" transfer")?;
+                }
+                Ok(())
+            }
+            MsgRef::TimeoutNow { term } => write!(f, "TN t{term}"),
             MsgRef::Vote { term, granted } => {
                 write!(f, "{} t{term}", if *granted { "V+" } else { "V-" })
             }
@@ -323,6 +340,9 @@ pub enum Event {
     /// The node snapshots its state machine and compacts its log up to its applied index
     /// (as a driver asks with `Node::compact`). Only with the snapshots feature.
     Snapshot(NodeId),
+    /// A leader is asked to hand leadership to another node (`Node::transfer_leadership`).
+    /// Only with the transfer feature.
+    Transfer { from: NodeId, to: NodeId },
 }
 
 impl Event {
@@ -345,6 +365,7 @@ impl Event {
             | Event::Sync(n)
             | Event::Snapshot(n) => Some(*n),
             Event::Invoke { node, .. } | Event::CrashKeeping { node, .. } => Some(*node),
+            Event::Transfer { from, .. } => Some(*from),
             _ => None,
         }
     }
@@ -391,6 +412,7 @@ impl fmt::Display for Event {
             Event::Sync(n) => write!(f, "sync n{n}"),
             Event::CrashKeeping { node, keep } => write!(f, "crash n{node} keep={keep}"),
             Event::Snapshot(n) => write!(f, "snapshot n{n}"),
+            Event::Transfer { from, to } => write!(f, "transfer n{from}->n{to}"),
         }
     }
 }

@@ -294,6 +294,11 @@ impl World {
         ghost.read_after_change.hash(h);
         ghost.snapshot_installed.hash(h);
         ghost.recovered_from_snapshot.hash(h);
+        ghost
+            .transfer_campaign
+            .map(|(n, t)| (rename(map, n), t))
+            .hash(h);
+        ghost.transfer_completed.hash(h);
         let mut leaders = Sum::default();
         for (term, record) in ghost.leaders.iter() {
             let node = u64::from(rename(map, record.node));

@@ -267,6 +267,12 @@ pub struct Ghost {
     pub snapshot_installed: bool,
     /// A node restarted from a snapshot on its disk: recorded once, likewise.
     pub recovered_from_snapshot: bool,
+    /// The node a leader told to campaign at once (`TimeoutNow`) and the term it then
+    /// campaigned in, until it wins that term or the term passes.
+    pub transfer_campaign: Option<(NodeId, Term)>,
+    /// A leadership transfer completed: its target won the election it started. Recorded
+    /// once, for the model checker's `sometimes` property.
+    pub transfer_completed: bool,
 }
 
 impl Ghost {

@@ -400,7 +400,8 @@ fn distance(wanted: &Event, candidate: &Event) -> u64 {
                 | MsgRef::ReadIndexReply { term, .. }
                 | MsgRef::Append { term, .. }
                 | MsgRef::AppendReply { term, .. }
-                | MsgRef::Snapshot { term, .. } => *term,
+                | MsgRef::Snapshot { term, .. }
+                | MsgRef::TimeoutNow { term } => *term,
             }
         }
         _ => 0,

@@ -82,6 +82,9 @@ const SYNC_WEIGHT: u32 = 10;
 /// How likely a `snapshot nN` event is, beside the swarm's weights (a delivery weighs 100).
 const SNAPSHOT_WEIGHT: u32 = 5;
 
+/// How likely a `transfer nA->nB` event is (per leader and target).
+const TRANSFER_WEIGHT: u32 = 2;
+
 /// Relative weights of each kind of event in the fault phase, drawn per run.
 #[derive(Clone, Copy, Debug)]
 struct Swarm {
@@ -141,6 +144,7 @@ impl Swarm {
             Choice::Sync(_) => SYNC_WEIGHT,
             // Fixed too, for the same reason; on the order of a timeout.
             Choice::Snapshot(_) => SNAPSHOT_WEIGHT,
+            Choice::Transfer(..) => TRANSFER_WEIGHT,
             Choice::Restart(_) => self.restart,
             Choice::Partition(_) => self.partition,
             Choice::Heal => self.heal,
@@ -209,6 +213,7 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
         check_quorum: opts.features.check_quorum && rng.up_to(2) > 0,
         read_index: opts.features.read_index && rng.up_to(2) > 0,
         snapshots: false,
+        transfer: false,
     };
     // Draws for what came later (snapshots) use a generator of their own, so that runs
     // without it draw exactly what they drew before it existed.
@@ -216,6 +221,7 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
     config.features.snapshots = opts.features.snapshots && later.up_to(2) > 0;
     // Compaction after every applied entry, every few, or only at snapshot events.
     config.snapshot_every = later.up_to(4);
+    config.features.transfer = opts.features.transfer && later.up_to(2) > 0;
     config.limits = Limits::NONE;
     config.max_append_entries = 1 + rng.up_to(7);
     config.clients = workload(&mut rng, opts.clients, opts.ops_per_client);
@@ -381,9 +387,10 @@ fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) 
     }
     // Requests go to a leader: a node that knows none refuses a read at once, and invoking
     // it again and again would starve the timers that elect one.
+    // (A leader handing over leadership takes no writes until the transfer ends.)
     let at_leader = |e: &Event| {
         matches!(e, Event::Invoke { node, .. }
-            if world.node(*node).is_some_and(|n| n.role() == Role::Leader))
+            if world.node(*node).is_some_and(|n| n.role() == Role::Leader && n.transfer_target().is_none()))
     };
     if let Some(e) = first(&at_leader) {
         return Some(e);
@@ -420,6 +427,18 @@ fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) 
         .iter()
         .copied()
         .max_by_key(|l| world.node(*l).map(|n| n.term()));
+    let transferring = current.filter(|l| {
+        world
+            .node(*l)
+            .is_some_and(|n| n.transfer_target().is_some())
+    });
+    if let Some(l) = transferring {
+        // A transfer left from the fault phase that did not complete: the leader's timer
+        // abandons it.
+        if let Some(e) = first(&|e| *e == Event::Timeout(l)) {
+            return Some(e);
+        }
+    }
     match current {
         // A leader that a majority follows: its heartbeat moves commits and repairs followers.
         Some(l) if *idle_rounds < 8 => first(&|e| *e == Event::Heartbeat(l)),

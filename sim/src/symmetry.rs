@@ -127,6 +127,11 @@ impl World {
             read_after_change: self.ghost.read_after_change,
             snapshot_installed: self.ghost.snapshot_installed,
             recovered_from_snapshot: self.ghost.recovered_from_snapshot,
+            transfer_campaign: self
+                .ghost
+                .transfer_campaign
+                .map(|(n, t)| (rename(map, n), t)),
+            transfer_completed: self.ghost.transfer_completed,
         };
         Some(World {
             config: self.config.clone(),

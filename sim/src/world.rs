@@ -41,6 +41,8 @@ pub struct Counters {
     pub heartbeats: u32,
     /// `snapshot nN` events so far.
     pub snapshots: u32,
+    /// `transfer nA->nB` events so far.
+    pub transfers: u32,
 }
 
 /// A world is cloned for every state the model checker generates, and one event changes
@@ -306,7 +308,8 @@ impl World {
             }
             if node.role() == Role::Leader {
                 leaders += 1;
-                timers += usize::from(heartbeats) + usize::from(leader_timer);
+                let timer = leader_timer || node.transfer_target().is_some();
+                timers += usize::from(heartbeats) + usize::from(timer);
             } else {
                 timers += usize::from(room && limits.max_term.is_none_or(|t| node.term() < t));
             }
@@ -339,7 +342,31 @@ impl World {
             0
         };
         let snapshots = self.snapshot_choices_count();
-        timers + clients + syncs + snapshots + faults
+        let transfers = self.transfer_choices_count();
+        timers + clients + syncs + snapshots + transfers + faults
+    }
+
+    /// Whether `transfer nA->nB` events are possible at all now (the feature, its bound, and
+    /// room in flight for what the leader sends).
+    fn transfers_allowed(&self) -> bool {
+        self.config.features.transfer
+            && self.config.nodes > 1
+            && self.room_in_flight()
+            && Self::under(self.config.limits.max_transfers, self.counters.transfers)
+    }
+
+    /// Leaders that can be asked to transfer: not already transferring.
+    fn transferring_leaders(&self) -> impl Iterator<Item = &KvNode> {
+        self.live_nodes()
+            .filter(|n| n.role() == Role::Leader && n.transfer_target().is_none())
+    }
+
+    fn transfer_choices_count(&self) -> usize {
+        if !self.transfers_allowed() {
+            return 0;
+        }
+        let peers = self.config.nodes as usize - 1;
+        self.transferring_leaders().count() * peers
     }
 
     /// Whether `snapshot nN` events are possible at all now (the feature, and its bound).
@@ -375,7 +402,8 @@ impl World {
                 if heartbeats && visit(Choice::Heartbeat(id)) {
                     return;
                 }
-                if leader_timer && visit(Choice::Timeout(id)) {
+                let timer = leader_timer || node.transfer_target().is_some();
+                if timer && visit(Choice::Timeout(id)) {
                     return;
                 }
                 continue;
@@ -419,6 +447,16 @@ impl World {
             for node in self.live_nodes() {
                 if Self::can_snapshot(node) && visit(Choice::Snapshot(node.id())) {
                     return;
+                }
+            }
+        }
+        if self.transfers_allowed() {
+            for leader in self.transferring_leaders() {
+                let from = leader.id();
+                for to in self.config.node_ids().filter(|to| *to != from) {
+                    if visit(Choice::Transfer(from, to)) {
+                        return;
+                    }
                 }
             }
         }
@@ -528,6 +566,7 @@ impl World {
             Choice::CrashKeeping(node, keep) => Event::CrashKeeping { node, keep },
             Choice::Sync(id) => Event::Sync(id),
             Choice::Snapshot(id) => Event::Snapshot(id),
+            Choice::Transfer(from, to) => Event::Transfer { from, to },
             Choice::Restart(id) => Event::Restart(id),
             Choice::Partition(mask) => Event::Partition(split(self.config.nodes, mask)),
             Choice::Heal => Event::Heal,
@@ -647,6 +686,10 @@ impl World {
             | Event::Sync(id)
             | Event::Snapshot(id)
             | Event::CrashKeeping { node: id, .. } => node_ok(*id),
+            Event::Transfer { from, to } => {
+                node_ok(*from)?;
+                node_ok(*to)
+            }
             Event::Partition(groups) => groups.iter().flatten().try_for_each(|id| node_ok(*id)),
             Event::Heal => Ok(()),
             Event::Invoke { client, node } => {
@@ -703,9 +746,10 @@ impl World {
             Event::Timeout(id) => {
                 let check_quorum = self.config.features.check_quorum;
                 let node = self.live_mut(*id)?;
-                if node.role() == Role::Leader && !check_quorum {
+                if node.role() == Role::Leader && !check_quorum && node.transfer_target().is_none()
+                {
                     return Err(EventError::NotEnabled(format!(
-                        "n{id} is leader and check-quorum is off: its election timer does not run"
+                        "n{id} is leader, check-quorum is off and it transfers nothing: its election timer does not run"
                     )));
                 }
                 node.fire_election_timeout();
@@ -763,6 +807,19 @@ impl World {
                 let mut ready = take_ready(node);
                 self.counters.snapshots += 1;
                 Ok(self.flush_ready(*id, ready.as_mut()))
+            }
+            Event::Transfer { from, to } => {
+                if !self.transfers_allowed() {
+                    return Err(EventError::NotEnabled(
+                        "transfers are off, or their limit is reached".into(),
+                    ));
+                }
+                let node = self.live_mut(*from)?;
+                node.transfer_leadership(*to)
+                    .map_err(|e| EventError::NotEnabled(format!("n{from}: {e}")))?;
+                let mut ready = take_ready(node);
+                self.counters.transfers += 1;
+                Ok(self.flush_ready(*from, ready.as_mut()))
             }
             Event::Restart(id) => {
                 if self.node(*id).is_some() {
@@ -926,12 +983,18 @@ impl World {
             self.touched.vote_request = Some((env.from, last_log_index, last_log_term));
         }
         let installs = matches!(env.msg, Message::InstallSnapshot { .. });
+        let timeout_now = matches!(env.msg, Message::TimeoutNow { .. });
         let node = self.live_mut(to)?;
         let snapshot_before = node.snapshot().index;
         node.step(env.from, env.msg)
             .map_err(|e| EventError::NotEnabled(e.to_string()))?;
-        if installs && node.snapshot().index != snapshot_before {
+        let installed = installs && node.snapshot().index != snapshot_before;
+        let campaign = (timeout_now && node.role() == Role::Candidate).then(|| (to, node.term()));
+        if installed {
             self.ghost.snapshot_installed = true;
+        }
+        if campaign.is_some() {
+            self.ghost.transfer_campaign = campaign;
         }
         let node = self.live_mut(to)?;
         let mut ready = take_ready(node);
@@ -1171,6 +1234,17 @@ impl World {
         {
             self.ghost.quorum_lost = true;
         }
+        if let Some((target, term)) = self.ghost.transfer_campaign {
+            if target == id && node.term() >= term {
+                // The transfer's election is over for this node: won, or gone by.
+                if node.role() == Role::Leader && node.term() == term {
+                    self.ghost.transfer_completed = true;
+                    self.ghost.transfer_campaign = None;
+                } else if node.term() > term || node.role() == Role::Follower {
+                    self.ghost.transfer_campaign = None;
+                }
+            }
+        }
         let restarted = !before.alive;
         if log_touched || restarted {
             let others: SmallVec<[&KvNode; 8]> =
@@ -1337,6 +1411,8 @@ pub enum Choice {
     Sync(NodeId),
     /// The node snapshots and compacts its log.
     Snapshot(NodeId),
+    /// The leader is asked to hand leadership to the second node.
+    Transfer(NodeId, NodeId),
     Partition(u32),
     Heal,
     Invoke(ClientId, NodeId),

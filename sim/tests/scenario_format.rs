@@ -37,13 +37,15 @@ fn entry() -> impl Strategy<Value = EntryRef> {
 
 fn msg() -> impl Strategy<Value = MsgRef> {
     prop_oneof![
-        (0u64..9, 0u64..20, 0u64..9).prop_map(|(term, last_index, last_term)| {
-            MsgRef::RequestVote {
+        (0u64..9, 0u64..20, 0u64..9, any::<bool>()).prop_map(
+            |(term, last_index, last_term, transfer)| MsgRef::RequestVote {
                 term,
                 last_index,
                 last_term,
+                transfer,
             }
-        }),
+        ),
+        (0u64..9).prop_map(|term| MsgRef::TimeoutNow { term }),
         (0u64..9, any::<bool>()).prop_map(|(term, granted)| MsgRef::Vote { term, granted }),
         (0u64..9, 0u64..20, 0u64..9).prop_map(|(term, last_index, last_term)| {
             MsgRef::PreVote {
@@ -133,6 +135,7 @@ fn event(nodes: u8, clients: u64) -> impl Strategy<Value = Event> {
             c().prop_map(Event::Reply),
             n().prop_map(Event::Sync),
             n().prop_map(Event::Snapshot),
+            (n(), n()).prop_map(|(from, to)| Event::Transfer { from, to }),
             (n(), 0..40u32).prop_map(|(node, keep)| Event::CrashKeeping { node, keep }),
         ]
         .boxed(),

@@ -39,7 +39,7 @@ pub struct BoundArgs {
     #[arg(long, value_name = "LIST")]
     faults: Option<String>,
     /// Optional parts of the core the nodes run: a list of pre-vote, check-quorum,
-    /// read-index, snapshots (or all, none; default all)
+    /// read-index, snapshots, transfer (or all, none; default all)
     #[arg(long, value_name = "LIST")]
     features: Option<String>,
     /// With snapshots: each node snapshots on its own every N applied entries (0: only at
@@ -49,6 +49,9 @@ pub struct BoundArgs {
     /// With snapshots: explicit snapshot events (a driver's `compact`) in the whole run
     #[arg(long, value_name = "S")]
     snapshots: Option<u32>,
+    /// With transfer: leadership transfer requests in the whole run (default 1)
+    #[arg(long, value_name = "T")]
+    transfers: Option<u32>,
     /// Messages in flight at once
     #[arg(long, value_name = "M")]
     max_in_flight: Option<u32>,
@@ -106,6 +109,7 @@ impl BoundArgs {
             features,
             snapshot_every,
             snapshots,
+            transfers,
             max_in_flight,
             heartbeats,
             partitions,
@@ -126,6 +130,7 @@ impl BoundArgs {
             && features.is_none()
             && snapshot_every.is_none()
             && snapshots.is_none()
+            && transfers.is_none()
             && max_in_flight.is_none()
             && heartbeats.is_none()
             && partitions.is_none()
@@ -205,6 +210,9 @@ impl BoundArgs {
         }
         if let Some(v) = self.snapshots {
             b.snapshots = v;
+        }
+        if let Some(v) = self.transfers {
+            b.transfers = v;
         }
         if let Some(v) = self.crashes {
             b.crashes = v;

@@ -216,9 +216,10 @@ fn limits(rest: &str) -> R<Limits> {
             "client-timeouts" => l.max_client_timeouts = Some(small()?),
             "heartbeats" => l.max_heartbeats = Some(small()?),
             "snapshots" => l.max_snapshots = Some(small()?),
+            "transfers" => l.max_transfers = Some(small()?),
             other => {
                 return Err(format!(
-                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots)"
+                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots, transfers)"
                 ))
             }
         }
@@ -341,6 +342,10 @@ fn event(keyword: &str, rest: &str) -> R<Event> {
         },
         "sync" => one_node("sync nN").map(Event::Sync),
         "snapshot" => one_node("snapshot nN").map(Event::Snapshot),
+        "transfer" => match args.as_slice() {
+            [l] => link(l).map(|(from, to)| Event::Transfer { from, to }),
+            _ => Err(format!("expected 'transfer nA->nB', found 'transfer {rest}'")),
+        },
         "restart" => one_node("restart nN").map(Event::Restart),
         "heal" if args.is_empty() => Ok(Event::Heal),
         "heal" => Err(format!("'heal' takes nothing, found '{rest}'")),
@@ -361,7 +366,7 @@ fn event(keyword: &str, rest: &str) -> R<Event> {
         "client-timeout" => one_client("client-timeout cN").map(Event::ClientTimeout),
         "reply" => one_client("reply cN").map(Event::Reply),
         other => Err(format!(
-            "unknown event '{other}' (known: deliver, drop, dup, timeout, heartbeat, crash, restart, sync, snapshot, partition, heal, invoke, client-timeout, reply)"
+            "unknown event '{other}' (known: deliver, drop, dup, timeout, heartbeat, crash, restart, sync, snapshot, transfer, partition, heal, invoke, client-timeout, reply)"
         )),
     }
 }
@@ -415,13 +420,22 @@ fn message(text: &str) -> R<MsgRef> {
     }
     match kind {
         "RV" => {
-            expect_len(3)?;
+            let transfer = match t.get(3) {
+                None => false,
+                Some(&"transfer") if t.len() == 4 => true,
+                Some(_) => return Err(format!("malformed RV message '{text}'")),
+            };
             let (last_index, last_term) = pair(field(t.get(2), "last")?)?;
             Ok(MsgRef::RequestVote {
                 term,
                 last_index,
                 last_term,
+                transfer,
             })
+        }
+        "TN" => {
+            expect_len(2)?;
+            Ok(MsgRef::TimeoutNow { term })
         }
         "V+" | "V-" => {
             expect_len(2)?;
@@ -528,7 +542,7 @@ fn message(text: &str) -> R<MsgRef> {
             })
         }
         other => Err(format!(
-            "unknown message kind '{other}' (known: RV, V+, V-, PV, P+, P-, RC, RC+, RI, RI+, RI-, AE, IS, A+, A-)"
+            "unknown message kind '{other}' (known: RV, V+, V-, PV, P+, P-, RC, RC+, RI, RI+, RI-, AE, IS, TN, A+, A-)"
         )),
     }
 }
@@ -596,6 +610,10 @@ fn check_ranges(e: &Event, c: &WorldConfig) -> R<()> {
         | Event::Sync(n)
         | Event::Snapshot(n)
         | Event::CrashKeeping { node: n, .. } => node(*n),
+        Event::Transfer { from, to } => {
+            node(*from)?;
+            node(*to)
+        }
         Event::Partition(g) => g.iter().flatten().try_for_each(|n| node(*n)),
         Event::Heal => Ok(()),
         Event::Invoke {

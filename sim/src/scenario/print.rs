@@ -89,6 +89,7 @@ pub(super) fn limits_text(l: &Limits) -> String {
         ("client-timeouts", l.max_client_timeouts.map(u64::from)),
         ("heartbeats", l.max_heartbeats.map(u64::from)),
         ("snapshots", l.max_snapshots.map(u64::from)),
+        ("transfers", l.max_transfers.map(u64::from)),
     ];
     parts
         .iter()
