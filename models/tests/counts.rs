@@ -36,7 +36,7 @@ fn small_faulty_counts_are_pinned() {
 #[test]
 fn one_term_counts_with_pre_vote_and_check_quorum_are_pinned() {
     let bounds = verraft_models::Bounds {
-        features: verraft_sim::Features::ALL,
+        features: every_feature_but_transfer(),
         ..common::one_term()
     };
     let reduced = run(bounds.clone(), true);
@@ -54,7 +54,7 @@ fn read_index_counts_with_rounds_renumbered_are_pinned() {
     // dense renumbering of rounds in the fingerprint keeps that finite (without it the
     // rounds, and the search, have no end).
     let bounds = verraft_models::Bounds {
-        features: verraft_sim::Features::ALL,
+        features: every_feature_but_transfer(),
         max_ops: 3,
         ..common::small_faulty()
     };
@@ -62,4 +62,13 @@ fn read_index_counts_with_rounds_renumbered_are_pinned() {
     let full = run(bounds, false);
     assert!(reduced.exhaustive && full.exhaustive);
     assert_eq!((reduced.unique, full.unique), (195_856, 1_174_930));
+}
+
+/// The features these counts were pinned with: leadership transfer (which came later, and
+/// has a bound set of its own in the portfolio) is left out.
+fn every_feature_but_transfer() -> verraft_sim::Features {
+    verraft_sim::Features {
+        transfer: false,
+        ..verraft_sim::Features::ALL
+    }
 }
