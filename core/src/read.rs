@@ -171,6 +171,10 @@ impl<M: StateMachine> Node<M> {
             self.leader = Some(leader);
             self.reset_election_timer();
         }
+        // An answer to a request of an older term only tells its sender the newer term: the
+        // round means nothing there, and is left out (0), so that answers to stale rounds
+        // do not carry their numbers into a term in which nobody uses them.
+        let round = if term < self.term { 0 } else { round };
         let term = self.term;
         self.send(leader, Message::ReadConfirmResponse { term, round });
     }

@@ -7,10 +7,13 @@
 //! read starts a new round. Only the order of the rounds in use matters to the protocol, so
 //! the fingerprint of a world is taken on its copy with the rounds each leader has in use
 //! (its next round, its reads' rounds, those of its messages in flight) renumbered `0, 1, ...`
-//! in their order, and the rounds nobody will count (messages of a past leadership) set to 0.
+//! in their order, and the rounds nobody will count (messages of a past leadership)
+//! renumbered among themselves likewise (set all to 0, two of them on one FIFO link would
+//! become one message twice, and dropping "the second" would no longer be a choice).
 //! The two worlds behave alike step for step, so exploring one of them explores both.
 //! The world itself keeps its numbers: traces and replays show the rounds as they were.
 use crate::world::World;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use verraft_core::{KvCommand, Message, NodeId, Role, Term};
 
@@ -25,16 +28,9 @@ impl World {
             return None;
         }
         let in_use = self.rounds_in_use();
+        let stale = self.stale_rounds(&in_use);
         let dense = |rounds: &[u64]| rounds.iter().enumerate().all(|(k, r)| *r == k as u64);
-        let stale_message =
-            self.network
-                .messages()
-                .iter()
-                .any(|e| match round_owner(&e.msg, e.from, e.to) {
-                    Some((owner, term, round)) => !leads_in(&in_use, owner, term) && round != 0,
-                    None => false,
-                });
-        if !stale_message && in_use.iter().flatten().all(|(_, r)| dense(r)) {
+        if stale.values().all(|r| dense(r)) && in_use.iter().flatten().all(|(_, r)| dense(r)) {
             return None;
         }
         let rank = |rounds: &[u64], round: u64| rounds.partition_point(|r| *r < round) as u64;
@@ -52,9 +48,13 @@ impl World {
                 let Some((owner, term, round)) = round_owner(&e.msg, e.from, e.to) else {
                     return false;
                 };
+                // Stale rounds (of a term their owner no longer leads) are renumbered among
+                // themselves: two of them on one FIFO link must stay two messages.
                 let new = match &in_use[owner as usize - 1] {
                     Some((t, rounds)) if *t == term => rank(rounds, round),
-                    _ => 0,
+                    _ => stale
+                        .get(&(owner, term))
+                        .map_or(0, |rounds| rank(rounds, round)),
                 };
                 set_round(&mut e.msg, new);
                 new != round
@@ -62,6 +62,25 @@ impl World {
             reorder,
         );
         Some(copy)
+    }
+
+    /// The rounds of messages in flight whose owner no longer leads their term, by owner
+    /// and term (sorted, deduplicated). Nobody acts on them any more, but they are still
+    /// distinct messages.
+    fn stale_rounds(&self, in_use: &RoundsInUse) -> BTreeMap<(NodeId, Term), Vec<u64>> {
+        let mut stale: BTreeMap<(NodeId, Term), Vec<u64>> = BTreeMap::new();
+        for e in self.network.messages() {
+            if let Some((owner, term, round)) = round_owner(&e.msg, e.from, e.to) {
+                if !leads_in(in_use, owner, term) {
+                    stale.entry((owner, term)).or_default().push(round);
+                }
+            }
+        }
+        for rounds in stale.values_mut() {
+            rounds.sort_unstable();
+            rounds.dedup();
+        }
+        stale
     }
 
     /// Each leading node's rounds in use: its own, and those of the messages of its term

@@ -8,12 +8,13 @@ use verraft_sim::random::{run_one, SimOptions};
 use verraft_sim::*;
 
 /// The world of these properties. The seeded bugs below were tuned (seeds, case counts)
-/// without snapshots, which add events and compaction that change every random walk: their
+/// without snapshots and leadership transfer, which add events and compaction that change every random walk: their
 /// worlds keep snapshots off, and the correct core runs with them on.
 fn world_config(bugs: BugSet) -> WorldConfig {
     let mut c = WorldConfig::new(3);
     c.bugs = bugs;
     c.features.snapshots = bugs.is_empty();
+    c.features.transfer = bugs.is_empty();
     c.snapshot_every = 1;
     c.crash_mode = CrashMode::LoseUnsynced;
     // Few fault kinds, so a random walk spends its steps on elections and replication.
@@ -192,8 +193,14 @@ fn random_simulation_of_the_correct_core_finds_nothing_and_bugs_are_found() {
             r.scenario.to_text()
         );
     }
+    // Snapshots often take the stale suffix away before a follower can commit it (seed 711
+    // is the first to break with every feature on, seed 2 without snapshots).
     let buggy = SimOptions {
         bugs: BugSet::NONE.with(Bug::CommitOverrun),
+        features: Features {
+            snapshots: false,
+            ..Features::ALL
+        },
         ..SimOptions::default()
     };
     assert!(

@@ -420,6 +420,9 @@ fn message(text: &str) -> R<MsgRef> {
     }
     match kind {
         "RV" => {
+            if t.len() != 3 && t.len() != 4 {
+                return Err(format!("malformed RV message '{text}'"));
+            }
             let transfer = match t.get(3) {
                 None => false,
                 Some(&"transfer") if t.len() == 4 => true,
