@@ -11,7 +11,7 @@
 //! fuzz/coverage-scope). Other builds are unaffected; they just compile the table.
 use crate::{
     Config, Index, KvCommand, KvOutput, KvStore, MemStorage, Message, Node, NodeError, NodeId,
-    Proposal, ProposeError, Ready, Term,
+    Proposal, ProposeError, ReadId, Ready, SnapshotError, SnapshotMeta, Term, TransferError,
 };
 
 /// The node the simulator, the model checker and the key-value service run.
@@ -24,11 +24,26 @@ type Step = fn(&mut KvNode, NodeId, Message<KvCommand>) -> Result<(), NodeError>
 type Propose = fn(&mut KvNode, KvCommand) -> Result<Proposal, ProposeError>;
 type TakeReady = fn(&mut KvNode) -> Ready<KvCommand, KvOutput>;
 type Synced = fn(&mut KvNode, Index, Term);
+type Read = fn(&mut KvNode, ReadId);
+type Compact = fn(&mut KvNode) -> Result<Option<SnapshotMeta>, SnapshotError>;
+type Transfer = fn(&mut KvNode, NodeId) -> Result<(), TransferError>;
+
+/// The driver's requests besides proposals: reads, snapshots, leadership transfer.
+type Requests = (Read, Compact, Transfer);
 
 /// Every way a driver feeds a node or takes its output. Naming a function here is what
 /// makes this crate compile it for `KvStore`.
 #[used]
-static ENTRY_POINTS: (New, Restart, [Input; 3], Step, Propose, TakeReady, Synced) = (
+static ENTRY_POINTS: (
+    New,
+    Restart,
+    [Input; 3],
+    Step,
+    Propose,
+    TakeReady,
+    Synced,
+    Requests,
+) = (
     KvNode::new,
     KvNode::restart::<MemStorage<KvCommand>>,
     [
@@ -40,4 +55,5 @@ static ENTRY_POINTS: (New, Restart, [Input; 3], Step, Propose, TakeReady, Synced
     KvNode::propose,
     KvNode::ready,
     KvNode::log_synced,
+    (KvNode::read, KvNode::compact, KvNode::transfer_leadership),
 );
