@@ -1,7 +1,7 @@
 //! Turning a violation into a short story told with step numbers: who voted when, when a
 //! restart lost what, when an entry was committed and when the leader that lacks it won.
 //! Works from per-step snapshots of the nodes, so it needs nothing from the engines.
-use crate::event::Event;
+use crate::event::{Event, MsgRef};
 use crate::invariants::{Invariant, Violation};
 use crate::world::World;
 use verraft_core::{Index, NodeId, Role, Term};
@@ -196,6 +196,26 @@ pub fn narrate(trace: &Trace, violation: &Violation) -> Vec<String> {
             }
             lines
         }
+        // A log whose terms go back the moment a snapshot arrived: the entries after it
+        // were kept on top of it.
+        Invariant::TermOrder => trace
+            .events
+            .iter()
+            .enumerate()
+            .next_back()
+            .and_then(|(i, e)| match e {
+                Event::Deliver {
+                    to,
+                    msg: MsgRef::Snapshot { index, last_term, .. },
+                    ..
+                } if *to == node => Some(format!(
+                    "n{node} installed a snapshot up to index {index} (term {last_term}) at step {}: {e}, and kept the entries after it",
+                    i + 1
+                )),
+                _ => None,
+            })
+            .into_iter()
+            .collect(),
         _ => Vec::new(),
     }
 }
