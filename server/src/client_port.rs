@@ -117,9 +117,9 @@ async fn execute(core: &mpsc::Sender<Input>, cmd: KvCommand, shape: Shape) -> Re
             Some(l) => format!("TRYAGAIN leader is n{l}, its client address is not known yet"),
             None => "TRYAGAIN no leader known (election in progress)".into(),
         }),
-        Ok(Ok(Answer::Unknown(why))) => {
-            Reply::Error(format!("TRYAGAIN outcome unknown ({why}); retry in the same session"))
-        }
+        Ok(Ok(Answer::Unknown(why))) => Reply::Error(format!(
+            "TRYAGAIN outcome unknown ({why}); retry in the same session"
+        )),
         Ok(Err(_)) => Reply::Error("TRYAGAIN node stopping".into()),
         Err(_) => Reply::Error("TRYAGAIN not applied in time; retry in the same session".into()),
     }
@@ -148,4 +148,3 @@ async fn info(core: &mpsc::Sender<Input>) -> Reply {
         s.id, s.term, s.commit, s.applied, s.last_index, s.pending
     ))
 }
-

@@ -116,7 +116,9 @@ pub fn parse(args: &[Vec<u8>]) -> Result<Request, Reply> {
         ("VSESSION", [client, seq, inner @ ..]) if !inner.is_empty() => {
             let num = |b: &[u8]| std::str::from_utf8(b).ok().and_then(|s| s.parse().ok());
             let (Some(client), Some(seq)) = (num(client), num(seq)) else {
-                return Err(Reply::Error("ERR VSESSION client and seq must be numbers".into()));
+                return Err(Reply::Error(
+                    "ERR VSESSION client and seq must be numbers".into(),
+                ));
             };
             match parse(inner)? {
                 Request::Kv { op, shape, .. } => Ok(Request::Kv {
@@ -124,7 +126,9 @@ pub fn parse(args: &[Vec<u8>]) -> Result<Request, Reply> {
                     op,
                     shape,
                 }),
-                _ => Err(Reply::Error("ERR VSESSION wraps key-value commands only".into())),
+                _ => Err(Reply::Error(
+                    "ERR VSESSION wraps key-value commands only".into(),
+                )),
             }
         }
         ("PING", []) => Ok(Request::Local(Reply::Simple("PONG".into()))),

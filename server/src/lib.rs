@@ -12,6 +12,7 @@
 
 pub mod client;
 pub mod client_port;
+pub mod cluster_file;
 pub mod command;
 pub mod core_loop;
 pub mod node;

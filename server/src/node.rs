@@ -109,7 +109,13 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
     for (&id, &addr) in opts.peers.iter().filter(|(&id, _)| id != me) {
         let (tx, rx) = mpsc::channel(1024);
         senders.insert(id, tx);
-        tasks.push(tokio::spawn(peer::dial(me, id, addr, client_addr.clone(), rx)));
+        tasks.push(tokio::spawn(peer::dial(
+            me,
+            id,
+            addr,
+            client_addr.clone(),
+            rx,
+        )));
     }
     tasks.push(tokio::spawn(peer::accept(
         peer_listener,

@@ -64,7 +64,9 @@ async fn serve(
                 return Err(format!("peer n{from} thinks it dialed n{to}"));
             }
             if from == me || !peers.contains_key(&from) {
-                return Err(format!("peer claims id {from}, not one of this node's peers"));
+                return Err(format!(
+                    "peer claims id {from}, not one of this node's peers"
+                ));
             }
             let _ = core
                 .send(Input::PeerClientAddr {
@@ -91,7 +93,10 @@ async fn serve(
 }
 
 /// The next frame from `stream` (`None`: closed cleanly between frames).
-async fn next_frame(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Option<PeerFrame>, String> {
+async fn next_frame(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> Result<Option<PeerFrame>, String> {
     loop {
         if let Some((frame, used)) = decode_frame(buf).map_err(|e| e.to_string())? {
             buf.drain(..used);
@@ -105,7 +110,10 @@ async fn next_frame(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Option<
             return if buf.is_empty() {
                 Ok(None)
             } else {
-                Err(format!("closed inside a frame ({} bytes buffered)", buf.len()))
+                Err(format!(
+                    "closed inside a frame ({} bytes buffered)",
+                    buf.len()
+                ))
             };
         }
     }

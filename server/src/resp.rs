@@ -77,7 +77,10 @@ impl Reply {
 
 fn line(out: &mut Vec<u8>, tag: u8, s: &str) {
     out.push(tag);
-    out.extend(s.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+    out.extend(
+        s.bytes()
+            .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+    );
     out.extend_from_slice(b"\r\n");
 }
 

@@ -199,7 +199,13 @@ impl<C: Data> DiskStorage<C> {
         recovery.records = records.len();
         if let Some((at, damage)) = damage {
             let offset = (LOG_MAGIC.len() + at) as u64;
-            recovery.cut = Some(cut_tail(&store.file, &log_path, offset, bytes.len(), damage)?);
+            recovery.cut = Some(cut_tail(
+                &store.file,
+                &log_path,
+                offset,
+                bytes.len(),
+                damage,
+            )?);
         }
         if let Some(s) = snapshot {
             store.drop_through(s.meta.index, s.meta.term);
@@ -405,7 +411,9 @@ impl<C: Data> Storage<C> for DiskStorage<C> {
     fn entries(&self, from: Index, to: Index) -> Result<Vec<Entry<C>>, StorageError> {
         self.check()?;
         let start = from.max(self.offset + 1) - self.offset - 1;
-        let end = to.saturating_sub(self.offset).min(self.entries.len() as Index);
+        let end = to
+            .saturating_sub(self.offset)
+            .min(self.entries.len() as Index);
         if start >= end {
             return Ok(Vec::new());
         }
