@@ -2,8 +2,7 @@
 //! simulator and model checker use) and `DiskStorage` run the same steps and must agree with
 //! a plain model after every step and after every reopen.
 use verraft_core::{
-    Entry, HardState, Index, KvCommand, KvOp, LogWrite, MemStorage, Payload, Storage,
-    StorageError,
+    Entry, HardState, Index, KvCommand, KvOp, LogWrite, MemStorage, Payload, Storage, StorageError,
 };
 use verraft_server::storage::DiskStorage;
 
@@ -38,14 +37,22 @@ fn check<S: Storage<KvCommand>>(s: &S, m: &Model, when: &str) {
     assert_eq!(s.last_index(), Ok(last), "{when}: last index");
     assert_eq!(s.entries(1, last), Ok(m.log.clone()), "{when}: whole log");
     assert_eq!(s.entries(0, 0), Ok(vec![]), "{when}: empty range");
-    assert_eq!(s.entries(last + 1, last + 5), Ok(vec![]), "{when}: past the end");
+    assert_eq!(
+        s.entries(last + 1, last + 5),
+        Ok(vec![]),
+        "{when}: past the end"
+    );
     if last >= 2 {
         assert_eq!(
             s.entries(2, last + 10),
             Ok(m.log[1..].to_vec()),
             "{when}: clamped range"
         );
-        assert_eq!(s.entries(last, last - 1), Ok(vec![]), "{when}: reversed range");
+        assert_eq!(
+            s.entries(last, last - 1),
+            Ok(vec![]),
+            "{when}: reversed range"
+        );
     }
 }
 
@@ -129,7 +136,9 @@ fn conformance<S: Storage<KvCommand>>(fresh: impl FnOnce() -> S, reopen: impl Fn
             last + 1
         };
         let term = m.hs.term;
-        let entries: Vec<_> = (0..next() % 70).map(|i| entry(term, step * 100 + i)).collect();
+        let entries: Vec<_> = (0..next() % 70)
+            .map(|i| entry(term, step * 100 + i))
+            .collect();
         write(&mut s, &mut m, from, entries);
         if next() % 7 == 0 {
             m.hs.term += 1;

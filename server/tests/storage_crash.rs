@@ -112,9 +112,16 @@ fn a_log_cut_at_every_byte_of_its_last_group_recovers_the_synced_prefix() {
         match recovery.cut {
             Some(c) => {
                 cuts_reported += 1;
-                assert!(c.offset >= len_before && c.offset < cut, "cut at {cut}: {c:?}");
+                assert!(
+                    c.offset >= len_before && c.offset < cut,
+                    "cut at {cut}: {c:?}"
+                );
                 assert_eq!(c.offset + c.dropped_bytes, cut);
-                assert_eq!(log_len(&dir), c.offset, "the damaged tail is cut from the file");
+                assert_eq!(
+                    log_len(&dir),
+                    c.offset,
+                    "the damaged tail is cut from the file"
+                );
             }
             None => assert!(cut == len_before || hs.term == 2, "cut at {cut} unreported"),
         }
@@ -153,8 +160,13 @@ fn a_flipped_byte_in_the_last_group_is_cut_and_reported() {
         bytes[at as usize] ^= 0x10;
         fs::write(dir.join("log"), &bytes).unwrap();
         let (s, recovery) = open(&dir);
-        let cut = recovery.cut.unwrap_or_else(|| panic!("flip at {at} unreported"));
-        assert!(cut.offset >= len_before && cut.offset <= at, "flip at {at}: {cut:?}");
+        let cut = recovery
+            .cut
+            .unwrap_or_else(|| panic!("flip at {at} unreported"));
+        assert!(
+            cut.offset >= len_before && cut.offset <= at,
+            "flip at {at}: {cut:?}"
+        );
         let (_, last, log) = state(&s);
         assert_eq!((last, log), (before.1, before.2.clone()), "flip at {at}");
     }

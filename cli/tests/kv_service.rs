@@ -1,0 +1,305 @@
+//! The key-value service end to end, as processes on loopback: a three-node cluster written
+//! and read over RESP, its leader killed, the values read from the new leader, every node
+//! killed and restarted from its data directory (one of them with a torn record appended to
+//! its log, which must be cut and reported), and the values read again. And `verraft cluster
+//! start`, stopped with Ctrl-C and started again, with `verraft kv` and `cluster status`.
+mod common;
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use verraft_server::client::{call, Client};
+use verraft_server::resp::Reply;
+
+struct Node {
+    id: u8,
+    peer: u16,
+    client: u16,
+    data: PathBuf,
+    log: PathBuf,
+    child: Option<Child>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(node: &mut Node, peers: &str) {
+    let log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&node.log)
+        .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_verraft"))
+        .args(["node", "--id", &node.id.to_string(), "--peers", peers])
+        .args(["--client-port", &node.client.to_string()])
+        .arg("--data")
+        .arg(&node.data)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    node.child = Some(child);
+}
+
+fn kill(node: &mut Node) {
+    if let Some(mut c) = node.child.take() {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+}
+
+fn info(port: u16) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    match call(&mut s, &[b"INFO"]).ok()? {
+        Reply::Bulk(Some(b)) => Some(String::from_utf8_lossy(&b).into_owned()),
+        _ => None,
+    }
+}
+
+fn field(info: &str, key: &str) -> Option<String> {
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}:")).map(str::to_string))
+}
+
+/// The id of the node that leads, once one does (among the running ones).
+fn wait_leader(nodes: &[Node]) -> u8 {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        for n in nodes.iter().filter(|n| n.child.is_some()) {
+            if let Some(i) = info(n.client) {
+                if field(&i, "role").as_deref() == Some("leader") {
+                    return n.id;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no leader within 20 s");
+}
+
+fn bulk(s: &str) -> Reply {
+    Reply::Bulk(Some(s.as_bytes().to_vec()))
+}
+
+fn ok() -> Reply {
+    Reply::Simple("OK".into())
+}
+
+fn cleanup(dir: &Path, nodes: &mut [Node]) {
+    for n in nodes.iter_mut() {
+        kill(n);
+    }
+    let _ = fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_cluster_survives_its_leaders_crash_and_a_restart_from_disk() {
+    let dir = common::temp_dir("kv-service");
+    let mut nodes: Vec<Node> = (1..=3)
+        .map(|id| Node {
+            id,
+            peer: free_port(),
+            client: free_port(),
+            data: dir.join(format!("n{id}")),
+            log: dir.join(format!("n{id}.log")),
+            child: None,
+        })
+        .collect();
+    let peers: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("{}=127.0.0.1:{}", n.id, n.peer))
+        .collect();
+    let peers = peers.join(",");
+    let addrs: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("127.0.0.1:{}", n.client))
+        .collect();
+    for n in &mut nodes {
+        start(n, &peers);
+    }
+    let leader = wait_leader(&nodes);
+    let port = |id: u8| nodes[usize::from(id) - 1].client;
+
+    // verraft's client: a session, redirects followed.
+    let mut client = Client::new(addrs.clone(), Duration::from_secs(20));
+    assert_eq!(client.request(&["SET", "a", "1"]).unwrap(), ok());
+    assert_eq!(client.request(&["APPEND", "a", "2"]).unwrap(), ok());
+    assert_eq!(client.request(&["SET", "b", "x"]).unwrap(), ok());
+    let cas = client.request(&["CAS", "b", "x", "y"]).unwrap();
+    assert_eq!(cas, Reply::Array(Some(vec![Reply::Int(1), bulk("x")])));
+    // A plain Redis connection to the leader; a follower redirects to it.
+    let mut plain = TcpStream::connect(("127.0.0.1", port(leader))).unwrap();
+    assert_eq!(call(&mut plain, &[b"SET", b"c", b"3"]).unwrap(), ok());
+    assert_eq!(call(&mut plain, &[b"GET", b"c"]).unwrap(), bulk("3"));
+    assert_eq!(
+        call(&mut plain, &[b"EXISTS", b"zz"]).unwrap(),
+        Reply::Int(0)
+    );
+    let follower = if leader == 1 { 2 } else { 1 };
+    let mut f = TcpStream::connect(("127.0.0.1", port(follower))).unwrap();
+    let moved = call(&mut f, &[b"SET", b"d", b"4"]).unwrap();
+    assert_eq!(
+        moved,
+        Reply::Error(format!("MOVED 0 127.0.0.1:{}", port(leader)))
+    );
+    // Garbage on the client port closes that connection only.
+    let mut bad = TcpStream::connect(("127.0.0.1", port(leader))).unwrap();
+    bad.write_all(b"*1\r\n:oops\r\n").unwrap();
+    assert!(call(&mut bad, &[b"PING"]).is_err());
+    assert_eq!(
+        call(&mut plain, &[b"PING"]).unwrap(),
+        Reply::Simple("PONG".into())
+    );
+    // Garbage on the peer port too: a frame of an unknown version.
+    let mut peer = TcpStream::connect(("127.0.0.1", nodes[0].peer)).unwrap();
+    peer.write_all(&[3, 0, 0, 0, 99, 0, 0]).unwrap();
+
+    // The leader crashes; the others elect a new one and still have every value.
+    kill(&mut nodes[usize::from(leader) - 1]);
+    assert_eq!(client.request(&["GET", "a"]).unwrap(), bulk("12"));
+    assert_eq!(client.request(&["GET", "b"]).unwrap(), bulk("y"));
+    assert_eq!(client.request(&["GET", "c"]).unwrap(), bulk("3"));
+    assert_eq!(client.request(&["SET", "e", "5"]).unwrap(), ok());
+    let new_leader = wait_leader(&nodes);
+    assert_ne!(new_leader, leader);
+
+    // Every node crashes. One of them also loses the end of its last write: a record header
+    // promising 200 bytes, two of which made it.
+    for n in &mut nodes {
+        kill(n);
+    }
+    let torn = &nodes[0];
+    let mut log = OpenOptions::new()
+        .append(true)
+        .open(torn.data.join("log"))
+        .unwrap();
+    log.write_all(&[200, 0, 0, 0, 1, 2, 3, 4, 9, 9]).unwrap();
+    drop(log);
+    for n in &mut nodes {
+        start(n, &peers);
+    }
+    wait_leader(&nodes);
+    let mut client = Client::new(addrs, Duration::from_secs(20));
+    for (k, v) in [("a", "12"), ("b", "y"), ("c", "3"), ("e", "5")] {
+        assert_eq!(client.request(&["GET", k]).unwrap(), bulk(v), "key {k}");
+    }
+    // The torn node reported the cut, and catches up with the others.
+    let text = fs::read_to_string(&nodes[0].log).unwrap();
+    assert!(
+        text.contains("RECOVERY: the log's tail was damaged and is cut: 10 bytes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("peer connection from"),
+        "garbage on the peer port logged"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let applied: Vec<Option<String>> = nodes
+            .iter()
+            .map(|n| info(n.client).and_then(|i| field(&i, "applied")))
+            .collect();
+        if applied.iter().all(|a| a.is_some() && *a == applied[0]) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "replicas did not converge: {applied:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cleanup(&dir, &mut nodes);
+}
+
+fn verraft(args: &[&str]) -> (bool, String) {
+    let out = common::verraft(args);
+    (out.status.success(), common::stdout(&out))
+}
+
+/// A base port whose next `n` ports are free (for `cluster start`'s BASE+i ports).
+fn free_base(n: u16) -> u16 {
+    'search: for _ in 0..100 {
+        let base = free_port().saturating_sub(n + 1).max(1024);
+        for i in 1..=n {
+            if TcpListener::bind(("127.0.0.1", base + i)).is_err() {
+                continue 'search;
+            }
+        }
+        return base;
+    }
+    panic!("no free port range");
+}
+
+#[test]
+fn cluster_start_stops_on_ctrl_c_and_recovers_from_its_directory() {
+    let dir = common::temp_dir("cluster-start");
+    let data = dir.to_string_lossy().into_owned();
+    let (peer_base, client_base) = (free_base(3), free_base(3));
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_verraft"))
+            .args(["cluster", "start", "--nodes", "3", "--data", &data])
+            .args(["--peer-base", &peer_base.to_string()])
+            .args(["--client-base", &client_base.to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let interrupt = |mut c: Child| {
+        // SAFETY: kill(2) on our own child, not yet reaped.
+        unsafe {
+            libc::kill(c.id() as libc::pid_t, libc::SIGINT);
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = c.try_wait().unwrap() {
+                assert!(status.success(), "cluster start exited with {status}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "cluster start did not stop on Ctrl-C"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let cluster = start();
+    assert_eq!(
+        verraft(&["kv", "--data", &data, "put", "x", "1"]),
+        (true, "OK\n".into())
+    );
+    assert_eq!(
+        verraft(&["kv", "--data", &data, "cas", "x", "1", "2"]),
+        (true, "swapped (found \"1\")\n".into())
+    );
+    let (ok, status) = verraft(&["cluster", "status", "--data", &data]);
+    assert!(
+        ok && status.contains("leader") && status.contains("follower"),
+        "{status}"
+    );
+    interrupt(cluster);
+    // Every node stopped with it.
+    for id in 1..=3 {
+        let port = client_base + id;
+        assert!(
+            TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "n{id} still up"
+        );
+    }
+    let cluster = start();
+    assert_eq!(
+        verraft(&["kv", "--data", &data, "get", "x"]),
+        (true, "\"2\"\n".into())
+    );
+    interrupt(cluster);
+    let _ = fs::remove_dir_all(&dir);
+}
