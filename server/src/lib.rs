@@ -10,12 +10,18 @@
 //! - [`node`]: a whole node; [`client`]: the client `verraft kv` uses.
 #![warn(missing_docs)]
 
+#[cfg(feature = "net")]
 pub mod client;
+#[cfg(feature = "net")]
 pub mod client_port;
 pub mod cluster_file;
 pub mod command;
+#[cfg(feature = "net")]
 pub mod core_loop;
+pub mod fuzz_checks;
+#[cfg(feature = "net")]
 pub mod node;
+#[cfg(feature = "net")]
 pub mod peer;
 pub mod resp;
 pub mod storage;

@@ -116,10 +116,20 @@ fn start(args: StartArgs) -> u8 {
         for (id, slot) in &mut children {
             if let Some(child) = slot {
                 if let Ok(Some(status)) = child.try_wait() {
-                    println!("n{id} exited ({status}); the others go on");
+                    let log = node_paths(&args.data, *id).1;
+                    let last = fs::read_to_string(&log).unwrap_or_default();
+                    let last = last.lines().last().unwrap_or("").to_string();
+                    println!(
+                        "n{id} exited ({status}); last line of {}: {last}",
+                        log.display()
+                    );
                     *slot = None;
                 }
             }
+        }
+        if children.iter().all(|(_, c)| c.is_none()) {
+            eprintln!("every node has exited");
+            return 1;
         }
     }
     stop_all(&mut children);
