@@ -14,6 +14,9 @@ pub const MAX_LINE: usize = 64 << 10;
 /// Deepest nesting of arrays in a reply.
 const MAX_DEPTH: usize = 8;
 
+/// A command's arguments and the bytes it took from the buffer.
+pub type Parsed = (Vec<Vec<u8>>, usize);
+
 /// Why bytes are not RESP. The connection is closed with this as the logged reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RespError {
@@ -147,7 +150,7 @@ fn bulk_body(buf: &[u8], len: usize) -> Result<Option<(&[u8], usize)>, RespError
 /// One command from a client: an array of bulk strings (what every client library and
 /// `redis-cli` send), or an inline command (a line of words, as typed into telnet). Returns
 /// the arguments and the bytes used; an empty line gives no arguments.
-pub fn parse_command(buf: &[u8]) -> Result<Option<(Vec<Vec<u8>>, usize)>, RespError> {
+pub fn parse_command(buf: &[u8]) -> Result<Option<Parsed>, RespError> {
     let Some(&first) = buf.first() else {
         return Ok(None);
     };
@@ -178,7 +181,7 @@ pub fn parse_command(buf: &[u8]) -> Result<Option<(Vec<Vec<u8>>, usize)>, RespEr
     Ok(Some((args, at)))
 }
 
-fn inline(buf: &[u8]) -> Result<Option<(Vec<Vec<u8>>, usize)>, RespError> {
+fn inline(buf: &[u8]) -> Result<Option<Parsed>, RespError> {
     let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
         if buf.len() > MAX_LINE {
             return Err(RespError::TooLarge("inline command".into()));

@@ -9,7 +9,7 @@ use verraft_server::storage::DiskStorage;
 fn entry(term: u64, n: u64) -> Entry<KvCommand> {
     Entry {
         term,
-        payload: if n % 5 == 0 {
+        payload: if n.is_multiple_of(5) {
             Payload::Noop
         } else {
             Payload::Command(KvCommand {
@@ -130,7 +130,7 @@ fn conformance<S: Storage<KvCommand>>(fresh: impl FnOnce() -> S, reopen: impl Fn
     };
     for step in 0..300 {
         let last = m.log.len() as u64;
-        let from = if next() % 4 == 0 {
+        let from = if next().is_multiple_of(4) {
             1 + next() % (last + 1)
         } else {
             last + 1
@@ -140,7 +140,7 @@ fn conformance<S: Storage<KvCommand>>(fresh: impl FnOnce() -> S, reopen: impl Fn
             .map(|i| entry(term, step * 100 + i))
             .collect();
         write(&mut s, &mut m, from, entries);
-        if next() % 7 == 0 {
+        if next().is_multiple_of(7) {
             m.hs.term += 1;
             s.save_hard_state(m.hs).unwrap();
         }

@@ -29,8 +29,10 @@ fn log_len(dir: &Path) -> u64 {
     fs::metadata(dir.join("log")).unwrap().len()
 }
 
-/// What a store shows: hard state and whole log.
-fn state(s: &DiskStorage<KvCommand>) -> (HardState, Index, Vec<Entry<KvCommand>>) {
+/// What a store shows: hard state, last index, and every entry it holds.
+type State = (HardState, Index, Vec<Entry<KvCommand>>);
+
+fn state(s: &DiskStorage<KvCommand>) -> State {
     let last = s.last_index().unwrap();
     (
         s.hard_state().unwrap(),
@@ -41,7 +43,7 @@ fn state(s: &DiskStorage<KvCommand>) -> (HardState, Index, Vec<Entry<KvCommand>>
 
 /// A store with three synced groups; returns the directory, the state and file length after
 /// the second group, and the file length after the third.
-fn three_groups(root: &Path) -> (PathBuf, (HardState, Index, Vec<Entry<KvCommand>>), u64, u64) {
+fn three_groups(root: &Path) -> (PathBuf, State, u64, u64) {
     let dir = root.join("orig");
     let (mut s, _) = open(&dir);
     s.save_hard_state(HardState {

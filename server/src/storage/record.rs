@@ -52,9 +52,13 @@ impl std::fmt::Display for Damage {
     }
 }
 
+/// What [`scan`] found: each whole record as (offset of its frame, body), and where the
+/// damage starts and what it is, if the bytes do not end with a whole record.
+pub type Scan<'a> = (Vec<(usize, &'a [u8])>, Option<(usize, Damage)>);
+
 /// The records of `bytes` in order, each as (offset of its frame, body), up to the first
 /// damaged one; with the offset where the damage starts and what it is.
-pub fn scan(bytes: &[u8]) -> (Vec<(usize, &[u8])>, Option<(usize, Damage)>) {
+pub fn scan(bytes: &[u8]) -> Scan<'_> {
     let mut out = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
