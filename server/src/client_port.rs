@@ -19,6 +19,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use verraft_core::{ClientId, KvCommand, NodeId, Role};
 
+/// Most bytes buffered for one unfinished command: the parser bounds each argument and their
+/// number, but not their product, so a client announcing many large arguments is cut off here.
+const MAX_REQUEST: usize = 8 << 20;
+
 /// How long a command may wait to be applied before the client is told to retry.
 const APPLY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -91,6 +95,9 @@ async fn serve(mut stream: TcpStream, core: mpsc::Sender<Input>) -> Result<(), S
         if !out.is_empty() {
             stream.write_all(&out).await.map_err(|e| e.to_string())?;
             out.clear();
+        }
+        if buf.len() > MAX_REQUEST {
+            return Err(format!("a command of more than {MAX_REQUEST} bytes"));
         }
         let n = stream.read_buf(&mut buf).await.map_err(|e| e.to_string())?;
         if n == 0 {
