@@ -167,15 +167,25 @@ async fn send_loop(
     stream.write_all(&out).await.map_err(|e| e.to_string())?;
     while let Some(msg) = queue.recv().await {
         out.clear();
-        encode_frame(&PeerFrame::Msg(msg), &mut out).map_err(|e| e.to_string())?;
+        push(&mut out, msg);
         // Take whatever else is queued, so a burst goes out in one write.
-        while let Ok(msg) = queue.try_recv() {
-            encode_frame(&PeerFrame::Msg(msg), &mut out).map_err(|e| e.to_string())?;
-            if out.len() > 1 << 20 {
-                break;
+        while out.len() < 1 << 20 {
+            match queue.try_recv() {
+                Ok(msg) => push(&mut out, msg),
+                Err(_) => break,
             }
         }
         stream.write_all(&out).await.map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Encode a message onto `out`; one that cannot be framed (over the size limit) is dropped
+/// and logged, as a lost message, rather than cutting the connection.
+fn push(out: &mut Vec<u8>, msg: Message<KvCommand>) {
+    let mark = out.len();
+    if let Err(e) = encode_frame(&PeerFrame::Msg(msg), out) {
+        out.truncate(mark);
+        eprintln!("a message was dropped: {e}");
+    }
 }

@@ -7,8 +7,10 @@ use std::fmt;
 
 /// Most arguments in one command.
 pub const MAX_ARGS: usize = 1024;
-/// Longest bulk string (one key or value) accepted.
-pub const MAX_BULK: usize = 1 << 20;
+/// Longest bulk string (one key or value) accepted. Sized so that an AppendEntries of the
+/// core's 64 entries, each a key and a value this long, fits in one peer frame
+/// (`wire::MAX_FRAME`, 16 MiB) with room to spare.
+pub const MAX_BULK: usize = 64 << 10;
 /// Longest line (an inline command, a length or a simple string).
 pub const MAX_LINE: usize = 64 << 10;
 /// Deepest nesting of arrays in a reply.

@@ -42,6 +42,63 @@ enum Record<C> {
     Start { index: Index, term: Term },
 }
 
+/// [`Record`] as it is written: the same variants in the same order, so postcard encodes
+/// both alike, but borrowing the entries instead of owning a copy of them.
+#[derive(Serialize)]
+#[serde(bound = "C: Data")]
+enum RecordRef<'a, C> {
+    HardState(HardState),
+    Write {
+        from: Index,
+        entries: &'a [Entry<C>],
+    },
+    Start {
+        index: Index,
+        term: Term,
+    },
+}
+
+/// Frame `rec` into `out`.
+fn put<C: Data>(out: &mut Vec<u8>, rec: &RecordRef<'_, C>) -> Result<(), StorageError> {
+    let body = postcard::to_allocvec(rec).map_err(|e| StorageError::Io(e.to_string()))?;
+    record::frame(&body, out).map_err(|e| StorageError::Io(e.to_string()))
+}
+
+/// Frame a log write into `out`: one record, or several consecutive ones when its entries
+/// would make a record over the size limit (a crash between them leaves a prefix of the
+/// write, which the node never acknowledged: nothing is lost that was promised).
+fn put_write<C: Data>(
+    out: &mut Vec<u8>,
+    from: Index,
+    entries: &[Entry<C>],
+) -> Result<(), StorageError> {
+    put_write_within(out, from, entries, record::MAX_BODY)
+}
+
+/// [`put_write`] with records of at most `limit` bytes (small in tests).
+fn put_write_within<C: Data>(
+    out: &mut Vec<u8>,
+    from: Index,
+    entries: &[Entry<C>],
+    limit: usize,
+) -> Result<(), StorageError> {
+    let body = postcard::to_allocvec(&RecordRef::Write { from, entries })
+        .map_err(|e| StorageError::Io(e.to_string()))?;
+    if body.len() <= limit {
+        return record::frame(&body, out).map_err(|e| StorageError::Io(e.to_string()));
+    }
+    if entries.len() <= 1 {
+        return Err(StorageError::Io(format!(
+            "an entry of {} bytes is over the {}-byte record limit",
+            body.len(),
+            limit
+        )));
+    }
+    let mid = entries.len() / 2;
+    put_write_within(out, from, &entries[..mid], limit)?;
+    put_write_within(out, from + mid as Index, &entries[mid..], limit)
+}
+
 /// What was cut from the end of the log file at open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cut {
@@ -268,12 +325,6 @@ impl<C: Data> DiskStorage<C> {
         Ok(())
     }
 
-    fn push(&mut self, rec: &Record<C>) -> Result<(), StorageError> {
-        let body = postcard::to_allocvec(rec).map_err(|e| StorageError::Io(e.to_string()))?;
-        record::frame(&body, &mut self.pending);
-        Ok(())
-    }
-
     /// Write what `save_hard_state` and `write_log` buffered, and fsync it: everything they
     /// were given is durable when this returns. One call covers any number of them.
     pub fn sync(&mut self) -> Result<(), StorageError> {
@@ -310,7 +361,7 @@ impl<C: Data> DiskStorage<C> {
         self.check()?;
         let mut snap = SNAP_MAGIC.to_vec();
         let body = postcard::to_allocvec(&s).map_err(|e| StorageError::Io(e.to_string()))?;
-        record::frame(&body, &mut snap);
+        record::frame(&body, &mut snap).map_err(|e| StorageError::Io(e.to_string()))?;
         replace_file(&self.dir, SNAP, &snap).map_err(|e| self.fail(e))?;
         self.drop_through(s.meta.index, s.meta.term);
         self.snapshot = Some(s);
@@ -321,24 +372,14 @@ impl<C: Data> DiskStorage<C> {
     fn rewrite_log(&mut self) -> Result<(), StorageError> {
         self.pending.clear();
         let mut bytes = LOG_MAGIC.to_vec();
-        let recs: [Record<C>; 2] = [
-            Record::HardState(self.hard_state),
-            Record::Start {
-                index: self.offset,
-                term: self.offset_term,
-            },
-        ];
-        for rec in &recs {
-            let body = postcard::to_allocvec(rec).map_err(|e| StorageError::Io(e.to_string()))?;
-            record::frame(&body, &mut bytes);
-        }
+        put::<C>(&mut bytes, &RecordRef::HardState(self.hard_state))?;
+        let start = RecordRef::Start {
+            index: self.offset,
+            term: self.offset_term,
+        };
+        put::<C>(&mut bytes, &start)?;
         if !self.entries.is_empty() {
-            let rec = Record::Write {
-                from: self.offset + 1,
-                entries: self.entries.clone(),
-            };
-            let body = postcard::to_allocvec(&rec).map_err(|e| StorageError::Io(e.to_string()))?;
-            record::frame(&body, &mut bytes);
+            put_write(&mut bytes, self.offset + 1, &self.entries)?;
         }
         let path = self.dir.join(LOG);
         let reopened = replace_file(&self.dir, LOG, &bytes)
@@ -422,7 +463,7 @@ impl<C: Data> Storage<C> for DiskStorage<C> {
 
     fn save_hard_state(&mut self, hs: HardState) -> Result<(), StorageError> {
         self.check()?;
-        self.push(&Record::HardState(hs))?;
+        put::<C>(&mut self.pending, &RecordRef::HardState(hs))?;
         self.hard_state = hs;
         Ok(())
     }
@@ -430,16 +471,47 @@ impl<C: Data> Storage<C> for DiskStorage<C> {
     fn write_log(&mut self, write: LogWrite<C>) -> Result<(), StorageError> {
         self.check()?;
         self.check_write(write.from)?;
-        // Check before encoding and encode before changing memory: a refused write changes
-        // nothing, on disk or in memory.
-        let rec = Record::Write {
-            from: write.from,
-            entries: write.entries,
-        };
-        self.push(&rec)?;
-        if let Record::Write { from, entries } = rec {
-            self.apply_write(from, entries)?;
+        // Check and encode before changing memory: a refused write changes nothing, on
+        // disk or in memory.
+        let mark = self.pending.len();
+        if let Err(e) = put_write(&mut self.pending, write.from, &write.entries) {
+            self.pending.truncate(mark);
+            return Err(e);
         }
-        Ok(())
+        self.apply_write(write.from, write.entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use verraft_core::Payload;
+
+    /// A write too big for one record is split into consecutive records that replay to the
+    /// same log; an entry too big for any record is refused.
+    #[test]
+    fn an_oversized_write_is_split_into_records_that_replay_to_it() {
+        let entries: Vec<Entry<String>> = (0..37)
+            .map(|i| Entry {
+                term: 1,
+                payload: Payload::Command("x".repeat(i * 3)),
+            })
+            .collect();
+        let mut out = Vec::new();
+        put_write_within(&mut out, 1, &entries, 200).unwrap();
+        let (records, damage) = record::scan(&out);
+        assert_eq!(damage, None);
+        assert!(records.len() > 4, "{} records", records.len());
+        let dir = tempfile::tempdir().unwrap();
+        let (mut s, _) = DiskStorage::<String>::open(dir.path()).unwrap();
+        for (_, body) in records {
+            s.replay(postcard::from_bytes(body).unwrap()).unwrap();
+        }
+        assert_eq!(s.entries(1, 100).unwrap(), entries);
+        let big = vec![Entry {
+            term: 1,
+            payload: Payload::Command("y".repeat(300)),
+        }];
+        assert!(put_write_within(&mut Vec::new(), 1, &big, 200).is_err());
     }
 }

@@ -11,11 +11,16 @@ pub const HEADER: usize = 8;
 /// single Ready of the core comes close (64 entries per append, small commands).
 pub const MAX_BODY: usize = 64 << 20;
 
-/// Append one framed record holding `body` to `out`.
-pub fn frame(body: &[u8], out: &mut Vec<u8>) {
+/// Append one framed record holding `body` to `out`. Refuses a body over [`MAX_BODY`],
+/// which `scan` would take for damage.
+pub fn frame(body: &[u8], out: &mut Vec<u8>) -> Result<(), Damage> {
+    if body.len() > MAX_BODY {
+        return Err(Damage::Length(body.len() as u32));
+    }
     out.extend_from_slice(&(body.len() as u32).to_le_bytes());
     out.extend_from_slice(&checksum(body).to_le_bytes());
     out.extend_from_slice(body);
+    Ok(())
 }
 
 fn checksum(body: &[u8]) -> u32 {
@@ -46,7 +51,9 @@ impl std::fmt::Display for Damage {
             Damage::Truncated { have, need } => {
                 write!(f, "record cut short ({have} of {need} bytes)")
             }
-            Damage::Length(n) => write!(f, "record length {n} is beyond the {MAX_BODY}-byte limit"),
+            Damage::Length(n) => {
+                write!(f, "record length {n} is beyond the {MAX_BODY}-byte limit")
+            }
             Damage::Checksum => write!(f, "record checksum mismatch"),
         }
     }
@@ -101,9 +108,9 @@ mod tests {
     #[test]
     fn records_round_trip_and_a_cut_is_found_at_every_byte() {
         let mut buf = Vec::new();
-        frame(b"hello", &mut buf);
-        frame(b"", &mut buf);
-        frame(b"world!", &mut buf);
+        frame(b"hello", &mut buf).unwrap();
+        frame(b"", &mut buf).unwrap();
+        frame(b"world!", &mut buf).unwrap();
         let (recs, damage) = scan(&buf);
         assert_eq!(damage, None);
         let bodies: Vec<&[u8]> = recs.iter().map(|r| r.1).collect();
@@ -119,7 +126,7 @@ mod tests {
     #[test]
     fn a_flipped_byte_is_a_checksum_or_length_error() {
         let mut buf = Vec::new();
-        frame(b"abcdef", &mut buf);
+        frame(b"abcdef", &mut buf).unwrap();
         for i in 0..buf.len() {
             let mut bad = buf.clone();
             bad[i] ^= 0x40;
