@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
-use verraft_core::{ClientId, KvCommand, NodeId, Role};
+use verraft_core::{ClientId, KvCommand, KvOp, NodeId, Role};
 
 /// Most bytes buffered for one unfinished command: the parser bounds each argument and their
 /// number, but not their product, so a client announcing many large arguments is cut off here.
@@ -112,7 +112,16 @@ async fn serve(mut stream: TcpStream, core: mpsc::Sender<Input>) -> Result<(), S
 
 async fn execute(core: &mpsc::Sender<Input>, cmd: KvCommand, shape: Shape) -> Reply {
     let (tx, rx) = oneshot::channel();
-    if core.send(Input::Client { cmd, reply: tx }).await.is_err() {
+    // Reads take the ReadIndex path: they change nothing, so they need no session and no
+    // log entry (the sequence number they were given is skipped, which a session allows).
+    let input = match cmd.op {
+        KvOp::Get { key } => Input::Read { key, reply: tx },
+        op => Input::Client {
+            cmd: KvCommand { op, ..cmd },
+            reply: tx,
+        },
+    };
+    if core.send(input).await.is_err() {
         return Reply::Error("TRYAGAIN node stopping".into());
     }
     match tokio::time::timeout(APPLY_TIMEOUT, rx).await {

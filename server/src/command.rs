@@ -3,18 +3,18 @@
 //!
 //! | command | operation | reply |
 //! |---|---|---|
-//! | `GET key` | `KvOp::Get` through the log | bulk string, or nil |
+//! | `GET key` | a ReadIndex read on the leader (no log entry) | bulk string, or nil |
 //! | `SET key value` | `KvOp::Put` | `+OK` |
 //! | `APPEND key value` | `KvOp::Append` | `+OK` (Redis answers the new length; the store does not report it) |
 //! | `DEL key` | `KvOp::Delete` | `+OK` (Redis answers how many keys existed; the store does not report it) |
-//! | `EXISTS key` | `KvOp::Get` | `:1` or `:0` |
+//! | `EXISTS key` | the same read | `:1` or `:0` |
 //! | `CAS key expected new` | `KvOp::Cas` swapping when the value equals `expected` | `*2 :swapped $found` |
 //! | `CAS key new` | `KvOp::Cas` swapping when the key is absent | same |
 //! | `PING [msg]` | answered locally | `+PONG` or the message |
 //! | `INFO` | answered locally: role, term, commit, applied, leader | bulk string of `field:value` lines |
 //! | `VSESSION client seq CMD args...` | `CMD` in session `client` with number `seq` | `CMD`'s reply |
 //!
-//! Keys and values must be UTF-8 (the store's `Text`). `COMMAND`, `CONFIG`, `CLIENT` and
+//! Keys and values must be UTF-8 (the store's `Text`), 64 KiB at most each. `COMMAND`, `CONFIG`, `CLIENT` and
 //! `SELECT 0`, which `redis-cli` and `redis-benchmark` send on connecting, get harmless
 //! answers.
 use crate::resp::Reply;

@@ -9,7 +9,9 @@ use crate::storage::DiskStorage;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-use verraft_core::{KvCommand, KvNode, KvOutput, Message, NodeId, Payload, Role, Storage};
+use verraft_core::{
+    KvCommand, KvNode, KvOutput, Message, NodeId, Payload, ReadId, Role, Storage, Text,
+};
 
 /// Most inputs taken in one turn before the node's output is written: bounds the latency
 /// of the first one.
@@ -35,6 +37,15 @@ pub enum Input {
     Client {
         /// The command, in its session.
         cmd: KvCommand,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Answer>,
+    },
+    /// A linearizable read of `key` by ReadIndex (`Node::read`): no log entry, no fsync.
+    /// Answered with [`KvOutput::Value`] once the leader has confirmed it still leads and
+    /// applied up to the read's index.
+    Read {
+        /// The key.
+        key: Text,
         /// Where the answer goes.
         reply: oneshot::Sender<Answer>,
     },
@@ -76,7 +87,7 @@ pub struct Status {
     pub applied: u64,
     /// Its last log index.
     pub last_index: u64,
-    /// Client commands waiting to be applied.
+    /// Client commands and reads waiting for their answer.
     pub pending: usize,
 }
 
@@ -93,6 +104,9 @@ pub struct CoreLoop {
     pub peers: PeerSenders,
     /// Proposals waiting for their index to be applied: index to (term, reply).
     pending: BTreeMap<u64, (u64, oneshot::Sender<Answer>)>,
+    /// Reads being confirmed: read id to (key, reply).
+    reads: HashMap<ReadId, (Text, oneshot::Sender<Answer>)>,
+    next_read: ReadId,
     client_addrs: HashMap<NodeId, String>,
     dropped_messages: u64,
 }
@@ -113,6 +127,8 @@ impl CoreLoop {
             storage,
             peers,
             pending: BTreeMap::new(),
+            reads: HashMap::new(),
+            next_read: 0,
             client_addrs: HashMap::new(),
             dropped_messages: 0,
         }
@@ -165,10 +181,21 @@ impl CoreLoop {
                     }
                 }
                 Err(verraft_core::ProposeError::NotLeader { leader }) => {
-                    let addr = leader.and_then(|l| self.client_addrs.get(&l).cloned());
-                    let _ = reply.send(Answer::NotLeader { leader, addr });
+                    let _ = reply.send(self.not_leader(leader));
                 }
             },
+            Input::Read { key, reply } => {
+                // Only the leader serves reads: a follower would forward them, and a
+                // forwarded read whose answer is lost stays in the node until asked again,
+                // which this driver does not do. Clients are redirected as for writes.
+                if self.node.role() != Role::Leader {
+                    let _ = reply.send(self.not_leader(self.node.leader()));
+                    return;
+                }
+                self.next_read += 1;
+                self.reads.insert(self.next_read, (key, reply));
+                self.node.read(self.next_read);
+            }
             Input::Status(reply) => {
                 let n = &self.node;
                 let _ = reply.send(Status {
@@ -179,10 +206,15 @@ impl CoreLoop {
                     commit: n.commit_index(),
                     applied: n.applied_index(),
                     last_index: n.last_index(),
-                    pending: self.pending.len(),
+                    pending: self.pending.len() + self.reads.len(),
                 });
             }
         }
+    }
+
+    fn not_leader(&self, leader: Option<NodeId>) -> Answer {
+        let addr = leader.and_then(|l| self.client_addrs.get(&l).cloned());
+        Answer::NotLeader { leader, addr }
     }
 
     /// Carry out the node's output in the order the `Ready` contract demands.
@@ -232,11 +264,30 @@ impl CoreLoop {
                     let _ = reply.send(answer);
                 }
             }
+            // 5. Reads, after `applied`: the store now holds at least everything up to each
+            //    read's index, which is what the read must see.
+            for r in ready.reads {
+                if let Some((key, reply)) = self.reads.remove(&r.id) {
+                    let answer = match r.index {
+                        Some(_) => {
+                            let value = self.node.state_machine().get(&key).map(Text::from);
+                            Answer::Applied(KvOutput::Value(value))
+                        }
+                        None => Answer::Unknown("read refused: leadership changed".into()),
+                    };
+                    let _ = reply.send(answer);
+                }
+            }
         }
         if self.node.role() != Role::Leader && !self.pending.is_empty() {
             // No longer leading: these may still commit under the next leader, or not.
             for (_, (_, reply)) in std::mem::take(&mut self.pending) {
                 let _ = reply.send(Answer::Unknown("leadership lost".into()));
+            }
+        }
+        if self.node.role() != Role::Leader && !self.reads.is_empty() {
+            for (_, (_, reply)) in std::mem::take(&mut self.reads) {
+                let _ = reply.send(Answer::Unknown("leadership lost before the read".into()));
             }
         }
         Ok(())
