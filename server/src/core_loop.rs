@@ -104,8 +104,10 @@ pub struct CoreLoop {
     pub peers: PeerSenders,
     /// Proposals waiting for their index to be applied: index to (term, reply).
     pending: BTreeMap<u64, (u64, oneshot::Sender<Answer>)>,
-    /// Reads being confirmed: read id to (key, reply).
-    reads: HashMap<ReadId, (Text, oneshot::Sender<Answer>)>,
+    /// Reads that came in this turn, not yet handed to the node.
+    new_reads: Vec<(Text, oneshot::Sender<Answer>)>,
+    /// Reads being confirmed, by the read id the node knows them by: one id per turn's batch.
+    reads: HashMap<ReadId, Vec<(Text, oneshot::Sender<Answer>)>>,
     next_read: ReadId,
     client_addrs: HashMap<NodeId, String>,
     dropped_messages: u64,
@@ -127,6 +129,7 @@ impl CoreLoop {
             storage,
             peers,
             pending: BTreeMap::new(),
+            new_reads: Vec::new(),
             reads: HashMap::new(),
             next_read: 0,
             client_addrs: HashMap::new(),
@@ -158,6 +161,7 @@ impl CoreLoop {
                     Err(_) => break,
                 }
             }
+            self.start_reads();
             self.process_ready()?;
         }
     }
@@ -184,18 +188,7 @@ impl CoreLoop {
                     let _ = reply.send(self.not_leader(leader));
                 }
             },
-            Input::Read { key, reply } => {
-                // Only the leader serves reads: a follower would forward them, and a
-                // forwarded read whose answer is lost stays in the node until asked again,
-                // which this driver does not do. Clients are redirected as for writes.
-                if self.node.role() != Role::Leader {
-                    let _ = reply.send(self.not_leader(self.node.leader()));
-                    return;
-                }
-                self.next_read += 1;
-                self.reads.insert(self.next_read, (key, reply));
-                self.node.read(self.next_read);
-            }
+            Input::Read { key, reply } => self.new_reads.push((key, reply)),
             Input::Status(reply) => {
                 let n = &self.node;
                 let _ = reply.send(Status {
@@ -206,10 +199,32 @@ impl CoreLoop {
                     commit: n.commit_index(),
                     applied: n.applied_index(),
                     last_index: n.last_index(),
-                    pending: self.pending.len() + self.reads.len(),
+                    pending: self.pending.len() + self.reads.values().map(Vec::len).sum::<usize>(),
                 });
             }
         }
+    }
+
+    /// Hand the turn's reads to the node as one ReadIndex read: one confirmation round for
+    /// all of them. Its index is taken now, after every one of them arrived, so it covers
+    /// every write acknowledged before any of them was sent (acknowledgements leave only in
+    /// `process_ready`, after this). Only the leader serves reads: a follower would forward
+    /// them, and a forwarded read whose answer is lost stays in the node until asked again,
+    /// which this driver does not do; clients are redirected as for writes.
+    fn start_reads(&mut self) {
+        if self.new_reads.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.new_reads);
+        if self.node.role() != Role::Leader {
+            for (_, reply) in batch {
+                let _ = reply.send(self.not_leader(self.node.leader()));
+            }
+            return;
+        }
+        self.next_read += 1;
+        self.reads.insert(self.next_read, batch);
+        self.node.read(self.next_read);
     }
 
     fn not_leader(&self, leader: Option<NodeId>) -> Answer {
@@ -267,7 +282,7 @@ impl CoreLoop {
             // 5. Reads, after `applied`: the store now holds at least everything up to each
             //    read's index, which is what the read must see.
             for r in ready.reads {
-                if let Some((key, reply)) = self.reads.remove(&r.id) {
+                for (key, reply) in self.reads.remove(&r.id).unwrap_or_default() {
                     let answer = match r.index {
                         Some(_) => {
                             let value = self.node.state_machine().get(&key).map(Text::from);
@@ -286,8 +301,10 @@ impl CoreLoop {
             }
         }
         if self.node.role() != Role::Leader && !self.reads.is_empty() {
-            for (_, (_, reply)) in std::mem::take(&mut self.reads) {
-                let _ = reply.send(Answer::Unknown("leadership lost before the read".into()));
+            for (_, batch) in std::mem::take(&mut self.reads) {
+                for (_, reply) in batch {
+                    let _ = reply.send(Answer::Unknown("leadership lost before the read".into()));
+                }
             }
         }
         Ok(())
