@@ -318,3 +318,115 @@ fn cluster_start_stops_on_ctrl_c_and_recovers_from_its_directory() {
     interrupt(cluster);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// Clients hammer one register (writes of unique values, compare-and-sets, reads) from four
+/// threads while the leader is killed; the history they saw, outcomes unknown included
+/// (a request that timed out), must be linearizable.
+#[test]
+fn concurrent_clients_see_a_linearizable_register_across_a_leader_crash() {
+    use std::sync::{Arc, Mutex};
+    use verraft_checker::models::{RegisterInput as I, RegisterModel, RegisterOutput as O};
+    use verraft_checker::{check, CheckOptions, History, Operation, Verdict};
+
+    let dir = common::temp_dir("kv-lincheck");
+    let mut nodes: Vec<Node> = (1..=3)
+        .map(|id| Node {
+            id,
+            peer: free_port(),
+            client: free_port(),
+            data: dir.join(format!("n{id}")),
+            log: dir.join(format!("n{id}.log")),
+            child: None,
+        })
+        .collect();
+    let peers: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("{}=127.0.0.1:{}", n.id, n.peer))
+        .collect();
+    let peers = peers.join(",");
+    let addrs: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("127.0.0.1:{}", n.client))
+        .collect();
+    for n in &mut nodes {
+        start(n, &peers);
+    }
+    let leader = wait_leader(&nodes);
+
+    let epoch = Instant::now();
+    let now = move || epoch.elapsed().as_nanos() as u64;
+    let ops = Arc::new(Mutex::new(Vec::new()));
+    let threads: Vec<_> = (0..4u64)
+        .map(|t| {
+            let (addrs, ops) = (addrs.clone(), Arc::clone(&ops));
+            std::thread::spawn(move || {
+                let mut client = Client::new(addrs, Duration::from_secs(5));
+                let mut x = t * 7919 + 1;
+                for i in 0..80u64 {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let value = (t * 1000 + i) as i64;
+                    let (input, args): (I, Vec<String>) = match (x >> 33) % 3 {
+                        0 => (I::Read, vec!["GET".into(), "r".into()]),
+                        1 => (
+                            I::Write(value),
+                            vec!["SET".into(), "r".into(), value.to_string()],
+                        ),
+                        _ => {
+                            let from = ((x >> 40) % 4) as i64 * 1000 + i as i64 - 1;
+                            let args = ["CAS", "r", &from.to_string(), &value.to_string()];
+                            (
+                                I::Cas { from, to: value },
+                                args.iter().map(|s| s.to_string()).collect(),
+                            )
+                        }
+                    };
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    let call = now();
+                    let reply = client.request(&args);
+                    let ret = now();
+                    let output = match (&input, reply) {
+                        (I::Read, Ok(Reply::Bulk(v))) => Some(O::Read(
+                            v.map(|b| String::from_utf8(b).unwrap().parse().unwrap()),
+                        )),
+                        (I::Write(_), Ok(Reply::Simple(_))) => Some(O::Write),
+                        (I::Cas { .. }, Ok(Reply::Array(Some(items)))) => {
+                            Some(O::Cas(items.first() == Some(&Reply::Int(1))))
+                        }
+                        (_, Ok(other)) => panic!("unexpected reply {other}"),
+                        (_, Err(_)) => None, // timed out: may or may not have happened
+                    };
+                    let ret = output.map(|_| ret);
+                    ops.lock()
+                        .unwrap()
+                        .push(Operation::new(t, input, output, call, ret));
+                }
+            })
+        })
+        .collect();
+    // Kill the leader mid-run, with operations in flight.
+    while ops.lock().unwrap().len() < 120 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    kill(&mut nodes[usize::from(leader) - 1]);
+    let killed_at = now();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let ops = Arc::try_unwrap(ops).unwrap().into_inner().unwrap();
+    let known = ops.iter().filter(|o| o.output.is_some()).count();
+    let after_kill = ops.iter().filter(|o| o.call > killed_at).count();
+    eprintln!(
+        "{known} of {} operations completed, {after_kill} invoked after the kill",
+        ops.len()
+    );
+    assert!(
+        known > 250 && after_kill > 100,
+        "too few operations completed"
+    );
+    let history = History::new(ops).unwrap();
+    let result = check(&RegisterModel, &history, &CheckOptions::default());
+    assert_eq!(result.verdict, Verdict::Linearizable);
+    cleanup(&dir, &mut nodes);
+}
