@@ -89,6 +89,8 @@ pub struct Status {
     pub last_index: u64,
     /// Client commands and reads waiting for their answer.
     pub pending: usize,
+    /// Messages dropped because a peer's send queue was full (a slow or absent peer).
+    pub dropped_messages: u64,
 }
 
 /// Channels to the peer writer tasks, one per peer.
@@ -200,6 +202,7 @@ impl CoreLoop {
                     applied: n.applied_index(),
                     last_index: n.last_index(),
                     pending: self.pending.len() + self.reads.values().map(Vec::len).sum::<usize>(),
+                    dropped_messages: self.dropped_messages,
                 });
             }
         }
