@@ -23,6 +23,14 @@ struct Node {
     child: Option<Child>,
 }
 
+/// A failed assertion must not leave node processes behind (they would hold the test
+/// runner's output open, and their ports).
+impl Drop for Node {
+    fn drop(&mut self) {
+        kill(self);
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -241,10 +249,17 @@ fn verraft(args: &[&str]) -> (bool, String) {
     (out.status.success(), common::stdout(&out))
 }
 
-/// A base port whose next `n` ports are free (for `cluster start`'s BASE+i ports).
+/// A base port whose next `n` ports are free (for `cluster start`'s BASE+i ports), below the
+/// ephemeral range (32768 and up on Linux) that `free_port` draws from, so that the tests
+/// running beside this one cannot be handed the same ports.
 fn free_base(n: u16) -> u16 {
-    'search: for _ in 0..100 {
-        let base = free_port().saturating_sub(n + 1).max(1024);
+    let seed = std::process::id() as u64 * 7919
+        + std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos() as u64;
+    'search: for attempt in 0..200u64 {
+        let base = 20000 + ((seed + attempt * 104_729) % 10000) as u16;
         for i in 1..=n {
             if TcpListener::bind(("127.0.0.1", base + i)).is_err() {
                 continue 'search;
@@ -255,21 +270,13 @@ fn free_base(n: u16) -> u16 {
     panic!("no free port range");
 }
 
-#[test]
-fn cluster_start_stops_on_ctrl_c_and_recovers_from_its_directory() {
-    let dir = common::temp_dir("cluster-start");
-    let data = dir.to_string_lossy().into_owned();
-    let (peer_base, client_base) = (free_base(3), free_base(3));
-    let start = || {
-        Command::new(env!("CARGO_BIN_EXE_verraft"))
-            .args(["cluster", "start", "--nodes", "3", "--data", &data])
-            .args(["--peer-base", &peer_base.to_string()])
-            .args(["--client-base", &client_base.to_string()])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
-    let interrupt = |mut c: Child| {
+/// A running `verraft cluster start`, stopped (Ctrl-C, then a kill) if the test fails first.
+struct Running(Option<Child>);
+
+impl Running {
+    /// Ctrl-C, as a user would; it must stop every node and exit 0 within 15 s.
+    fn interrupt(&mut self) {
+        let Some(mut c) = self.0.take() else { return };
         // SAFETY: kill(2) on our own child, not yet reaped.
         unsafe {
             libc::kill(c.id() as libc::pid_t, libc::SIGINT);
@@ -278,15 +285,60 @@ fn cluster_start_stops_on_ctrl_c_and_recovers_from_its_directory() {
         loop {
             if let Some(status) = c.try_wait().unwrap() {
                 assert!(status.success(), "cluster start exited with {status}");
-                break;
+                return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "cluster start did not stop on Ctrl-C"
-            );
+            if Instant::now() > deadline {
+                let _ = c.kill();
+                panic!("cluster start did not stop on Ctrl-C");
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.0.is_some() && !std::thread::panicking() {
+            self.interrupt();
+        } else if let Some(c) = &self.0 {
+            // Stopping the nodes is the parent's job: Ctrl-C it and give it time.
+            // SAFETY: as above.
+            unsafe {
+                libc::kill(c.id() as libc::pid_t, libc::SIGINT);
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+}
+
+#[test]
+fn cluster_start_stops_on_ctrl_c_and_recovers_from_its_directory() {
+    let dir = common::temp_dir("cluster-start");
+    let data = dir.to_string_lossy().into_owned();
+    let peer_base = free_base(3);
+    let client_base = loop {
+        let b = free_base(3);
+        if b.abs_diff(peer_base) > 3 {
+            break b;
+        }
     };
+    let start = || {
+        let child = Command::new(env!("CARGO_BIN_EXE_verraft"))
+            .args(["cluster", "start", "--nodes", "3", "--data", &data])
+            .args(["--peer-base", &peer_base.to_string()])
+            .args(["--client-base", &client_base.to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        // `verraft kv` finds the cluster by its cluster.json: wait for it to be written.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !dir.join("cluster.json").exists() {
+            assert!(Instant::now() < deadline, "no cluster.json");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Running(Some(child))
+    };
+    let interrupt = |mut c: Running| c.interrupt();
     let cluster = start();
     assert_eq!(
         verraft(&["kv", "--data", &data, "put", "x", "1"]),
@@ -297,8 +349,20 @@ fn cluster_start_stops_on_ctrl_c_and_recovers_from_its_directory() {
         (true, "swapped (found \"1\")\n".into())
     );
     let (ok, status) = verraft(&["cluster", "status", "--data", &data]);
-    assert!(
-        ok && status.contains("leader") && status.contains("follower"),
+    let roles: Vec<&str> = status
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    assert!(ok, "{status}");
+    assert_eq!(
+        roles.iter().filter(|r| **r == "leader").count(),
+        1,
+        "{status}"
+    );
+    assert_eq!(
+        roles.iter().filter(|r| **r == "follower").count(),
+        2,
         "{status}"
     );
     interrupt(cluster);
