@@ -54,6 +54,12 @@ enum Command {
     Minimize(cmd::minimize::MinimizeArgs),
     /// Check client histories for linearizability (Jepsen etcd, porcupine kv, verraft JSON)
     Lincheck(cmd::lincheck::LincheckArgs),
+    /// Run one node of a replicated key-value service (TCP peers, durable log, RESP clients)
+    Node(cmd::node::NodeArgs),
+    /// Start a local key-value cluster (one process per node) or show its status
+    Cluster(cmd::cluster::ClusterArgs),
+    /// Send one request to a key-value cluster (a session; follows redirects, retries)
+    Kv(cmd::kv::KvArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +84,9 @@ fn main() -> ExitCode {
         Command::Sim(args) => cmd::sim::run(args),
         Command::Minimize(args) => cmd::minimize::run(args),
         Command::Lincheck(args) => cmd::lincheck::run(args),
+        Command::Node(args) => cmd::node::run(args),
+        Command::Cluster(args) => cmd::cluster::run(args),
+        Command::Kv(args) => cmd::kv::run(args),
     };
     ExitCode::from(code)
 }

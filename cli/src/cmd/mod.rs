@@ -1,6 +1,9 @@
 pub mod check;
+pub mod cluster;
 pub mod explore;
+pub mod kv;
 pub mod lincheck;
 pub mod minimize;
+pub mod node;
 pub mod replay;
 pub mod sim;

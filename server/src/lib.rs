@@ -1,0 +1,28 @@
+//! verraft as a replicated key-value service (issue #18): the verified core (`KvNode`)
+//! driven by tokio, TCP between nodes, a durable checksummed log, and a Redis-protocol
+//! client port.
+//!
+//! - [`storage`]: [`storage::DiskStorage`], the on-disk `Storage` (group commit, torn-tail
+//!   recovery, snapshots ready for the core's coming snapshot API).
+//! - [`core_loop`]: the one task that owns the node and carries out its `Ready`s.
+//! - [`wire`], [`peer`]: the peer protocol and its TCP connections.
+//! - [`resp`], [`command`], [`client_port`]: RESP, the command table, the client port.
+//! - [`node`]: a whole node; [`client`]: the client `verraft kv` uses.
+#![warn(missing_docs)]
+
+#[cfg(feature = "net")]
+pub mod client;
+#[cfg(feature = "net")]
+pub mod client_port;
+pub mod cluster_file;
+pub mod command;
+#[cfg(feature = "net")]
+pub mod core_loop;
+pub mod fuzz_checks;
+#[cfg(feature = "net")]
+pub mod node;
+#[cfg(feature = "net")]
+pub mod peer;
+pub mod resp;
+pub mod storage;
+pub mod wire;
