@@ -220,6 +220,10 @@ impl Limits {
     };
 }
 
+/// Applied entries between a node's own snapshots in a world that does not say (with the
+/// snapshots feature on).
+pub const DEFAULT_SNAPSHOT_EVERY: u32 = 2;
+
 /// The world's complete description.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct WorldConfig {
@@ -258,7 +262,7 @@ impl WorldConfig {
             bugs: BugSet::NONE,
             faults: Faults::ALL,
             features: Features::ALL,
-            snapshot_every: 2,
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
             crash_mode: CrashMode::KeepUnsynced,
             limits: Limits::NONE,
             max_append_entries: 64,

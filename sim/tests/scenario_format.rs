@@ -201,6 +201,12 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         config.limits.max_term = term;
                         config.limits.max_crashes = crashes;
                         config.seed = seed;
+                        // The optional features and the snapshot interval, from the seed's
+                        // bits (an interval other than the default must survive printing
+                        // with snapshots off too).
+                        config.features.snapshots = seed & 4 != 0;
+                        config.features.transfer = seed & 8 != 0;
+                        config.snapshot_every = (seed >> 4) as u32 % 4;
                         Scenario {
                             notes,
                             config,

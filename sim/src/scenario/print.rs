@@ -1,5 +1,5 @@
 use super::Scenario;
-use crate::config::{CrashMode, Limits};
+use crate::config::{CrashMode, Limits, DEFAULT_SNAPSHOT_EVERY};
 use std::fmt::Write;
 use verraft_core::KvOp;
 
@@ -35,7 +35,8 @@ pub fn print(s: &Scenario) -> String {
         }
     );
     let _ = writeln!(out, "features {}", c.features.list());
-    if c.features.snapshots {
+    // Written whenever it matters or differs from what a file without it reads as.
+    if c.features.snapshots || c.snapshot_every != DEFAULT_SNAPSHOT_EVERY {
         let _ = writeln!(out, "snapshot-every {}", c.snapshot_every);
     }
     let mode = match c.crash_mode {
