@@ -103,16 +103,9 @@ fn ok() -> Reply {
     Reply::Simple("OK".into())
 }
 
-fn cleanup(dir: &Path, nodes: &mut [Node]) {
-    for n in nodes.iter_mut() {
-        kill(n);
-    }
-    let _ = fs::remove_dir_all(dir);
-}
-
-#[test]
-fn a_cluster_survives_its_leaders_crash_and_a_restart_from_disk() {
-    let dir = common::temp_dir("kv-service");
+/// Three node processes on free loopback ports with their data under `dir`, started: the
+/// nodes, their `--peers` list, and their client addresses.
+fn start_three(dir: &Path) -> (Vec<Node>, String, Vec<String>) {
     let mut nodes: Vec<Node> = (1..=3)
         .map(|id| Node {
             id,
@@ -135,6 +128,20 @@ fn a_cluster_survives_its_leaders_crash_and_a_restart_from_disk() {
     for n in &mut nodes {
         start(n, &peers);
     }
+    (nodes, peers, addrs)
+}
+
+fn cleanup(dir: &Path, nodes: &mut [Node]) {
+    for n in nodes.iter_mut() {
+        kill(n);
+    }
+    let _ = fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_cluster_survives_its_leaders_crash_and_a_restart_from_disk() {
+    let dir = common::temp_dir("kv-service");
+    let (mut nodes, peers, addrs) = start_three(&dir);
     let leader = wait_leader(&nodes);
     let port = |id: u8| nodes[usize::from(id) - 1].client;
 
@@ -393,28 +400,7 @@ fn concurrent_clients_see_a_linearizable_register_across_a_leader_crash() {
     use verraft_checker::{check, CheckOptions, History, Operation, Verdict};
 
     let dir = common::temp_dir("kv-lincheck");
-    let mut nodes: Vec<Node> = (1..=3)
-        .map(|id| Node {
-            id,
-            peer: free_port(),
-            client: free_port(),
-            data: dir.join(format!("n{id}")),
-            log: dir.join(format!("n{id}.log")),
-            child: None,
-        })
-        .collect();
-    let peers: Vec<String> = nodes
-        .iter()
-        .map(|n| format!("{}=127.0.0.1:{}", n.id, n.peer))
-        .collect();
-    let peers = peers.join(",");
-    let addrs: Vec<String> = nodes
-        .iter()
-        .map(|n| format!("127.0.0.1:{}", n.client))
-        .collect();
-    for n in &mut nodes {
-        start(n, &peers);
-    }
+    let (mut nodes, _, addrs) = start_three(&dir);
     let leader = wait_leader(&nodes);
 
     let epoch = Instant::now();
