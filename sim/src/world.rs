@@ -356,7 +356,7 @@ impl World {
     }
 
     /// Leaders that can be asked to transfer: not already transferring.
-    fn transferring_leaders(&self) -> impl Iterator<Item = &KvNode> {
+    fn leaders_free_to_transfer(&self) -> impl Iterator<Item = &KvNode> {
         self.live_nodes()
             .filter(|n| n.role() == Role::Leader && n.transfer_target().is_none())
     }
@@ -366,7 +366,7 @@ impl World {
             return 0;
         }
         let peers = self.config.nodes as usize - 1;
-        self.transferring_leaders().count() * peers
+        self.leaders_free_to_transfer().count() * peers
     }
 
     /// Whether `snapshot nN` events are possible at all now (the feature, and its bound).
@@ -451,7 +451,7 @@ impl World {
             }
         }
         if self.transfers_allowed() {
-            for leader in self.transferring_leaders() {
+            for leader in self.leaders_free_to_transfer() {
                 let from = leader.id();
                 for to in self.config.node_ids().filter(|to| *to != from) {
                     if visit(Choice::Transfer(from, to)) {
