@@ -26,7 +26,7 @@
 //!   invariants; Verdi's `append_entries_leaderLogs`).
 use crate::event::EntryRef;
 use crate::invariants::{
-    node_log_summary, snapshot_log_summary, Before, CommittedEntries, Ghost, Invariant, KvNode,
+    disk_log_summary, node_log_summary, Before, CommittedEntries, Ghost, Invariant, KvNode,
     Violation,
 };
 use verraft_core::{Entry, Index, KvCommand, MemStorage, Message, NodeId, NodeSet, Role, Term};
@@ -82,10 +82,7 @@ impl LogView<'_> {
     fn summary(&self) -> String {
         match self {
             LogView::Live(n) => node_log_summary(n),
-            LogView::Disk(d) => snapshot_log_summary(
-                d.snapshot.as_ref().map(|s| s.meta).unwrap_or_default(),
-                &d.log,
-            ),
+            LogView::Disk(d) => disk_log_summary(d),
         }
     }
 }

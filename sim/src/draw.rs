@@ -3,7 +3,7 @@
 //! arrived), each node's role and term along its lane, and, for the step under the mouse
 //! or clicked, every node's log, commit index, vote and disk, and the messages in flight.
 use crate::event::{Event, MsgRef};
-use crate::invariants::{node_log_summary, snapshot_log_summary};
+use crate::invariants::{disk_log_summary, node_log_summary};
 use crate::replay::{node_cell, Outcome};
 use crate::scenario::Scenario;
 use crate::world::World;
@@ -89,10 +89,7 @@ fn node_details(world: &World) -> String {
             s,
             "<br><span class=disk>disk: term {}, vote {disk_vote}, log {}</span></div>",
             disk.hard_state.term,
-            esc(&snapshot_log_summary(
-                disk.snapshot.as_ref().map(|s| s.meta).unwrap_or_default(),
-                &disk.log
-            ))
+            esc(&disk_log_summary(disk))
         );
     }
     let flying: Vec<String> = world

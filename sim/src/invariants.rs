@@ -721,6 +721,12 @@ pub fn snapshot_log_summary(snapshot: SnapshotMeta, log: &[Entry<KvCommand>]) ->
     )
 }
 
+/// A disk's log in one line, its snapshot first.
+pub fn disk_log_summary(disk: &verraft_core::MemStorage<KvCommand>) -> String {
+    let snapshot = disk.snapshot.as_ref().map(|s| s.meta).unwrap_or_default();
+    snapshot_log_summary(snapshot, &disk.log)
+}
+
 /// A node's log in one line, its snapshot first.
 pub fn node_log_summary(node: &KvNode) -> String {
     snapshot_log_summary(node.snapshot(), node.log())
