@@ -17,6 +17,12 @@ use verraft_core::{
 /// of the first one.
 const MAX_BATCH: usize = 512;
 
+/// Ticks between two flushes of writes the node did not ask to sync (`Ready::must_sync`
+/// off, which only the ack-before-sync seeded bug does): they wait in memory until then, so
+/// a process crash loses what was acknowledged in the last 100 ms, as a power loss would
+/// lose what a real node with that bug left in the page cache.
+const FLUSH_TICKS: u32 = 10;
+
 /// Something for the node.
 pub enum Input {
     /// A Raft message a peer sent.
@@ -113,6 +119,8 @@ pub struct CoreLoop {
     next_read: ReadId,
     client_addrs: HashMap<NodeId, String>,
     dropped_messages: u64,
+    /// Ticks since unsynced writes were last flushed (see [`FLUSH_TICKS`]).
+    since_flush: u32,
 }
 
 /// Why the core task stopped.
@@ -136,26 +144,38 @@ impl CoreLoop {
             next_read: 0,
             client_addrs: HashMap::new(),
             dropped_messages: 0,
+            since_flush: 0,
         }
     }
 
-    /// Run until `inputs` closes (every sender dropped) or storage fails.
+    /// Run until `inputs` closes (every sender dropped), `stop` completes, or storage fails.
     pub async fn run(
         mut self,
         mut inputs: mpsc::Receiver<Input>,
         tick: Duration,
+        stop: impl std::future::Future<Output = ()>,
     ) -> Result<(), CoreError> {
         let mut ticker = tokio::time::interval(tick);
         // After a stall (a slow fsync), do not fire a burst of ticks: that would run the
         // election timer out at once.
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(stop);
         loop {
             tokio::select! {
-                _ = ticker.tick() => self.node.tick(),
+                _ = ticker.tick() => {
+                    self.node.tick();
+                    self.flush_unsynced()?;
+                }
                 input = inputs.recv() => match input {
                     Some(input) => self.handle(input),
                     None => return Ok(()),
                 },
+                () = &mut stop => {
+                    eprintln!("[n{}] stopping", self.node.id());
+                    // A correct node has nothing unsynced: everything it acknowledged was
+                    // synced first. Only with ack-before-sync is there something to write.
+                    return Ok(self.storage.sync()?);
+                }
             }
             for _ in 0..MAX_BATCH {
                 match inputs.try_recv() {
@@ -166,6 +186,18 @@ impl CoreLoop {
             self.start_reads();
             self.process_ready()?;
         }
+    }
+
+    /// Write and sync what waits unsynced, every [`FLUSH_TICKS`] ticks.
+    fn flush_unsynced(&mut self) -> Result<(), CoreError> {
+        self.since_flush += 1;
+        if self.since_flush >= FLUSH_TICKS {
+            self.since_flush = 0;
+            if self.storage.has_pending() {
+                tokio::task::block_in_place(|| self.storage.sync())?;
+            }
+        }
+        Ok(())
     }
 
     fn handle(&mut self, input: Input) {
@@ -261,9 +293,8 @@ impl CoreLoop {
                     // fsync blocks this worker thread; tell the runtime, so the network
                     // tasks go on meanwhile (and queue the inputs of the next group).
                     tokio::task::block_in_place(|| self.storage.sync())?;
-                } else {
-                    self.storage.write_pending()?;
                 }
+                // Otherwise (ack-before-sync) the writes wait in memory for the next flush.
             }
             // 2. Durable: only now may a leader count its own copy.
             if let Some((index, term)) = last {

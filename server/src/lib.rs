@@ -8,6 +8,7 @@
 //! - [`wire`], [`peer`]: the peer protocol and its TCP connections.
 //! - [`resp`], [`command`], [`client_port`]: RESP, the command table, the client port.
 //! - [`node`]: a whole node; [`client`]: the client `verraft kv` uses.
+//! - [`process`]: `verraft node` processes of a local cluster.
 #![warn(missing_docs)]
 
 #[cfg(feature = "net")]
@@ -23,6 +24,8 @@ pub mod fuzz_checks;
 pub mod node;
 #[cfg(feature = "net")]
 pub mod peer;
+#[cfg(feature = "net")]
+pub mod process;
 pub mod resp;
 pub mod storage;
 pub mod wire;

@@ -1,15 +1,15 @@
 //! `verraft cluster start|status`: a local key-value cluster, one `verraft node` process per
 //! node, each with its own data directory and log file under the cluster's directory.
 use clap::{Args, Subcommand};
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use verraft_server::client::call;
 use verraft_server::cluster_file::{node_paths, ClusterFile};
+use verraft_server::process::{self, stop_all, NodeCommand};
 use verraft_server::resp::Reply;
 
 #[derive(Args)]
@@ -148,65 +148,17 @@ fn spawn(
     client_port: u16,
 ) -> Result<Child, String> {
     let (data, log, pid) = node_paths(dir, id);
-    let out = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .map_err(|e| format!("{}: {e}", log.display()))?;
-    let err = out.try_clone().map_err(|e| e.to_string())?;
-    let child = Command::new(exe)
-        .arg("node")
-        .args(["--id", &id.to_string()])
-        .args(["--peers", &cluster.peers_arg()])
-        .args(["--client-port", &client_port.to_string()])
-        .arg("--data")
-        .arg(&data)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        // Its own process group: a Ctrl-C in the terminal reaches this process alone, which
-        // then stops the nodes itself, in order.
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    fs::write(&pid, child.id().to_string()).map_err(|e| format!("{}: {e}", pid.display()))?;
-    Ok(child)
-}
-
-/// SIGTERM every node, wait for them (a node stops at once: all it acknowledged is on disk),
-/// and SIGKILL any still running after five seconds.
-fn stop_all(children: &mut [(u8, Option<Child>)]) {
-    for (_, child) in children
-        .iter()
-        .filter_map(|(id, c)| c.as_ref().map(|c| (id, c)))
-    {
-        if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-            // SAFETY: kill(2) with a pid this process spawned and has not reaped yet (the
-            // child is still held), so the pid cannot have been reused by another process.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            }
-        }
-    }
-    let deadline = Instant::now() + Duration::from_secs(5);
-    for (id, slot) in children.iter_mut() {
-        let Some(child) = slot else { continue };
-        loop {
-            match child.try_wait() {
-                Ok(Some(_)) => break,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                _ => {
-                    eprintln!("n{id} did not stop in time: killing it");
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break;
-                }
-            }
-        }
-        *slot = None;
-    }
+    process::spawn(&NodeCommand {
+        exe: exe.to_path_buf(),
+        id,
+        peers: cluster.peers_arg(),
+        client_port,
+        data,
+        log,
+        pid_file: Some(pid),
+        extra: Vec::new(),
+        die_with_parent: false,
+    })
 }
 
 fn status(dir: &Path) -> u8 {
