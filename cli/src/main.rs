@@ -60,6 +60,9 @@ enum Command {
     Cluster(cmd::cluster::ClusterArgs),
     /// Send one request to a key-value cluster (a session; follows redirects, retries)
     Kv(cmd::kv::KvArgs),
+    /// Run a local cluster under kills, pauses, partitions and clock faults while clients
+    /// work, and check their history for linearizability
+    Nemesis(cmd::nemesis::NemesisArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Node(args) => cmd::node::run(args),
         Command::Cluster(args) => cmd::cluster::run(args),
         Command::Kv(args) => cmd::kv::run(args),
+        Command::Nemesis(args) => cmd::nemesis::run(args),
     };
     ExitCode::from(code)
 }

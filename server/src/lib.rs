@@ -9,6 +9,7 @@
 //! - [`resp`], [`command`], [`client_port`]: RESP, the command table, the client port.
 //! - [`node`]: a whole node; [`client`]: the client `verraft kv` uses.
 //! - [`process`]: `verraft node` processes of a local cluster.
+//! - [`nemesis`]: real processes under faults, their clients' history checked.
 #![warn(missing_docs)]
 
 #[cfg(feature = "net")]
@@ -20,6 +21,8 @@ pub mod command;
 #[cfg(feature = "net")]
 pub mod core_loop;
 pub mod fuzz_checks;
+#[cfg(feature = "net")]
+pub mod nemesis;
 #[cfg(feature = "net")]
 pub mod node;
 #[cfg(feature = "net")]

@@ -2,15 +2,13 @@
 //! node, each with its own data directory and log file under the cluster's directory.
 use clap::{Args, Subcommand};
 use std::fs;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use verraft_server::client::call;
+use verraft_server::client::{info, info_field};
 use verraft_server::cluster_file::{node_paths, ClusterFile};
 use verraft_server::process::{self, stop_all, NodeCommand};
-use verraft_server::resp::Reply;
 
 #[derive(Args)]
 pub struct ClusterArgs {
@@ -179,14 +177,11 @@ fn status(dir: &Path) -> u8 {
     );
     for n in &cluster.nodes {
         let pid = fs::read_to_string(node_paths(dir, n.id).2).unwrap_or_default();
-        let info = info(&n.client.to_string());
+        let info = info(&n.client.to_string(), Duration::from_secs(2));
         let field = |k: &str| {
             info.as_ref()
                 .ok()
-                .and_then(|i| {
-                    i.lines()
-                        .find_map(|l| l.strip_prefix(&format!("{k}:")).map(str::to_string))
-                })
+                .and_then(|i| info_field(i, k))
                 .unwrap_or_else(|| "-".into())
         };
         let role = match &info {
@@ -208,15 +203,4 @@ fn status(dir: &Path) -> u8 {
         );
     }
     0
-}
-
-fn info(addr: &str) -> Result<String, String> {
-    let sa = addr.parse().map_err(|e| format!("{e}"))?;
-    let mut s = TcpStream::connect_timeout(&sa, Duration::from_millis(500))
-        .map_err(|e| e.kind().to_string())?;
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    match call(&mut s, &[b"INFO"]).map_err(|e| e.to_string())? {
-        Reply::Bulk(Some(b)) => Ok(String::from_utf8_lossy(&b).into_owned()),
-        other => Err(format!("unexpected reply {other}")),
-    }
 }

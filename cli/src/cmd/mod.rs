@@ -4,6 +4,7 @@ pub mod explore;
 pub mod kv;
 pub mod lincheck;
 pub mod minimize;
+pub mod nemesis;
 pub mod node;
 pub mod replay;
 pub mod sim;
