@@ -26,15 +26,20 @@ const MAX_REQUEST: usize = 8 << 20;
 /// How long a command may wait to be applied before the client is told to retry.
 const APPLY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Accept client connections forever.
-pub async fn accept(listener: TcpListener, me: NodeId, core: mpsc::Sender<Input>) {
+/// Accept client connections forever. `clock_control`: whether `VCLOCK` is obeyed.
+pub async fn accept(
+    listener: TcpListener,
+    me: NodeId,
+    core: mpsc::Sender<Input>,
+    clock_control: bool,
+) {
     loop {
         match listener.accept().await {
             Ok((stream, addr)) => {
                 let _ = stream.set_nodelay(true);
                 let core = core.clone();
                 tokio::spawn(async move {
-                    if let Err(reason) = serve(stream, core).await {
+                    if let Err(reason) = serve(stream, core, clock_control).await {
                         eprintln!("[n{me}] client {addr} disconnected: {reason}");
                     }
                 });
@@ -61,7 +66,11 @@ pub fn random_client_id() -> ClientId {
     h.finish()
 }
 
-async fn serve(mut stream: TcpStream, core: mpsc::Sender<Input>) -> Result<(), String> {
+async fn serve(
+    mut stream: TcpStream,
+    core: mpsc::Sender<Input>,
+    clock_control: bool,
+) -> Result<(), String> {
     let client = random_client_id();
     let mut seq = 0;
     let mut buf = Vec::with_capacity(16 << 10);
@@ -82,6 +91,7 @@ async fn serve(mut stream: TcpStream, core: mpsc::Sender<Input>) -> Result<(), S
                 }
                 Ok(Request::Local(reply)) => reply,
                 Ok(Request::Info) => info(&core).await,
+                Ok(Request::Clock(rate)) => clock(&core, rate, clock_control).await,
                 Ok(Request::Kv { session, op, shape }) => {
                     let (client, seq) = session.unwrap_or_else(|| {
                         seq += 1;
@@ -138,6 +148,28 @@ async fn execute(core: &mpsc::Sender<Input>, cmd: KvCommand, shape: Shape) -> Re
         )),
         Ok(Err(_)) => Reply::Error("TRYAGAIN node stopping".into()),
         Err(_) => Reply::Error("TRYAGAIN not applied in time; retry in the same session".into()),
+    }
+}
+
+/// `VCLOCK rate`: the nemesis skews this node's clock.
+async fn clock(core: &mpsc::Sender<Input>, rate: f64, allowed: bool) -> Reply {
+    if !allowed {
+        return Reply::Error(
+            "ERR clock control is off (the node runs without --clock-control)".into(),
+        );
+    }
+    if !crate::node::CLOCK_RATES.contains(&rate) {
+        return Reply::Error(format!(
+            "ERR clock rate {rate} is outside {:?}",
+            crate::node::CLOCK_RATES
+        ));
+    }
+    match core
+        .send(Input::Tick(crate::node::TICK.div_f64(rate)))
+        .await
+    {
+        Ok(()) => Reply::Simple("OK".into()),
+        Err(_) => Reply::Error("TRYAGAIN node stopping".into()),
     }
 }
 

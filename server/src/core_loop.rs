@@ -57,6 +57,8 @@ pub enum Input {
     },
     /// A request for [`Status`].
     Status(oneshot::Sender<Status>),
+    /// Tick every so often from now on (the nemesis's clock fault).
+    Tick(Duration),
 }
 
 /// The outcome of a client command.
@@ -121,6 +123,10 @@ pub struct CoreLoop {
     dropped_messages: u64,
     /// Ticks since unsynced writes were last flushed (see [`FLUSH_TICKS`]).
     since_flush: u32,
+    /// A new tick interval to switch to.
+    new_tick: Option<Duration>,
+    /// The role and term last logged.
+    logged_role: (Role, u64),
 }
 
 /// Why the core task stopped.
@@ -145,6 +151,8 @@ impl CoreLoop {
             client_addrs: HashMap::new(),
             dropped_messages: 0,
             since_flush: 0,
+            new_tick: None,
+            logged_role: (Role::Follower, 0),
         }
     }
 
@@ -183,9 +191,35 @@ impl CoreLoop {
                     Err(_) => break,
                 }
             }
+            if let Some(every) = self.new_tick.take() {
+                ticker = tokio::time::interval(every);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            }
             self.start_reads();
             self.process_ready()?;
+            self.log_role();
         }
+    }
+
+    /// Log a change of role or term, with the wall-clock time: a node's log then tells when
+    /// it led, which is what a failed nemesis run is read against.
+    fn log_role(&mut self) {
+        let now = (self.node.role(), self.node.term());
+        if now != self.logged_role && (now.0 == Role::Leader || self.logged_role.0 == Role::Leader)
+        {
+            let ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            eprintln!(
+                "[n{}] {} {:?} in term {} (leader: {:?})",
+                self.node.id(),
+                ms,
+                now.0,
+                now.1,
+                self.node.leader()
+            );
+        }
+        self.logged_role = now;
     }
 
     /// Write and sync what waits unsynced, every [`FLUSH_TICKS`] ticks.
@@ -227,6 +261,10 @@ impl CoreLoop {
                 }
             },
             Input::Read { key, reply } => self.new_reads.push((key, reply)),
+            Input::Tick(every) => {
+                eprintln!("[n{}] clock skewed: a tick every {every:?}", self.node.id());
+                self.new_tick = Some(every);
+            }
             Input::Status(reply) => {
                 let n = &self.node;
                 let _ = reply.send(Status {

@@ -34,6 +34,8 @@ pub struct NodeOptions {
     /// inject: Raft compares no timestamps, so the rate of its timers is all of a clock it
     /// sees, and a node with a fast or slow clock is a node whose ticks come faster or slower.
     pub clock_rate: f64,
+    /// Obey `VCLOCK rate` on the client port (the nemesis's clock fault; off in real use).
+    pub clock_control: bool,
 }
 
 impl NodeOptions {
@@ -159,6 +161,7 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
         client_listener,
         me,
         core_tx.clone(),
+        opts.clock_control,
     )));
     drop(core_tx);
     eprintln!("[n{me}] serving peers on {my_peer_addr}, clients on {client_addr}");

@@ -16,9 +16,10 @@ use verraft_server::nemesis::{self, Event, NemesisOptions, Report};
 const AFTER_HELP: &str = "\
 Faults (--faults, comma-separated): kill (SIGKILL nodes — the leader, one, a majority or all — \
 and restart them from disk), pause (SIGSTOP and SIGCONT), partition (links between nodes cut \
-one way or both, through proxies this process runs between the nodes), clock (a node \
-restarted with its timers running 0.25x to 4x real time: Raft compares no timestamps, so the \
-rate of its timers is all of a clock a node sees). The seed fixes the schedule: which fault \
+one way or both, through proxies this process runs between the nodes), clock (a node's \
+timers run at 0.25x to 4x real time from then on, set through a control command the \
+nemesis's nodes obey: a process's clock cannot be skewed from outside without root, and Raft \
+compares no timestamps, so the rate of its timers is all of a clock a node sees). The seed fixes the schedule: which fault \
 when, for how long, and which of the candidate nodes it hits.
 
 Clients bound to a home node each (requests start there and follow redirects) run gets, \

@@ -28,6 +28,10 @@ pub struct NodeArgs {
     /// timers is all of a clock it sees). 0.2 to 5
     #[arg(long, default_value_t = 1.0, value_parser = parse_clock_rate)]
     clock_rate: f64,
+    /// Obey VCLOCK RATE on the client port, which sets --clock-rate anew without a restart
+    /// (the nemesis's clock fault; never in real use)
+    #[arg(long, hide = true)]
+    clock_control: bool,
     /// Switch on a seeded bug (repeatable): for `verraft nemesis` to show it catches it,
     /// never in real use
     #[arg(long = "bug", hide = true, value_parser = parse_bug)]
@@ -74,6 +78,7 @@ pub fn run(args: NodeArgs) -> u8 {
         data: args.data,
         bugs: args.bugs.iter().copied().collect::<BugSet>(),
         clock_rate: args.clock_rate,
+        clock_control: args.clock_control,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1,10 +1,11 @@
 //! A local cluster under the nemesis's control: `verraft node` processes whose peer links
 //! run through proxies of this process, and the faults done to them — kill and restart,
-//! pause and resume, links cut and reopened, a clock rate set at a restart.
+//! pause and resume, links cut and reopened, clocks run fast or slow.
 use super::proxy::LinkProxy;
-use crate::client::{info, info_field};
+use crate::client::{call, info, info_field};
 use crate::cluster_file::{node_paths, ClusterFile, NodeEntry};
 use crate::process::{self, NodeCommand};
+use crate::resp::Reply;
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -140,7 +141,11 @@ impl LiveCluster {
             return Ok(());
         }
         let (data, log, pid) = node_paths(&dir, id);
-        let mut extra = vec!["--clock-rate".to_string(), slot.clock_rate.to_string()];
+        let mut extra = vec![
+            "--clock-control".to_string(),
+            "--clock-rate".to_string(),
+            slot.clock_rate.to_string(),
+        ];
         for b in bugs {
             extra.push("--bug".into());
             extra.push(b.name().into());
@@ -182,24 +187,39 @@ impl LiveCluster {
         Ok(())
     }
 
-    /// SIGCONT node `id`.
+    /// SIGCONT node `id`; a clock rate set while it was paused takes effect now.
     pub fn resume(&mut self, id: NodeId) -> Result<(), String> {
         let slot = self.slot(id)?;
+        let was_paused = slot.paused;
         if let (Some(child), true) = (&slot.child, slot.paused) {
             process::signal(child, libc::SIGCONT).map_err(|e| format!("resume n{id}: {e}"))?;
         }
         slot.paused = false;
+        let rate = slot.clock_rate;
+        if was_paused && rate != 1.0 {
+            self.set_clock(id, rate)?;
+        }
         Ok(())
     }
 
-    /// Stop node `id` gracefully (SIGTERM) and start it again with its timers at `rate`.
+    /// Run node `id`'s timers at `rate` times real time: at once if it runs (`VCLOCK` on its
+    /// client port), else from its resume or restart.
     pub fn set_clock(&mut self, id: NodeId, rate: f64) -> Result<(), String> {
-        self.resume(id)?;
         let slot = self.slot(id)?;
         slot.clock_rate = rate;
-        let mut children = vec![(id, slot.child.take())];
-        process::stop_all(&mut children);
-        self.restart(id)
+        if slot.child.is_none() || slot.paused {
+            return Ok(());
+        }
+        let addr = slot.entry.client;
+        let mut conn = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+            .map_err(|e| format!("clock of n{id}: {e}"))?;
+        let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
+        let rate = rate.to_string();
+        match call(&mut conn, &[b"VCLOCK", rate.as_bytes()]) {
+            Ok(Reply::Simple(_)) => Ok(()),
+            Ok(other) => Err(format!("clock of n{id}: {other}")),
+            Err(e) => Err(format!("clock of n{id}: {e}")),
+        }
     }
 
     /// Open or cut the link from `from` to `to`.

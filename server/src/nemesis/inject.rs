@@ -111,10 +111,7 @@ pub fn inject(cluster: &mut LiveCluster, episode: &Episode) -> Result<(Heal, Str
             for &id in &nodes {
                 cluster.set_clock(id, rate)?;
             }
-            (
-                Heal::Nothing,
-                format!("clock of {text} at {rate}x (restarted with it)"),
-            )
+            (Heal::Nothing, format!("clock of {text} at {rate}x"))
         }
     })
 }

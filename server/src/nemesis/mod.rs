@@ -173,7 +173,7 @@ impl Report {
 /// How long an operation may go unanswered before its outcome is unknown.
 const OP_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long one node may take to answer before the client tries another.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long the healed cluster has to elect a leader, and the final reads to be answered.
 const RECOVERY_LIMIT: Duration = Duration::from_secs(30);
 

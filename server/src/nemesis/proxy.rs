@@ -3,8 +3,10 @@
 //! connection (see `peer.rs`), so the proxy of link a→b carries exactly a's messages to b:
 //! node a's `--peers` names the proxy for b, and the proxy forwards to b's real peer port.
 //!
-//! A cut link drops its open connections and every new one (the dialing node sees a reset
-//! and retries with backoff), which loses the messages in flight, as a partition does.
+//! A cut link swallows what the sender writes, on its open connections and on new ones,
+//! until it is healed: the messages are lost, as in a partition where packets are dropped.
+//! Healing closes the connections that were swallowed (a frame may have been cut in two),
+//! and the sender reconnects and sends on.
 use std::net::SocketAddr;
 use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
@@ -48,23 +50,28 @@ async fn accept(listener: TcpListener, upstream: SocketAddr, state: watch::Recei
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             continue;
         };
-        if !*state.borrow() {
-            continue; // cut: dropped at once
-        }
         tokio::spawn(forward(inbound, upstream, state.clone()));
     }
 }
 
-/// Carry one connection until either side closes it or the link is cut.
+/// Carry one connection until either side closes it or the link is cut; while it is cut,
+/// swallow what the sender writes, and close it when the link is healed.
 async fn forward(mut inbound: TcpStream, upstream: SocketAddr, mut state: watch::Receiver<bool>) {
-    let Ok(mut outbound) = TcpStream::connect(upstream).await else {
-        return; // the node is down: the dialer sees its connection close and retries
-    };
     let _ = inbound.set_nodelay(true);
-    let _ = outbound.set_nodelay(true);
+    if *state.borrow() {
+        let Ok(mut outbound) = TcpStream::connect(upstream).await else {
+            return; // the node is down: the sender sees its connection close and retries
+        };
+        let _ = outbound.set_nodelay(true);
+        tokio::select! {
+            _ = copy_bidirectional(&mut inbound, &mut outbound) => return,
+            _ = state.wait_for(|open| !*open) => {}
+        }
+    }
+    let mut sink = tokio::io::sink();
     tokio::select! {
-        _ = copy_bidirectional(&mut inbound, &mut outbound) => {}
-        _ = state.wait_for(|open| !*open) => {}
+        _ = tokio::io::copy(&mut inbound, &mut sink) => {}
+        _ = state.wait_for(|open| *open) => {}
     }
 }
 
@@ -103,7 +110,7 @@ mod tests {
     }
 
     #[test]
-    fn an_open_link_forwards_and_a_cut_one_drops_old_and_new_connections() {
+    fn an_open_link_forwards_and_a_cut_one_swallows_until_healed() {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -112,19 +119,24 @@ mod tests {
         let proxy = LinkProxy::start(rt.handle(), echo()).unwrap();
         assert_eq!(round_trip(proxy.addr).unwrap(), b"ping");
         let mut held = std::net::TcpStream::connect(proxy.addr).unwrap();
-        held.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        held.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
         held.write_all(b"x").unwrap();
         let mut one = [0u8; 1];
         held.read_exact(&mut one).unwrap();
 
         proxy.set_open(false);
         assert!(!proxy.is_open());
-        // The connection that was open is closed (end of stream or reset), new ones too.
-        let _ = held.write_all(b"y");
-        assert!(matches!(held.read(&mut one), Ok(0) | Err(_)));
+        // What is sent now is lost: no echo, on the open connection or a new one.
+        std::thread::sleep(Duration::from_millis(50));
+        held.write_all(b"y").unwrap();
+        assert!(held.read(&mut one).is_err(), "an answer through a cut link");
         assert!(round_trip(proxy.addr).is_err());
 
+        // Healed: the swallowed connection is closed, new ones carry messages again.
         proxy.set_open(true);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(matches!(held.read(&mut one), Ok(0) | Err(_)));
         assert_eq!(round_trip(proxy.addr).unwrap(), b"ping");
     }
 }
