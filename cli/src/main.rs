@@ -63,6 +63,8 @@ enum Command {
     /// Run a local cluster under kills, pauses, partitions and clock faults while clients
     /// work, and check their history for linearizability
     Nemesis(cmd::nemesis::NemesisArgs),
+    /// Measure a key-value cluster's throughput and latency percentiles (fsync on)
+    Bench(cmd::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         Command::Cluster(args) => cmd::cluster::run(args),
         Command::Kv(args) => cmd::kv::run(args),
         Command::Nemesis(args) => cmd::nemesis::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
     };
     ExitCode::from(code)
 }

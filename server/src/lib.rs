@@ -10,8 +10,11 @@
 //! - [`node`]: a whole node; [`client`]: the client `verraft kv` uses.
 //! - [`process`]: `verraft node` processes of a local cluster.
 //! - [`nemesis`]: real processes under faults, their clients' history checked.
+//! - [`bench`]: throughput and latency of a cluster, fsync on.
 #![warn(missing_docs)]
 
+#[cfg(feature = "net")]
+pub mod bench;
 #[cfg(feature = "net")]
 pub mod client;
 #[cfg(feature = "net")]

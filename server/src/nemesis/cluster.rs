@@ -38,9 +38,16 @@ fn free_port() -> std::io::Result<u16> {
 }
 
 impl LiveCluster {
-    /// Start `n` nodes with their data and logs in `dir`, every peer link through a proxy.
+    /// Start `n` nodes with their data and logs in `dir`, every peer link through a proxy
+    /// when `proxied` (else the nodes talk directly: no partitions, nothing in the way).
     /// Call from a thread that lives as long as the cluster: the nodes die with it.
-    pub fn start(exe: &Path, dir: &Path, n: u8, bugs: &[Bug]) -> Result<LiveCluster, String> {
+    pub fn start(
+        exe: &Path,
+        dir: &Path,
+        n: u8,
+        bugs: &[Bug],
+        proxied: bool,
+    ) -> Result<LiveCluster, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("nemesis-proxy")
@@ -62,7 +69,7 @@ impl LiveCluster {
         }
         .save(dir)?;
         let mut links = BTreeMap::new();
-        for from in &entries {
+        for from in entries.iter().filter(|_| proxied) {
             for to in entries.iter().filter(|t| t.id != from.id) {
                 let proxy = LinkProxy::start(runtime.handle(), to.peer)
                     .map_err(|e| format!("cannot start the proxy n{}->n{}: {e}", from.id, to.id))?;

@@ -236,7 +236,7 @@ pub fn run(
         },
     };
     run.show(None);
-    let mut cluster = LiveCluster::start(&opts.exe, &opts.dir, opts.nodes, &opts.bugs)?;
+    let mut cluster = LiveCluster::start(&opts.exe, &opts.dir, opts.nodes, &opts.bugs, true)?;
     if cluster.wait_leader(RECOVERY_LIMIT).is_none() {
         return Err(format!(
             "no leader within {} s of starting the cluster (node logs in {})",
