@@ -132,7 +132,7 @@ fn kv_history(raws: &[Raw]) -> History<KvInput, KvOutput> {
     let piece = |r: &Raw| ["x", "y", ""][usize::from(r.random % 3)].into();
     // Half the writes of kind 2 are compare-and-sets (the parity of the linearization point
     // is one more random bit), from a missing key or a value a put or append can make.
-    let is_cas = |r: &Raw| r.input == 2 && r.point % 2 == 0;
+    let is_cas = |r: &Raw| r.input == 2 && r.point.is_multiple_of(2);
     build(
         &m,
         raws,

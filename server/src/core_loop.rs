@@ -326,13 +326,12 @@ impl CoreLoop {
             if let Some(write) = ready.log_write {
                 self.storage.write_log(write)?;
             }
-            if wrote {
-                if ready.must_sync {
-                    // fsync blocks this worker thread; tell the runtime, so the network
-                    // tasks go on meanwhile (and queue the inputs of the next group).
-                    tokio::task::block_in_place(|| self.storage.sync())?;
-                }
-                // Otherwise (ack-before-sync) the writes wait in memory for the next flush.
+            // Without `must_sync` (ack-before-sync) the writes wait in memory for the next
+            // flush instead.
+            if wrote && ready.must_sync {
+                // fsync blocks this worker thread; tell the runtime, so the network
+                // tasks go on meanwhile (and queue the inputs of the next group).
+                tokio::task::block_in_place(|| self.storage.sync())?;
             }
             // 2. Durable: only now may a leader count its own copy.
             if let Some((index, term)) = last {

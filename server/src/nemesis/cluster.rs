@@ -294,8 +294,9 @@ impl LiveCluster {
             };
             let term = info_field(&text, "term").and_then(|t| t.parse().ok());
             if let (Some("leader"), Some(term)) = (info_field(&text, "role").as_deref(), term) {
-                if best.map_or(true, |(t, _)| term > t) {
-                    best = Some((term, s.entry.id));
+                match best {
+                    Some((t, _)) if t >= term => {}
+                    _ => best = Some((term, s.entry.id)),
                 }
             }
         }
