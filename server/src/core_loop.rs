@@ -339,7 +339,9 @@ impl CoreLoop {
             }
             // 3. Messages may promise what step 1 wrote: they leave only now. A full queue
             //    (a slow or absent peer) drops the message; Raft retries on heartbeats.
-            for env in ready.messages {
+            // A turn's proposals, replicated one by one by the core, leave as a few
+            // messages per follower.
+            for env in crate::coalesce::coalesce(ready.messages) {
                 if let Some(tx) = self.peers.get(&env.to) {
                     if tx.try_send(env.msg).is_err() {
                         self.dropped_messages += 1;

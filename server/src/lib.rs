@@ -4,7 +4,8 @@
 //!
 //! - [`storage`]: [`storage::DiskStorage`], the on-disk `Storage` (group commit, torn-tail
 //!   recovery, snapshots ready for the core's coming snapshot API).
-//! - [`core_loop`]: the one task that owns the node and carries out its `Ready`s.
+//! - [`core_loop`]: the one task that owns the node and carries out its `Ready`s;
+//!   [`coalesce`]: its AppendEntries to a follower joined before they leave.
 //! - [`wire`], [`peer`]: the peer protocol and its TCP connections.
 //! - [`resp`], [`command`], [`client_port`]: RESP, the command table, the client port.
 //! - [`node`]: a whole node; [`client`]: the client `verraft kv` uses.
@@ -20,6 +21,7 @@ pub mod client;
 #[cfg(feature = "net")]
 pub mod client_port;
 pub mod cluster_file;
+pub mod coalesce;
 pub mod command;
 #[cfg(feature = "net")]
 pub mod core_loop;
