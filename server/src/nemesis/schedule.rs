@@ -181,8 +181,8 @@ const RATES: [f64; 4] = [0.25, 0.5, 2.0, 4.0];
 /// Time before the first fault: the cluster elects its first leader and the clients start.
 pub const WARMUP: Duration = Duration::from_secs(2);
 
-/// The faults of a run of `duration`, from `seed`: one at a time, each held 1–4 s with a
-/// quiet gap of 0.5–2.5 s after it, none starting in the last 2 s.
+/// The faults of a run of `duration`, from `seed`: one at a time, each held 1–4 s (a
+/// partition 2–5 s) with a quiet gap of 0.5–2.5 s after it, none starting in the last 2 s.
 pub fn schedule(seed: u64, faults: FaultSet, duration: Duration) -> Vec<Episode> {
     let mut rng = SplitMix64(seed);
     let mut kinds = Vec::new();
@@ -243,6 +243,9 @@ pub fn schedule(seed: u64, faults: FaultSet, duration: Duration) -> Vec<Episode>
         };
         let hold = match fault {
             Fault::Clock { .. } => Duration::ZERO,
+            // A partition shorter than an election (which takes 0.3 to 2 s here) is over
+            // before the side without the leader has done anything.
+            Fault::Partition(_) => ms(&mut rng, 2000, 5000),
             _ => ms(&mut rng, 1000, 4000),
         };
         let pick = rng.next_u64();
