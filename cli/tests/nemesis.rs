@@ -1,4 +1,5 @@
-//! `verraft nemesis` end to end: the correct server passes a short run with every fault,
+//! `verraft nemesis` and `verraft bench` end to end. The correct server passes a short
+//! nemesis run with every fault,
 //! and each of two seeded bugs fails one — local-read (a leader with a slow clock cut off
 //! from the others answers reads from its own, stale state) and ack-before-sync (writes
 //! acknowledged before they are durable, then a majority killed) — with the history, its
@@ -172,5 +173,42 @@ fn bad_arguments_get_clap_errors_and_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");
         assert!(err.contains("try '--help'"), "{args:?}: {err}");
+    }
+}
+
+/// `verraft bench` on its own local cluster: a short mixed run is measured and reported.
+#[test]
+fn bench_measures_a_local_cluster() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let out = common::verraft(&[
+        "bench",
+        "--clients",
+        "4",
+        "--pipeline",
+        "4",
+        "--ops",
+        "2000",
+        "--read-ratio",
+        "0.5",
+    ]);
+    let text = common::stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(text.contains("fsync on"), "{text}");
+    assert!(text.contains("throughput: "), "{text}");
+    assert!(text.contains("2000 ops in"), "{text}");
+    assert!(text.contains("; 0 errors)"), "{text}");
+    for row in ["writes ", "reads "] {
+        assert!(
+            text.lines().any(|l| l.starts_with(row)),
+            "no {row}row: {text}"
+        );
+    }
+    for (args, says) in [
+        (vec!["bench", "--read-ratio", "2"], "from 0 to 1"),
+        (vec!["bench", "--clients", "0"], "--clients"),
+    ] {
+        let out = common::verraft(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(common::stderr(&out).contains(says), "{args:?}");
     }
 }
