@@ -205,6 +205,14 @@ fn measure(
     })
 }
 
+async fn connect(addr: &str) -> Result<tokio::net::TcpStream, String> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
 /// Append one RESP command to `out`.
 fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
     out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
@@ -225,10 +233,11 @@ async fn client(
 ) -> Result<(Histogram<u64>, Histogram<u64>), String> {
     let mut writes = histogram()?;
     let mut reads = histogram()?;
-    let mut stream = tokio::net::TcpStream::connect(&leader)
-        .await
-        .map_err(|e| format!("{leader}: {e}"))?;
-    let _ = stream.set_nodelay(true);
+    let mut leader = leader;
+    let mut stream = connect(&leader).await?;
+    // Where a redirect (a leader change) said to go; the commands it answered count as
+    // errors, and the connection moves after the pipeline is answered.
+    let mut moved: Option<String> = None;
     let mut rng = SplitMix64(index.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5EED);
     let value = vec![b'x'; opts.value_size];
     let read_below = (opts.read_ratio.clamp(0.0, 1.0) * u64::MAX as f64) as u64;
@@ -238,6 +247,11 @@ async fn client(
     loop {
         if shared.interrupt.load(Ordering::Relaxed) {
             break;
+        }
+        if let Some(to) = moved.take() {
+            stream = connect(&to).await?;
+            buf.clear();
+            leader = to;
         }
         let want = opts.pipeline as u64;
         let claimed = shared
@@ -282,6 +296,9 @@ async fn client(
                 };
                 hist.saturating_record(micros.max(1));
                 if let Reply::Error(e) = reply {
+                    if let Some(to) = e.strip_prefix("MOVED 0 ") {
+                        moved = Some(to.to_string());
+                    }
                     shared.errors.fetch_add(1, Ordering::Relaxed);
                     if let Ok(mut first) = shared.first_error.lock() {
                         first.get_or_insert(e);

@@ -156,10 +156,12 @@ impl CoreLoop {
         }
     }
 
-    /// Run until `inputs` closes (every sender dropped), `stop` completes, or storage fails.
+    /// Run until `inputs` (the clients') closes, `stop` completes, or storage fails. `peers`
+    /// carries the peers' messages, taken before the clients' requests in every turn.
     pub async fn run(
         mut self,
         mut inputs: mpsc::Receiver<Input>,
+        mut peers: mpsc::Receiver<Input>,
         tick: Duration,
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<(), CoreError> {
@@ -168,21 +170,34 @@ impl CoreLoop {
         // election timer out at once.
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(stop);
+        let mut peers_open = true;
         loop {
             tokio::select! {
-                _ = ticker.tick() => {
-                    self.node.tick();
-                    self.flush_unsynced()?;
-                }
-                input = inputs.recv() => match input {
-                    Some(input) => self.handle(input),
-                    None => return Ok(()),
-                },
+                biased;
                 () = &mut stop => {
                     eprintln!("[n{}] stopping", self.node.id());
                     // A correct node has nothing unsynced: everything it acknowledged was
                     // synced first. Only with ack-before-sync is there something to write.
                     return Ok(self.storage.sync()?);
+                }
+                _ = ticker.tick() => {
+                    self.node.tick();
+                    self.flush_unsynced()?;
+                }
+                input = peers.recv(), if peers_open => match input {
+                    Some(input) => self.handle(input),
+                    None => peers_open = false,
+                },
+                input = inputs.recv() => match input {
+                    Some(input) => self.handle(input),
+                    None => return Ok(()),
+                },
+            }
+            // Every peer message queued, then a bounded batch of client requests.
+            for _ in 0..4 * MAX_BATCH {
+                match peers.try_recv() {
+                    Ok(input) => self.handle(input),
+                    Err(_) => break,
                 }
             }
             for _ in 0..MAX_BATCH {

@@ -137,7 +137,11 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
         })?
         .to_string();
 
+    // Peers and clients queue apart: the core takes the peers' messages first, so a flood of
+    // client requests cannot hold back the answers that keep a leader's quorum lease (it
+    // steps down when it has not heard from a majority within an election timeout).
     let (core_tx, core_rx) = mpsc::channel::<Input>(4096);
+    let (peer_tx, peer_rx) = mpsc::channel::<Input>(4096);
     let mut senders = PeerSenders::new();
     let mut tasks = Vec::new();
     for (&id, &addr) in opts.peers.iter().filter(|(&id, _)| id != me) {
@@ -155,7 +159,7 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
         peer_listener,
         me,
         opts.peers.clone(),
-        core_tx.clone(),
+        peer_tx,
     )));
     tasks.push(tokio::spawn(client_port::accept(
         client_listener,
@@ -178,7 +182,7 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
     }
 
     let result = CoreLoop::new(node, storage, senders)
-        .run(core_rx, opts.tick(), shutdown)
+        .run(core_rx, peer_rx, opts.tick(), shutdown)
         .await
         .map_err(NodeFailure::from);
     for t in tasks {
