@@ -57,6 +57,7 @@ pub mod digest;
 mod election;
 pub mod kv;
 pub mod kv_node;
+pub mod lease;
 pub mod log;
 pub mod message;
 pub mod node;

@@ -69,6 +69,9 @@ impl<M: StateMachine> Node<M> {
             r.from = r.from.map(|f| rename(map, f));
             r.acks = r.acks.map(|v| rename(map, v));
         }
+        for r in &mut n.lease.rounds {
+            r.acks = r.acks.map(|v| rename(map, v));
+        }
         Some(n)
     }
 
@@ -99,6 +102,7 @@ impl<M: StateMachine> Node<M> {
             snapshot,
             transfer: _,
             reads,
+            lease,
             outbox,
         } = self;
         let Config {
@@ -110,6 +114,8 @@ impl<M: StateMachine> Node<M> {
             max_append_entries,
             pre_vote,
             check_quorum,
+            lease_reads,
+            clock_drift_ticks,
             snapshot_every,
             seed: _,
             bugs,
@@ -121,6 +127,8 @@ impl<M: StateMachine> Node<M> {
         max_append_entries.hash(h);
         pre_vote.hash(h);
         check_quorum.hash(h);
+        lease_reads.hash(h);
+        clock_drift_ticks.hash(h);
         snapshot_every.hash(h);
         bugs.hash(h);
         term.hash(h);
@@ -142,6 +150,12 @@ impl<M: StateMachine> Node<M> {
         h.write_usize(reads.pending.len());
         for r in &reads.pending {
             (r.id, r.index, r.round, r.acks.len(), r.from.is_some()).hash(h);
+        }
+        // The lease without its acknowledgers (`hash_ids_renamed` covers those).
+        (lease.remaining, lease.spent, lease.promised).hash(h);
+        h.write_usize(lease.rounds.len());
+        for r in &lease.rounds {
+            (r.round, r.age, r.acks.len()).hash(h);
         }
         outbox.hash(h);
     }
@@ -186,6 +200,9 @@ impl<M: StateMachine> Node<M> {
         h.write_u64(progress);
         for r in &self.reads.pending {
             r.from.map(|f| rename(map, f)).hash(h);
+            r.acks.map(|v| rename(map, v)).hash(h);
+        }
+        for r in &self.lease.rounds {
             r.acks.map(|v| rename(map, v)).hash(h);
         }
         true
