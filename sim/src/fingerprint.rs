@@ -231,6 +231,7 @@ impl World {
             clients,
             history,
             clock,
+            clocks,
             counters,
             ghost,
             violation,
@@ -288,6 +289,7 @@ impl World {
         }
         history.digest().hash(h);
         clock.hash(h);
+        clocks.renamed(config.nodes, |n| rename(map, n)).hash(h);
         counters.hash(h);
         ghost.terms_led.hash(h);
         ghost.quorum_lost.hash(h);
@@ -359,6 +361,7 @@ impl World {
                 .map(|v| v == id)
                 .hash(&mut h);
             disk.unsynced.len().hash(&mut h);
+            self.clocks.ahead(id).hash(&mut h);
             if let Some(groups) = &self.partition {
                 groups
                     .iter()

@@ -142,6 +142,7 @@ impl World {
             clients,
             history: self.history.clone(),
             clock: self.clock,
+            clocks: self.clocks.renamed(n as u8, |id| rename(map, id)),
             counters: self.counters,
             ghost,
             violation: self.violation.clone(),
