@@ -215,8 +215,7 @@ pub struct Limits {
     pub max_snapshots: Option<u32>,
     /// `transfer nA->nB` events allowed in the whole run.
     pub max_transfers: Option<u32>,
-    /// `tick` events allowed in the whole run (with lease reads; `tick nN` are bounded by
-    /// the drift bound itself).
+    /// `tick` and `tick nN` events allowed in the whole run (with lease reads).
     pub max_ticks: Option<u32>,
 }
 

@@ -301,6 +301,7 @@ impl World {
             .map(|(n, t)| (rename(map, n), t))
             .hash(h);
         ghost.transfer_completed.hash(h);
+        ghost.lease_read.hash(h);
         let mut leaders = Sum::default();
         for (term, record) in ghost.leaders.iter() {
             let node = u64::from(rename(map, record.node));

@@ -273,6 +273,9 @@ pub struct Ghost {
     /// A leadership transfer completed: its target won the election it started. Recorded
     /// once, for the model checker's `sometimes` property.
     pub transfer_completed: bool,
+    /// A leader answered a read while its lease held (lease reads): recorded once, for the
+    /// model checker's `sometimes` property.
+    pub lease_read: bool,
 }
 
 impl Ghost {

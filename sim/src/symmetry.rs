@@ -132,6 +132,7 @@ impl World {
                 .transfer_campaign
                 .map(|(n, t)| (rename(map, n), t)),
             transfer_completed: self.ghost.transfer_completed,
+            lease_read: self.ghost.lease_read,
         };
         Some(World {
             config: self.config.clone(),

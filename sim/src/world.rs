@@ -44,7 +44,7 @@ pub struct Counters {
     pub snapshots: u32,
     /// `transfer nA->nB` events so far.
     pub transfers: u32,
-    /// `tick` events so far (with lease reads).
+    /// `tick` and `tick nN` events so far (with lease reads).
     pub ticks: u32,
 }
 
@@ -541,7 +541,7 @@ impl World {
     /// Whether node `id`'s clock can tick alone (`tick nN`): it runs no further ahead of the
     /// slowest than the drift bound allows.
     fn can_tick_alone(&self, id: NodeId) -> bool {
-        self.room_in_flight() && self.clocks_after_tick(id).is_some()
+        self.can_tick() && self.clocks_after_tick(id).is_some()
     }
 
     fn clocks_after_tick(&self, id: NodeId) -> Option<Clocks> {
@@ -817,7 +817,13 @@ impl World {
                         "n{id}'s clock would run more than the drift bound ahead"
                     ))
                 })?;
+                if !self.can_tick() {
+                    return Err(EventError::NotEnabled(
+                        "the world keeps no time (lease reads off), or its bound on ticks is reached".into(),
+                    ));
+                }
                 self.clocks = clocks;
+                self.counters.ticks += 1;
                 Ok(self.tick_node(*id).map_or(Ok(()), Err))
             }
             Event::Timeout(id) | Event::Heartbeat(id) if self.config.features.lease_reads => {
@@ -1276,6 +1282,9 @@ impl World {
                     let value = node.state_machine().get(op.key()).map(Text::from);
                     if self.ghost.terms_led >= 2 {
                         self.ghost.read_after_change = true;
+                    }
+                    if node.lease_remaining() > 0 {
+                        self.ghost.lease_read = true;
                     }
                     ClientState::Answered {
                         output: KvOutput::Value(value),

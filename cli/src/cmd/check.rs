@@ -39,7 +39,8 @@ pub struct BoundArgs {
     #[arg(long, value_name = "LIST")]
     faults: Option<String>,
     /// Optional parts of the core the nodes run: a list of pre-vote, check-quorum,
-    /// read-index, snapshots, transfer (or all, none; default all)
+    /// read-index, snapshots, transfer, lease-reads (or all: every one but lease-reads;
+    /// none; default all but transfer)
     #[arg(long, value_name = "LIST")]
     features: Option<String>,
     /// With snapshots: each node snapshots on its own every N applied entries (0: only at
@@ -52,6 +53,10 @@ pub struct BoundArgs {
     /// With transfer: leadership transfer requests in the whole run (default 1)
     #[arg(long, value_name = "T")]
     transfers: Option<u32>,
+    /// With lease-reads (the model keeps time): ticks in the whole run, of every clock at
+    /// once or of one running ahead (default 8)
+    #[arg(long, value_name = "N")]
+    ticks: Option<u32>,
     /// Messages in flight at once
     #[arg(long, value_name = "M")]
     max_in_flight: Option<u32>,
@@ -110,6 +115,7 @@ impl BoundArgs {
             snapshot_every,
             snapshots,
             transfers,
+            ticks,
             max_in_flight,
             heartbeats,
             partitions,
@@ -131,6 +137,7 @@ impl BoundArgs {
             && snapshot_every.is_none()
             && snapshots.is_none()
             && transfers.is_none()
+            && ticks.is_none()
             && max_in_flight.is_none()
             && heartbeats.is_none()
             && partitions.is_none()
@@ -213,6 +220,9 @@ impl BoundArgs {
         }
         if let Some(v) = self.transfers {
             b.transfers = v;
+        }
+        if let Some(v) = self.ticks {
+            b.ticks = v;
         }
         if let Some(v) = self.crashes {
             b.crashes = v;
