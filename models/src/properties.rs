@@ -219,7 +219,10 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
         out.push(Property::sometimes(TRANSFER_COMPLETED, transfer_completed));
     }
     // A lease takes ticks: an election timeout's worth to elect, one to send the round.
-    let ticks = c.limits.max_ticks.is_none_or(|n| n > c.timing.election_ticks);
+    let ticks = c
+        .limits
+        .max_ticks
+        .is_none_or(|n| n > c.timing.election_ticks);
     if c.features.lease_reads && has_reads && ticks {
         out.push(Property::sometimes(LEASE_READ, lease_read));
     }

@@ -31,7 +31,13 @@ impl Clocks {
 
     /// The clocks after `id`'s alone ticks once, if no clock then runs more than
     /// `max_ahead` ahead of the slowest; `live` says which nodes run.
-    pub fn after_tick(self, id: NodeId, live: impl Fn(NodeId) -> bool + Copy, nodes: u8, max_ahead: u8) -> Option<Clocks> {
+    pub fn after_tick(
+        self,
+        id: NodeId,
+        live: impl Fn(NodeId) -> bool + Copy,
+        nodes: u8,
+        max_ahead: u8,
+    ) -> Option<Clocks> {
         let mut next = self;
         next.set(id, self.ahead(id) + 1);
         next = next.normalized(live, nodes);
@@ -48,7 +54,10 @@ impl Clocks {
 
     /// Shift every live clock so that the slowest is 0 ahead.
     fn normalized(mut self, live: impl Fn(NodeId) -> bool + Copy, nodes: u8) -> Clocks {
-        let slowest = (1..=nodes).filter(|&n| live(n)).map(|n| self.ahead(n)).min();
+        let slowest = (1..=nodes)
+            .filter(|&n| live(n))
+            .map(|n| self.ahead(n))
+            .min();
         if let Some(s) = slowest.filter(|s| *s > 0) {
             for n in (1..=nodes).filter(|&n| live(n)) {
                 self.set(n, self.ahead(n) - s);
@@ -97,7 +106,15 @@ mod tests {
     #[test]
     fn renaming_moves_each_lead_with_its_node() {
         let c = Clocks::default().after_tick(1, |_| true, 3, 1).unwrap();
-        let r = c.renamed(3, |n| if n == 1 { 3 } else if n == 3 { 1 } else { n });
+        let r = c.renamed(3, |n| {
+            if n == 1 {
+                3
+            } else if n == 3 {
+                1
+            } else {
+                n
+            }
+        });
         assert_eq!((r.ahead(1), r.ahead(3)), (0, 1));
     }
 }

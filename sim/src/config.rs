@@ -252,7 +252,7 @@ impl Timing {
     /// elections settle, and clocks that may run two ticks apart over a timeout.
     pub const DEFAULT: Timing = Timing {
         election_ticks: 6,
-        election_jitter: 2,
+        election_jitter: 1,
         heartbeat_ticks: 2,
         clock_drift: 4,
     };
@@ -345,7 +345,10 @@ impl WorldConfig {
                 return Err(format!("the heartbeat interval ({}) must be at least 1 and below the election timeout ({})", t.heartbeat_ticks, t.election_ticks));
             }
             if t.clock_drift >= t.election_ticks {
-                return Err(format!("the clock drift bound ({}) must be below the election timeout ({})", t.clock_drift, t.election_ticks));
+                return Err(format!(
+                    "the clock drift bound ({}) must be below the election timeout ({})",
+                    t.clock_drift, t.election_ticks
+                ));
             }
         }
         if self.clients.len() > 9 {

@@ -90,7 +90,7 @@ const TRANSFER_WEIGHT: u32 = 2;
 const TICK_WEIGHT: u32 = 25;
 
 /// How likely one clock runs ahead (`tick nN`, per node).
-const DRIFT_WEIGHT: u32 = 4;
+const DRIFT_WEIGHT: u32 = 15;
 
 /// Relative weights of each kind of event in the fault phase, drawn per run.
 #[derive(Clone, Copy, Debug)]

@@ -110,3 +110,36 @@ fn lease_drift_serves_a_stale_read_that_the_history_check_catches() {
 fn the_correct_lease_runs_out_first_and_the_history_is_linearizable() {
     assert_eq!(stale_lease_schedule(BugSet::NONE), None);
 }
+
+/// Random runs that may keep time for lease reads: some do, leaders answer reads from their
+/// leases in some of those, and no invariant breaks (the history stays linearizable).
+#[test]
+fn random_runs_with_lease_reads_serve_reads_from_leases_and_break_nothing() {
+    use verraft_sim::random::{run_one, SimOptions};
+    let opts = SimOptions {
+        features: Features {
+            lease_reads: true,
+            ..Features::ALL
+        },
+        ..SimOptions::default()
+    };
+    let (mut timed, mut lease_reads) = (0, 0);
+    for seed in 1..=400 {
+        let r = run_one(&opts, seed).unwrap();
+        assert!(r.violation.is_none(), "seed {seed}: {:?}", r.violation);
+        if !r.scenario.config.features.lease_reads {
+            continue;
+        }
+        timed += 1;
+        let mut w = World::new(r.scenario.config.clone()).unwrap();
+        for s in &r.scenario.steps {
+            w.apply(&s.event).unwrap();
+        }
+        lease_reads += usize::from(w.ghost.lease_read);
+    }
+    assert!(timed > 50, "only {timed} of 400 runs kept time");
+    assert!(
+        lease_reads > timed / 4,
+        "leases served reads in {lease_reads} of {timed} runs"
+    );
+}

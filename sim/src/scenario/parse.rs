@@ -224,7 +224,8 @@ fn timing(rest: &str) -> R<Timing> {
     if !missing.is_empty() {
         return Err(format!("timing needs {} too", missing.join(", ")));
     }
-    let [election_ticks, election_jitter, heartbeat_ticks, clock_drift] = t.map(Option::unwrap_or_default);
+    let [election_ticks, election_jitter, heartbeat_ticks, clock_drift] =
+        t.map(Option::unwrap_or_default);
     Ok(Timing {
         election_ticks,
         election_jitter,

@@ -25,3 +25,12 @@ pub fn config(nodes: u8, reorder: bool) -> WorldConfig {
     c.limits.max_term = Some(4);
     c
 }
+
+/// The same world keeping time for lease reads: timers fire at ticks, clocks drift.
+#[allow(dead_code)] // not every test file walks timed worlds
+pub fn timed(mut c: WorldConfig) -> WorldConfig {
+    c.features.lease_reads = true;
+    c.features.check_quorum = true;
+    c.features.read_index = true;
+    c
+}
