@@ -4,6 +4,7 @@
 //! followers' clocks run ahead of the leader's, and the world's linearizability check
 //! catches it; the correct lease is out by then, and the same schedule stays linearizable.
 use verraft_core::{Bug, BugSet, KvOp, Role};
+use verraft_sim::scenario::Scenario;
 use verraft_sim::{Event, Features, Timing, World, WorldConfig};
 
 fn world(bugs: BugSet) -> World {
@@ -35,51 +36,69 @@ fn world(bugs: BugSet) -> World {
     World::new(c).unwrap()
 }
 
-/// Apply `e`, which must be enabled; `Some` once a violation was found.
-fn step(w: &mut World, e: Event) -> Option<String> {
-    assert!(w.enabled_events().contains(&e), "{e} is not enabled");
-    w.apply(&e).unwrap().map(|v| v.to_string())
+/// A world and the events applied to it, for the scenario file.
+struct Run {
+    w: World,
+    events: Vec<Event>,
 }
 
-/// Deliver messages (and client replies) until none is left.
-fn settle(w: &mut World) -> Option<String> {
-    loop {
-        let next = w
-            .enabled_events()
-            .into_iter()
-            .find(|e| matches!(e, Event::Deliver { .. } | Event::Reply(_)));
-        let Some(e) = next else { return None };
-        if let Some(v) = step(w, e) {
-            return Some(v);
-        }
+impl Run {
+    /// Apply `e`, which must be enabled; `Some` once a violation was found.
+    fn step(&mut self, e: Event) -> Option<String> {
+        assert!(self.w.enabled_events().contains(&e), "{e} is not enabled");
+        self.events.push(e.clone());
+        self.w.apply(&e).unwrap().map(|v| v.to_string())
     }
-}
 
-fn run(w: &mut World, events: impl IntoIterator<Item = Event>) -> Option<String> {
-    for e in events {
-        if let Some(v) = step(w, e).or_else(|| settle(w)) {
-            return Some(v);
+    /// Deliver messages (and client replies) until none is left.
+    fn settle(&mut self) -> Option<String> {
+        loop {
+            let next = self
+                .w
+                .enabled_events()
+                .into_iter()
+                .find(|e| matches!(e, Event::Deliver { .. } | Event::Reply(_)));
+            let Some(e) = next else { return None };
+            if let Some(v) = self.step(e) {
+                return Some(v);
+            }
         }
     }
-    None
+
+    fn run(&mut self, events: impl IntoIterator<Item = Event>) -> Option<String> {
+        for e in events {
+            if let Some(v) = self.step(e).or_else(|| self.settle()) {
+                return Some(v);
+            }
+        }
+        None
+    }
 }
 
 /// n1 leads and wins its lease; the network cuts it off; the followers' clocks run ahead
 /// of n1's by the most the drift bound allows, they elect n3, which commits `x = b`; then a
-/// client reads `x` at n1. Returns the first violation.
-fn stale_lease_schedule(bugs: BugSet) -> Option<String> {
+/// client reads `x` at n1. Returns the first violation, and the run.
+fn stale_lease_schedule(bugs: BugSet) -> (Option<String>, Run) {
+    let mut r = Run {
+        w: world(bugs),
+        events: Vec::new(),
+    };
+    let found = stale_lease_steps(&mut r);
+    (found, r)
+}
+
+fn stale_lease_steps(r: &mut Run) -> Option<String> {
     use Event::*;
-    let mut w = world(bugs);
     // n1's clock two ticks ahead: its timer fires first, and it is elected.
     let mut schedule = vec![TickOne(1), TickOne(1)];
     schedule.extend(std::iter::repeat_n(Tick, 4));
-    if let Some(v) = run(&mut w, schedule) {
+    if let Some(v) = r.run(schedule) {
         return Some(v);
     }
-    assert_eq!(w.leaders(), vec![1]);
+    assert_eq!(r.w.leaders(), vec![1]);
     // c1 writes x = a; a heartbeat round then gives n1 its lease.
     let schedule = [Invoke { client: 1, node: 1 }, Tick, Tick];
-    if let Some(v) = run(&mut w, schedule) {
+    if let Some(v) = r.run(schedule) {
         return Some(v);
     }
     // Cut off. n2 and n3 run ahead (n2 by two ticks, n3 by one), so that n2's timer fires
@@ -87,28 +106,28 @@ fn stale_lease_schedule(bugs: BugSet) -> Option<String> {
     let cut = Partition(vec![vec![1], vec![2, 3]]);
     let mut schedule = vec![cut, TickOne(2), TickOne(2), TickOne(3)];
     schedule.extend(std::iter::repeat_n(Tick, 5));
-    if let Some(v) = run(&mut w, schedule) {
+    if let Some(v) = r.run(schedule) {
         return Some(v);
     }
-    assert_eq!(w.node(3).map(|n| n.role()), Some(Role::Leader));
+    assert_eq!(r.w.node(3).map(|n| n.role()), Some(Role::Leader));
     // c2 writes x = b at n3 and is answered; then c3 reads x at n1, still cut off.
     let schedule = [Invoke { client: 2, node: 3 }, Invoke { client: 3, node: 1 }];
-    if let Some(v) = run(&mut w, schedule) {
+    if let Some(v) = r.run(schedule) {
         return Some(v);
     }
-    w.check_history().err().map(|v| v.to_string())
+    r.w.check_history().err().map(|v| v.to_string())
 }
 
 #[test]
 fn lease_drift_serves_a_stale_read_that_the_history_check_catches() {
-    let found = stale_lease_schedule(BugSet::NONE.with(Bug::LeaseDrift));
+    let (found, _) = stale_lease_schedule(BugSet::NONE.with(Bug::LeaseDrift));
     let found = found.expect("a stale read");
     assert!(found.contains("inearizab"), "{found}");
 }
 
 #[test]
 fn the_correct_lease_runs_out_first_and_the_history_is_linearizable() {
-    assert_eq!(stale_lease_schedule(BugSet::NONE), None);
+    assert_eq!(stale_lease_schedule(BugSet::NONE).0, None);
 }
 
 /// Random runs that may keep time for lease reads: some do, leaders answer reads from their
@@ -142,4 +161,31 @@ fn random_runs_with_lease_reads_serve_reads_from_leases_and_break_nothing() {
         lease_reads > timed / 4,
         "leases served reads in {lease_reads} of {timed} runs"
     );
+}
+
+/// `corpus/regressions/lease-drift.scn` is this schedule, written out: the corpus test
+/// replays it (failing with the bug, clean without), and `verraft replay` shows it.
+#[test]
+fn the_corpus_file_is_this_schedule() {
+    let (_, run) = stale_lease_schedule(BugSet::NONE.with(Bug::LeaseDrift));
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../corpus/regressions/lease-drift.scn"
+    );
+    let mut scenario = Scenario::new((*run.w.config).clone(), run.events);
+    scenario.expect = Some(verraft_sim::Invariant::Linearizability);
+    scenario.notes = vec![
+        "found by cargo test -p verraft-sim --test lease_reads (a schedule built by hand)".into(),
+        "n1 leads with a lease; cut off, its followers' clocks run ahead and elect n3, which"
+            .into(),
+        "commits x = b; n1's lease, as long as the election timeout with lease-drift, answers"
+            .into(),
+        "a read of x at n1 with the old value.".into(),
+    ];
+    let text = scenario.to_text();
+    if std::env::var_os("VERRAFT_WRITE_CORPUS").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let kept = std::fs::read_to_string(path).expect("run with VERRAFT_WRITE_CORPUS=1 to write it");
+    assert_eq!(kept, text);
 }
