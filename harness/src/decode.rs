@@ -11,8 +11,9 @@
 //!    bit 5 crashes lose unsynced writes, bits 6-7 the most entries per AppendEntries (1, 2, 3, 64);
 //! 3. bounds: bits 0-2 the highest term an election may start (1 to 8; a world with lease
 //!    reads keeps time, and its timers fire at ticks whatever the term),
-//!    bits 3-6 the most messages in flight (4 to 19), which keeps each step cheap,
-//!    bit 7 lease reads (when check-quorum and read-index are on);
+//!    bits 3-7 the most messages in flight (4 to 35), which keeps each step cheap; bit 7
+//!    (in flight 20 or more) also switches lease reads on when check-quorum and read-index
+//!    are (added later, it keeps what every older input means when features are forced);
 //! 4. clients: bits 0-1 how many (0 to 2; 3 reads as 2 with leadership transfer requests on,
 //!    unless the options force the features), bits 2-3 operations each (1 to 4);
 //!    bits 4-5 the most crashes in the whole schedule (1, 2, 4 or 8), bits 6-7 the most
@@ -67,7 +68,7 @@ pub fn config(u: &mut Unstructured<'_>, opts: &FuzzOptions) -> WorldConfig {
     let cl = byte(u);
     c.limits = Limits {
         max_term: Some(1 + u64::from(b & 7)),
-        max_in_flight: Some(4 + u32::from((b >> 3) & 15)),
+        max_in_flight: Some(4 + u32::from(b >> 3)),
         max_crashes: Some(1 << ((cl >> 4) & 3)),
         max_partitions: Some(1 << (cl >> 6)),
         ..Limits::NONE
