@@ -17,7 +17,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
-use verraft_core::{ClientId, KvCommand, KvOp, NodeId, Role};
+use verraft_core::{NodeId, Role};
+use verraft_kv::{ClientId, KvCommand, KvOp};
 
 /// Most bytes buffered for one unfinished command: the parser bounds each argument and their
 /// number, but not their product, so a client announcing many large arguments is cut off here.

@@ -18,7 +18,7 @@
 //! `SELECT 0`, which `redis-cli` and `redis-benchmark` send on connecting, get harmless
 //! answers.
 use crate::resp::Reply;
-use verraft_core::{ClientId, KvOp, KvOutput, Text};
+use verraft_kv::{ClientId, KvOp, KvOutput, Text};
 
 /// How to render the output of a key-value command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,9 +9,8 @@ use crate::storage::DiskStorage;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-use verraft_core::{
-    KvCommand, KvNode, KvOutput, Message, NodeId, Payload, ReadId, Role, Storage, Text,
-};
+use verraft_core::{Message, NodeId, Payload, ReadId, Role, Storage};
+use verraft_kv::{KvCommand, KvNode, KvOutput, Text};
 
 /// Most inputs taken in one turn before the node's output is written: bounds the latency
 /// of the first one.

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use verraft_core::{Config, KvNode, KvStore, NodeId};
+use verraft_core::{Config, NodeId};
+use verraft_kv::{KvNode, KvStore};
 
 /// One wall-clock tick of the core.
 pub const TICK: Duration = Duration::from_millis(10);

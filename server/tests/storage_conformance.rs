@@ -1,9 +1,8 @@
 //! One conformance suite for every `Storage<KvCommand>`: `MemStorage` (the reference the
 //! simulator and model checker use) and `DiskStorage` run the same steps and must agree with
 //! a plain model after every step and after every reopen.
-use verraft_core::{
-    Entry, HardState, Index, KvCommand, KvOp, LogWrite, MemStorage, Payload, Storage, StorageError,
-};
+use verraft_core::{Entry, HardState, Index, LogWrite, MemStorage, Payload, Storage, StorageError};
+use verraft_kv::{KvCommand, KvOp};
 use verraft_server::storage::DiskStorage;
 
 fn entry(term: u64, n: u64) -> Entry<KvCommand> {
