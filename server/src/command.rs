@@ -11,7 +11,7 @@
 //! | `CAS key expected new` | `KvOp::Cas` swapping when the value equals `expected` | `*2 :swapped $found` |
 //! | `CAS key new` | `KvOp::Cas` swapping when the key is absent | same |
 //! | `PING [msg]` | answered locally | `+PONG` or the message |
-//! | `INFO` | answered locally: role, term, commit, applied, leader | bulk string of `field:value` lines |
+//! | `INFO` | answered locally: role, term, commit, applied, leader, snapshot index and counts | bulk string of `field:value` lines |
 //! | `VSESSION client seq CMD args...` | `CMD` in session `client` with number `seq` | `CMD`'s reply |
 //!
 //! Keys and values must be UTF-8 (the store's `Text`), 64 KiB at most each. `COMMAND`, `CONFIG`, `CLIENT` and
