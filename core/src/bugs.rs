@@ -32,6 +32,9 @@ pub enum Bug {
     /// Log writes are acknowledged before they are durable; a crash can lose them.
     AckBeforeSync,
     /// The key-value store applies a retried request again instead of answering from the session.
+    /// An application bug, listed here with the others so that every engine names it alike;
+    /// the node ignores it, and the driver that sees it builds its store with
+    /// `KvStore::without_dedup` (verraft-kv).
     DedupLost,
     /// The leader answers reads from its local state without confirming it still leads.
     LocalRead,

@@ -4,6 +4,7 @@
 //! bug `lease-drift` (a lease as long as the election timeout) answers a stale read once a
 //! follower's clock runs faster than the leader's; the correct lease does not.
 use verraft_core::*;
+use verraft_kv::*;
 
 const ELECTION: u32 = 10;
 const DRIFT: u32 = 2;

@@ -22,7 +22,7 @@
 //!    few events for elections and replication;
 //!    then one byte per operation.
 use arbitrary::Unstructured;
-use verraft_core::{KvOp, Text};
+use verraft_kv::{KvOp, Text};
 use verraft_sim::{CrashMode, Faults, Features, Limits, WorldConfig};
 
 use crate::options::FuzzOptions;

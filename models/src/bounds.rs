@@ -1,7 +1,8 @@
 //! The bounds of one exhaustive check. Every bound is a limit on the world itself (terms,
 //! log length, crashes, messages in flight, faults), never on search depth: a depth bound
 //! with stateright's DFS silently skips states (see STATERIGHT_NOTES.md).
-use verraft_core::{BugSet, KvOp, Text};
+use verraft_core::BugSet;
+use verraft_kv::{KvOp, Text};
 use verraft_sim::{CrashMode, Faults, Features, Limits, Timing, WorldConfig};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

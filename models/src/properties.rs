@@ -6,7 +6,8 @@ use crate::model::{RaftModel, State};
 use stateright::Property;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use verraft_core::{KvOp, KvOutput, Payload};
+use verraft_core::Payload;
+use verraft_kv::{KvOp, KvOutput};
 use verraft_sim::{Invariant, World};
 
 /// The invariants the world checks after every event, each an `always` property.

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use verraft_core::{Config, KvNode, KvStore, NodeId};
+use verraft_core::{Config, NodeId};
+use verraft_kv::{KvNode, KvStore};
 
 /// One wall-clock tick of the core.
 pub const TICK: Duration = Duration::from_millis(10);
@@ -27,6 +28,10 @@ pub struct NodeOptions {
     pub client_addr: SocketAddr,
     /// Its data directory.
     pub data: PathBuf,
+    /// Applied entries between two snapshots ([`Config::snapshot_every`]; 0: never). The
+    /// nodes of a cluster may differ: each compacts its own log. [`SNAPSHOT_EVERY`] unless
+    /// a test or an operator wants snapshots sooner.
+    pub snapshot_every: u32,
 }
 
 /// Why a node did not start or stopped.
@@ -54,20 +59,21 @@ pub enum NodeFailure {
     Core(#[from] crate::core_loop::CoreError),
 }
 
-/// Applied entries between two snapshots of a node of the service.
+/// Applied entries between two snapshots of a node of the service, by default: the log in
+/// memory and in its file stays bounded, and a snapshot (the whole store) is written seldom.
 pub const SNAPSHOT_EVERY: u32 = 10_000;
 
 /// The timings for a 10 ms tick: an election timeout of 300..600 ms, a heartbeat every
 /// 50 ms. Loopback and LAN round trips are well under a heartbeat, and an fsync (a few ms)
 /// well under an election timeout.
-pub fn config(id: NodeId, voters: impl IntoIterator<Item = NodeId>) -> Config {
+pub fn config(id: NodeId, voters: impl IntoIterator<Item = NodeId>, snapshot_every: u32) -> Config {
     let mut c = Config::new(id, voters);
     c.election_ticks = 30;
     c.election_jitter = 30;
     c.heartbeat_ticks = 5;
     // Compact the log every so many applied entries: the log in memory and in its file stay
     // bounded, and a follower far behind catches up by snapshot.
-    c.snapshot_every = SNAPSHOT_EVERY;
+    c.snapshot_every = snapshot_every;
     // The jitter must differ between nodes and between runs, or restarted nodes could keep
     // splitting votes: seed it from the clock and the id.
     c.seed = client_port::random_client_id() ^ u64::from(id);
@@ -85,13 +91,14 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
             cut.dropped_bytes, cut.offset, cut.reason
         );
     }
-    let config = config(me, opts.peers.keys().copied());
+    let config = config(me, opts.peers.keys().copied(), opts.snapshot_every);
     let node = KvNode::restart(config, &storage, KvStore::new())?;
     eprintln!(
-        "[n{me}] opened {} ({} records, term {}, last index {})",
+        "[n{me}] opened {} ({} records, term {}, snapshot at {}, last index {})",
         opts.data.display(),
         recovery.records,
         node.term(),
+        node.snapshot().index,
         node.last_index()
     );
     let bind = |addr: SocketAddr| async move {

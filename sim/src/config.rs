@@ -1,7 +1,8 @@
 //! What a world is: its size, its faults, its bounds, its clients. Everything in here is
 //! written into the header of a scenario file, so a scenario replays the same world.
 use serde::{Deserialize, Serialize};
-use verraft_core::{BugSet, KvOp, NodeId, Term};
+use verraft_core::{BugSet, NodeId, Term};
+use verraft_kv::KvOp;
 
 /// The faults the world may inject. A fault that is off is never an enabled event.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]

@@ -8,7 +8,8 @@
 use crate::client::read_of;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use verraft_core::{ClientId, Entry, Envelope, Index, KvCommand, Message, NodeId, Payload, Term};
+use verraft_core::{Entry, Envelope, Index, Message, NodeId, Payload, Term};
+use verraft_kv::{ClientId, KvCommand};
 
 /// An entry as a message summary names it: its term and which client request it carries.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]

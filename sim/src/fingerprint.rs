@@ -20,7 +20,8 @@ use smallvec::SmallVec;
 use std::hash::{BuildHasher, Hash, Hasher};
 use verraft_core::digest::Digester;
 use verraft_core::symmetry::{mix, rename};
-use verraft_core::{KvCommand, MemStorage, NodeId};
+use verraft_core::{MemStorage, NodeId};
+use verraft_kv::KvCommand;
 
 /// The hasher of state fingerprints: fixed seeds, so fingerprints are the same in every run.
 pub fn fingerprint_hasher() -> ahash::AHasher {

@@ -10,7 +10,8 @@ use crate::scenario::Scenario;
 use crate::world::{Choice, World};
 use std::hash::{Hash, Hasher};
 use verraft_core::rng::SplitMix64;
-use verraft_core::{BugSet, ClientId, KvOp, Role, Text};
+use verraft_core::{BugSet, Role};
+use verraft_kv::{ClientId, KvOp, Text};
 
 /// What the user asked for; each run refines it with its seed.
 #[derive(Clone, Debug)]

@@ -14,10 +14,8 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
-use verraft_core::{
-    ClientId, Config, Index, KvCommand, KvOp, KvOutput, KvStore, Message, Node, NodeId, Ready,
-    Role, Term, Text,
-};
+use verraft_core::{Config, Index, Message, Node, NodeId, Ready, Role, Term};
+use verraft_kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore, Text};
 
 /// Why an event could not be applied: it is not possible in this state (a scenario that does
 /// not fit the world it describes).

@@ -3,7 +3,8 @@
 //! `lease-drift` (a lease as long as the election timeout) serves a stale read once the
 //! followers' clocks run ahead of the leader's, and the world's linearizability check
 //! catches it; the correct lease is out by then, and the same schedule stays linearizable.
-use verraft_core::{Bug, BugSet, KvOp, Role};
+use verraft_core::{Bug, BugSet, Role};
+use verraft_kv::KvOp;
 use verraft_sim::scenario::Scenario;
 use verraft_sim::{Event, Features, Timing, World, WorldConfig};
 

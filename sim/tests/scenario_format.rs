@@ -2,7 +2,8 @@
 //! line naming the line number, never a panic.
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use verraft_core::{Bug, BugSet, KvOp, Text};
+use verraft_core::{Bug, BugSet};
+use verraft_kv::{KvOp, Text};
 use verraft_sim::scenario::{parse, Scenario, Step};
 use verraft_sim::*;
 

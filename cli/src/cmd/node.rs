@@ -23,6 +23,9 @@ pub struct NodeArgs {
     /// The node's data directory (created if absent; a restarted node recovers from it)
     #[arg(long)]
     data: PathBuf,
+    /// Snapshot the store and compact the log every N applied entries (0: never)
+    #[arg(long, value_name = "N", default_value_t = node::SNAPSHOT_EVERY)]
+    snapshot_every: u32,
 }
 
 fn parse_peers(s: &str) -> Result<BTreeMap<NodeId, SocketAddr>, String> {
@@ -46,6 +49,7 @@ pub fn run(args: NodeArgs) -> u8 {
         peers: args.peers,
         client_addr: SocketAddr::new(args.client_host, args.client_port),
         data: args.data,
+        snapshot_every: args.snapshot_every,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

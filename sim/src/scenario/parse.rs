@@ -3,7 +3,8 @@ use crate::config::{CrashMode, Faults, Features, Limits, Timing, WorldConfig};
 use crate::event::{EntryRef, Event, MsgRef};
 use crate::invariants::Invariant;
 use std::fmt;
-use verraft_core::{Bug, BugSet, KvOp, NodeId, Text};
+use verraft_core::{Bug, BugSet, NodeId};
+use verraft_kv::{KvOp, Text};
 
 /// What went wrong, and on which line (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 use super::Scenario;
 use crate::config::{CrashMode, Limits, Timing, DEFAULT_SNAPSHOT_EVERY};
 use std::fmt::Write;
-use verraft_core::KvOp;
+use verraft_kv::KvOp;
 
 pub fn print(s: &Scenario) -> String {
     let mut out = String::from("# verraft scenario\n");

@@ -1,6 +1,6 @@
 //! A world for the tests that walk many states at random: every fault on, lost unsynced
 //! writes, two clients, enough room in flight and terms for elections to overlap.
-use verraft_core::KvOp;
+use verraft_kv::KvOp;
 use verraft_sim::{CrashMode, Faults, WorldConfig};
 
 pub fn config(nodes: u8, reorder: bool) -> WorldConfig {
