@@ -59,7 +59,7 @@ impl Run {
                 .enabled_events()
                 .into_iter()
                 .find(|e| matches!(e, Event::Deliver { .. } | Event::Reply(_)));
-            let Some(e) = next else { return None };
+            let e = next?;
             if let Some(v) = self.step(e) {
                 return Some(v);
             }
