@@ -4,7 +4,8 @@
 cd "$SRC/verraft"
 cargo fuzz build -O --fuzz-dir fuzz
 # `schedule` is built as fuzz/run-schedule builds it: without comparison tracing and with
-# only the Raft code (verraft-core) in the coverage map, in its own target directory.
+# only the Raft code (verraft-core and verraft-kv) in the coverage map, in its own target
+# directory.
 RUSTC_WRAPPER="$PWD/fuzz/coverage-scope" cargo fuzz build -O --fuzz-dir fuzz \
   --no-trace-compares --target-dir fuzz/target/schedule schedule
 for target in schedule lincheck scenario; do

@@ -3,145 +3,22 @@
 //! killed and restarted from its data directory (one of them with a torn record appended to
 //! its log, which must be cut and reported), and the values read again. And `verraft cluster
 //! start`, stopped with Ctrl-C and started again, with `verraft kv` and `cluster status`.
+//! (Snapshots in the service have their own test: `kv_snapshots.rs`.)
 mod common;
 
+use common::nodes::{bulk, cleanup, field, info, kill, ok, start, start_three, wait_leader};
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use verraft_server::client::{call, Client};
 use verraft_server::resp::Reply;
 
-struct Node {
-    id: u8,
-    peer: u16,
-    client: u16,
-    data: PathBuf,
-    log: PathBuf,
-    child: Option<Child>,
-}
-
-/// A failed assertion must not leave node processes behind (they would hold the test
-/// runner's output open, and their ports).
-impl Drop for Node {
-    fn drop(&mut self) {
-        kill(self);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(node: &mut Node, peers: &str) {
-    let log = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&node.log)
-        .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_verraft"))
-        .args(["node", "--id", &node.id.to_string(), "--peers", peers])
-        .args(["--client-port", &node.client.to_string()])
-        .arg("--data")
-        .arg(&node.data)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    node.child = Some(child);
-}
-
-fn kill(node: &mut Node) {
-    if let Some(mut c) = node.child.take() {
-        let _ = c.kill();
-        let _ = c.wait();
-    }
-}
-
-fn info(port: u16) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    match call(&mut s, &[b"INFO"]).ok()? {
-        Reply::Bulk(Some(b)) => Some(String::from_utf8_lossy(&b).into_owned()),
-        _ => None,
-    }
-}
-
-fn field(info: &str, key: &str) -> Option<String> {
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}:")).map(str::to_string))
-}
-
-/// The id of the node that leads, once one does (among the running ones).
-fn wait_leader(nodes: &[Node]) -> u8 {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        for n in nodes.iter().filter(|n| n.child.is_some()) {
-            if let Some(i) = info(n.client) {
-                if field(&i, "role").as_deref() == Some("leader") {
-                    return n.id;
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("no leader within 20 s");
-}
-
-fn bulk(s: &str) -> Reply {
-    Reply::Bulk(Some(s.as_bytes().to_vec()))
-}
-
-fn ok() -> Reply {
-    Reply::Simple("OK".into())
-}
-
-/// Three node processes on free loopback ports with their data under `dir`, started: the
-/// nodes, their `--peers` list, and their client addresses.
-fn start_three(dir: &Path) -> (Vec<Node>, String, Vec<String>) {
-    let mut nodes: Vec<Node> = (1..=3)
-        .map(|id| Node {
-            id,
-            peer: free_port(),
-            client: free_port(),
-            data: dir.join(format!("n{id}")),
-            log: dir.join(format!("n{id}.log")),
-            child: None,
-        })
-        .collect();
-    let peers: Vec<String> = nodes
-        .iter()
-        .map(|n| format!("{}=127.0.0.1:{}", n.id, n.peer))
-        .collect();
-    let peers = peers.join(",");
-    let addrs: Vec<String> = nodes
-        .iter()
-        .map(|n| format!("127.0.0.1:{}", n.client))
-        .collect();
-    for n in &mut nodes {
-        start(n, &peers);
-    }
-    (nodes, peers, addrs)
-}
-
-fn cleanup(dir: &Path, nodes: &mut [Node]) {
-    for n in nodes.iter_mut() {
-        kill(n);
-    }
-    let _ = fs::remove_dir_all(dir);
-}
-
 #[test]
 fn a_cluster_survives_its_leaders_crash_and_a_restart_from_disk() {
     let dir = common::temp_dir("kv-service");
-    let (mut nodes, peers, addrs) = start_three(&dir);
+    let (mut nodes, peers, addrs) = start_three(&dir, &[]);
     let leader = wait_leader(&nodes);
     let port = |id: u8| nodes[usize::from(id) - 1].client;
 
@@ -334,6 +211,8 @@ fn cluster_start_stops_on_ctrl_c_and_recovers_from_its_directory() {
             .args(["cluster", "start", "--nodes", "3", "--data", &data])
             .args(["--peer-base", &peer_base.to_string()])
             .args(["--client-base", &client_base.to_string()])
+            // A snapshot every second applied entry: the restart below recovers from one.
+            .args(["--snapshot-every", "2"])
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
@@ -362,6 +241,14 @@ fn cluster_start_stops_on_ctrl_c_and_recovers_from_its_directory() {
         .filter_map(|l| l.split_whitespace().nth(2))
         .collect();
     assert!(ok, "{status}");
+    // The leader applied its no-op, the put and the compare-and-set before it answered:
+    // its latest snapshot (the `snap` column) is at index 2 at least.
+    let leader_snap = status
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|cols| cols.get(2) == Some(&"leader"))
+        .and_then(|cols| cols.get(8)?.parse::<u64>().ok());
+    assert!(leader_snap >= Some(2), "{status}");
     assert_eq!(
         roles.iter().filter(|r| **r == "leader").count(),
         1,
@@ -400,7 +287,7 @@ fn concurrent_clients_see_a_linearizable_register_across_a_leader_crash() {
     use verraft_checker::{check, CheckOptions, History, Operation, Verdict};
 
     let dir = common::temp_dir("kv-lincheck");
-    let (mut nodes, _, addrs) = start_three(&dir);
+    let (mut nodes, _, addrs) = start_three(&dir, &[]);
     let leader = wait_leader(&nodes);
 
     let epoch = Instant::now();

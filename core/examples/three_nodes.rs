@@ -7,10 +7,8 @@
 //! `cargo run -p verraft-core --example three_nodes`; `cargo test -p verraft-core` runs it
 //! too (core/tests/example_runs.rs), so that it fails loudly when the core breaks.
 use std::collections::VecDeque;
-use verraft_core::{
-    Config, Envelope, Index, KvCommand, KvNode, KvOp, KvOutput, KvStore, MemStorage, Node, NodeId,
-    Payload, Role, Storage,
-};
+use verraft_core::{Config, Envelope, Index, MemStorage, Node, NodeId, Payload, Role, Storage};
+use verraft_kv::{KvCommand, KvNode, KvOp, KvOutput, KvStore};
 
 /// What one node applied, in order: index, command, the store's answer.
 pub type AppliedLog = Vec<(Index, KvCommand, KvOutput)>;

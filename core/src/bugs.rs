@@ -32,6 +32,9 @@ pub enum Bug {
     /// Log writes are acknowledged before they are durable; a crash can lose them.
     AckBeforeSync,
     /// The key-value store applies a retried request again instead of answering from the session.
+    /// An application bug, listed here with the others so that every engine names it alike;
+    /// the node ignores it, and the driver that sees it builds its store with
+    /// `KvStore::without_dedup` (verraft-kv).
     DedupLost,
     /// The leader answers reads from its local state without confirming it still leads.
     LocalRead,
@@ -39,11 +42,15 @@ pub enum Bug {
     /// without checking that its entry at that index matches the snapshot (hashicorp/raft
     /// #704): a divergent suffix survives on top of the leader's committed prefix.
     SnapshotCut,
+    /// A leader serving lease reads takes the whole election timeout as its lease, trusting
+    /// that every clock runs at the same rate: a follower whose clock runs faster times out,
+    /// and a new leader commits writes, while the old one still answers reads from its lease.
+    LeaseDrift,
 }
 
 impl Bug {
     /// Every bug, in declaration order (which is also the order of `BugSet::iter`).
-    pub const ALL: [Bug; 14] = [
+    pub const ALL: [Bug; 15] = [
         Bug::VoteCount,
         Bug::StaleTermVote,
         Bug::ForgetVote,
@@ -58,6 +65,7 @@ impl Bug {
         Bug::DedupLost,
         Bug::LocalRead,
         Bug::SnapshotCut,
+        Bug::LeaseDrift,
     ];
 
     /// The name used in scenario files and on the command line.
@@ -77,6 +85,7 @@ impl Bug {
             Bug::DedupLost => "dedup-lost",
             Bug::LocalRead => "local-read",
             Bug::SnapshotCut => "snapshot-cut",
+            Bug::LeaseDrift => "lease-drift",
         }
     }
 

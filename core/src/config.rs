@@ -43,6 +43,18 @@ pub struct Config {
     /// term (dissertation §4.2.3, §6.2): a partitioned leader stops leading, and a server
     /// that was removed or cut off cannot depose a live one.
     pub check_quorum: bool,
+    /// Serve reads from the leader's lease instead of confirming each with a round of
+    /// messages (Raft dissertation §6.4.1). Off by default: it trades a round trip for an
+    /// assumption about clocks. A lease starts when the leader sends a heartbeat round that a
+    /// majority answers; each of those followers then ignores other candidates for an election
+    /// timeout, by its own clock. The leader trusts the lease for `election_ticks -
+    /// clock_drift_ticks` of its own ticks from the round's sending, so the lease is sound as
+    /// long as no clock counts more than `clock_drift_ticks` ticks beyond another's over one
+    /// election timeout. Needs `check_quorum` (the followers' side of the promise).
+    pub lease_reads: bool,
+    /// How many more ticks any node's clock may count than another's over one election
+    /// timeout (see `lease_reads`). Must be below `election_ticks`. Unused without leases.
+    pub clock_drift_ticks: u32,
     /// Take a snapshot and compact the log once this many entries have been applied since
     /// the last snapshot (0: only when the driver asks, with [`Node::compact`]).
     ///
@@ -80,12 +92,25 @@ pub enum ConfigError {
         /// The configured `election_ticks`.
         election: u32,
     },
+    /// Lease reads rely on followers ignoring other candidates while they hear from a
+    /// leader, which is check-quorum's rule.
+    #[error("lease reads need check-quorum")]
+    LeaseWithoutCheckQuorum,
+    /// The drift bound leaves no lease at all.
+    #[error("clock drift bound ({drift}) must be shorter than the election timeout ({election})")]
+    DriftTooLarge {
+        /// The configured `clock_drift_ticks`.
+        drift: u32,
+        /// The configured `election_ticks`.
+        election: u32,
+    },
 }
 
 impl Config {
     /// A configuration with the usual timings: an election timeout drawn from 10 ..= 20 ticks
     /// (seeded with `id`), a heartbeat every 3 ticks, at most 64 entries per append,
-    /// pre-vote and check-quorum on, snapshots only when asked, and no seeded bugs. `voters` must include `id`.
+    /// pre-vote and check-quorum on, lease reads off (with a drift bound of 2 ticks when
+    /// switched on), snapshots only when asked, and no seeded bugs. `voters` must include `id`.
     pub fn new(id: NodeId, voters: impl IntoIterator<Item = NodeId>) -> Config {
         Config {
             id,
@@ -96,6 +121,8 @@ impl Config {
             max_append_entries: 64,
             pre_vote: true,
             check_quorum: true,
+            lease_reads: false,
+            clock_drift_ticks: 2,
             snapshot_every: 0,
             seed: u64::from(id),
             bugs: BugSet::NONE,
@@ -139,7 +166,27 @@ impl Config {
                 election: self.election_ticks,
             });
         }
+        if self.lease_reads && !self.check_quorum {
+            return Err(ConfigError::LeaseWithoutCheckQuorum);
+        }
+        if self.lease_reads && self.clock_drift_ticks >= self.election_ticks {
+            return Err(ConfigError::DriftTooLarge {
+                drift: self.clock_drift_ticks,
+                election: self.election_ticks,
+            });
+        }
         Ok(())
+    }
+
+    /// How many of its own ticks a leader trusts a lease, counted from the sending of the
+    /// heartbeat round a majority answered: an election timeout less the drift bound
+    /// (the whole timeout with the `lease-drift` bug).
+    pub fn lease_ticks(&self) -> u32 {
+        if self.bugs.contains(crate::bugs::Bug::LeaseDrift) {
+            self.election_ticks
+        } else {
+            self.election_ticks.saturating_sub(self.clock_drift_ticks)
+        }
     }
 
     /// Votes (or replicas) needed for a decision: a majority of the voters.

@@ -16,6 +16,8 @@ impl<M: StateMachine> Node<M> {
             self.fire_leader_timeout();
             return;
         }
+        // An election timeout without word from a leader: the promise to it has run out.
+        self.lease.promised = false;
         if self.config.pre_vote {
             self.become_pre_candidate();
         } else {
@@ -172,7 +174,7 @@ impl<M: StateMachine> Node<M> {
     /// it ignores requests to vote in a later term. A leader is in its own lease.
     pub(crate) fn in_lease(&self) -> bool {
         self.config.check_quorum
-            && self.leader.is_some()
+            && (self.leader.is_some() || self.lease.promised)
             && self.election_elapsed < self.config.election_ticks
     }
 
@@ -200,6 +202,7 @@ impl<M: StateMachine> Node<M> {
     /// A new leader appends a no-op of its own term (so that it can commit earlier entries,
     /// §5.4.2) and sends it to everyone at once, which also announces its leadership.
     fn become_leader(&mut self) {
+        self.reset_leader_lease();
         self.role = Role::Leader;
         self.leader = Some(self.config.id);
         self.heartbeat_elapsed = 0;

@@ -6,8 +6,9 @@
 //! timing themselves); [`Node::ready`] hands out what to persist, send and reply.
 //!
 //! The driver owns everything else: the clock, the disk ([`Storage`]) and the network. The
-//! key-value store with client sessions ([`KvStore`], run as [`KvNode`]) is the state machine
-//! every verraft engine drives; any deterministic [`StateMachine`] works.
+//! replicated application is any deterministic [`StateMachine`]; verraft's own, the
+//! key-value store with client sessions that every verraft engine drives, is the
+//! `verraft-kv` crate.
 //!
 //! # The driver contract
 //!
@@ -55,8 +56,7 @@ pub mod bugs;
 pub mod config;
 pub mod digest;
 mod election;
-pub mod kv;
-pub mod kv_node;
+pub mod lease;
 pub mod log;
 pub mod message;
 pub mod node;
@@ -76,8 +76,6 @@ pub mod types;
 
 pub use bugs::{Bug, BugSet};
 pub use config::{Config, ConfigError, Voters};
-pub use kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore, Text};
-pub use kv_node::KvNode;
 pub use message::{Envelope, Message, Outgoing};
 pub use node::{Node, NodeError, Progress, Proposal, ProposeError};
 pub use node_set::NodeSet;

@@ -2,6 +2,7 @@
 //! output batch (`ready`). The per-role rules live in `election.rs` and `replication.rs`.
 use crate::bugs::Bug;
 use crate::config::{Config, ConfigError};
+use crate::lease::Lease;
 use crate::log::RaftLog;
 use crate::message::{Envelope, Message, Outgoing};
 use crate::node_set::NodeSet;
@@ -152,6 +153,8 @@ pub struct Node<M: StateMachine> {
     pub(crate) transfer: Option<NodeId>,
     /// Reads in progress (see `read`).
     pub(crate) reads: Reads,
+    /// The leader's lease and a follower's promise (see `lease`; idle without lease reads).
+    pub(crate) lease: Lease,
     pub(crate) outbox: Outbox<M>,
 }
 
@@ -181,6 +184,7 @@ impl<M: StateMachine> Node<M> {
             snapshot: Snapshot::default(),
             transfer: None,
             reads: Reads::default(),
+            lease: Lease::default(),
             outbox: Outbox {
                 snapshot_dirty: false,
                 hard_state_dirty: false,
@@ -234,6 +238,9 @@ impl<M: StateMachine> Node<M> {
         node.snapshot = snapshot;
         // What a restarted node reads back is on its disk by definition.
         node.synced = node.log.last_index();
+        // It may have promised a leader to ignore other candidates before the crash: keep
+        // the promise for an election timeout from now (see `lease`).
+        node.promise_lease();
         Ok(node)
     }
 
@@ -246,6 +253,9 @@ impl<M: StateMachine> Node<M> {
     /// [`Node::has_ready`] afterwards.
     pub fn tick(&mut self) {
         if self.role == Role::Leader {
+            if self.config.lease_reads {
+                self.age_lease();
+            }
             self.heartbeat_elapsed += 1;
             if self.heartbeat_elapsed >= self.config.heartbeat_ticks {
                 self.fire_heartbeat();
@@ -270,7 +280,10 @@ impl<M: StateMachine> Node<M> {
         }
         self.heartbeat_elapsed = 0;
         self.broadcast_heartbeat();
-        if !self.reads.pending.is_empty() {
+        if self.config.lease_reads && !self.lease.spent {
+            // The lease's round also serves any read waiting for one.
+            self.send_lease_round();
+        } else if !self.reads.pending.is_empty() {
             // A confirmation round may have been lost: ask again, as heartbeats re-send
             // unacknowledged entries.
             self.reconfirm_reads();
@@ -632,6 +645,7 @@ impl<M: StateMachine> Node<M> {
     pub(crate) fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
         if term > self.term || self.role == Role::Leader {
             self.drop_reads();
+            self.reset_leader_lease();
         }
         if term > self.term {
             self.term = term;

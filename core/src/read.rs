@@ -120,6 +120,22 @@ impl<M: StateMachine> Node<M> {
         self.reads.next_round += 1;
         let mut acks = NodeSet::new();
         acks.insert(self.config.id);
+        if self.lease_holds() {
+            // The lease stands for the confirmation round: no other leader can be elected
+            // before it runs out. The read still waits for an entry of this term to commit.
+            self.config.voters.iter().for_each(|v| {
+                acks.insert(*v);
+            });
+            self.reads.pending.push(PendingRead {
+                id,
+                from,
+                index,
+                round,
+                acks,
+            });
+            self.serve_reads();
+            return;
+        }
         self.reads.pending.push(PendingRead {
             id,
             from,
@@ -170,6 +186,7 @@ impl<M: StateMachine> Node<M> {
             }
             self.leader = Some(leader);
             self.reset_election_timer();
+            self.promise_lease();
         }
         // An answer to a request of an older term only tells its sender the newer term: the
         // round means nothing there, and is left out (0), so that answers to stale rounds
@@ -192,6 +209,9 @@ impl<M: StateMachine> Node<M> {
         }
         for read in self.reads.pending.iter_mut().filter(|r| r.round <= round) {
             read.acks.insert(follower);
+        }
+        if self.config.lease_reads {
+            self.lease_answer(follower, round);
         }
         self.serve_reads();
     }

@@ -115,6 +115,7 @@ impl<M: StateMachine> Node<M> {
         }
         self.leader = Some(leader);
         self.reset_election_timer();
+        self.promise_lease();
         true
     }
 

@@ -62,6 +62,8 @@ impl<M: StateMachine> Node<M> {
         let last = self.log.last_index();
         match self.progress.get(target) {
             Some(p) if p.matched >= last => {
+                // The target's vote requests pass the followers' promises from now on.
+                self.spend_lease();
                 let term = self.term;
                 self.send(target, Message::TimeoutNow { term });
             }

@@ -2,6 +2,7 @@
 mod support;
 use support::*;
 use verraft_core::*;
+use verraft_kv::*;
 
 fn assert_same_applied_sequence(c: &Cluster, ids: &[NodeId]) {
     let reference = &c.applied[ids[0] as usize - 1];

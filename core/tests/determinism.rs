@@ -2,6 +2,7 @@
 mod support;
 use support::*;
 use verraft_core::*;
+use verraft_kv::*;
 
 /// Drive a 5-node cluster by ticks with seeded jitter, proposals and a crash, and serialize
 /// every output batch in order.

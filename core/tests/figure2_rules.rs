@@ -4,6 +4,7 @@
 mod support;
 use support::*;
 use verraft_core::*;
+use verraft_kv::*;
 
 fn request_vote(term: Term, last_log_index: Index, last_log_term: Term) -> Message<KvCommand> {
     Message::RequestVote {

@@ -1,6 +1,7 @@
 //! Pre-vote (Raft dissertation §9.6) and check-quorum with the leader lease on votes (§4.2.3,
 //! §6.2): each rule shown in the situation it exists for, with the option on and off.
 use verraft_core::*;
+use verraft_kv::*;
 
 fn config(id: NodeId, n: u8, pre_vote: bool, check_quorum: bool) -> Config {
     let mut c = Config::new(id, 1..=n);

@@ -2,6 +2,7 @@
 //! situation it exists for, and the seeded bug `local-read` (answer from local state) shown
 //! to return a stale value where the rules wait.
 use verraft_core::*;
+use verraft_kv::*;
 
 fn config(id: NodeId, bugs: BugSet) -> Config {
     let mut c = Config::new(id, 1..=3).without_options();

@@ -3,6 +3,7 @@
 mod support;
 use support::*;
 use verraft_core::*;
+use verraft_kv::*;
 
 fn settle_all(c: &mut Cluster, leader: NodeId) {
     c.settle();

@@ -7,6 +7,7 @@ mod support;
 use std::sync::Arc;
 use support::*;
 use verraft_core::*;
+use verraft_kv::*;
 
 fn append(c: &mut Cluster, leader: NodeId, seq: u64) {
     c.propose(leader, put(7, seq, "k", &seq.to_string()))

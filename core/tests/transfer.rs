@@ -4,6 +4,7 @@
 mod support;
 use support::*;
 use verraft_core::*;
+use verraft_kv::*;
 
 /// Three nodes with pre-vote and check-quorum on (the lease is what a transfer must pass),
 /// n1 elected.

@@ -9,8 +9,11 @@
 //!    force them);
 //! 2. faults: bit 0 loss, 1 duplication, 2 reordering, 3 crashes, 4 partitions,
 //!    bit 5 crashes lose unsynced writes, bits 6-7 the most entries per AppendEntries (1, 2, 3, 64);
-//! 3. bounds: bits 0-2 the highest term an election may start (1 to 8),
-//!    bits 3-7 the most messages in flight (4 to 35), which keeps each step cheap;
+//! 3. bounds: bits 0-2 the highest term an election may start (1 to 8; a world with lease
+//!    reads keeps time, and its timers fire at ticks whatever the term),
+//!    bits 3-7 the most messages in flight (4 to 35), which keeps each step cheap; bit 7
+//!    (in flight 20 or more) also switches lease reads on when check-quorum and read-index
+//!    are (added later, it keeps what every older input means when features are forced);
 //! 4. clients: bits 0-1 how many (0 to 2; 3 reads as 2 with leadership transfer requests on,
 //!    unless the options force the features), bits 2-3 operations each (1 to 4);
 //!    bits 4-5 the most crashes in the whole schedule (1, 2, 4 or 8), bits 6-7 the most
@@ -19,7 +22,7 @@
 //!    few events for elections and replication;
 //!    then one byte per operation.
 use arbitrary::Unstructured;
-use verraft_core::{KvOp, Text};
+use verraft_kv::{KvOp, Text};
 use verraft_sim::{CrashMode, Faults, Features, Limits, WorldConfig};
 
 use crate::options::FuzzOptions;
@@ -43,6 +46,7 @@ pub fn config(u: &mut Unstructured<'_>, opts: &FuzzOptions) -> WorldConfig {
         read_index: size & 32 != 0,
         snapshots: snapshots != 0,
         transfer: false,
+        lease_reads: false,
     });
     c.snapshot_every = u32::from(snapshots.saturating_sub(1));
     c.bugs = opts.bugs;
@@ -72,6 +76,8 @@ pub fn config(u: &mut Unstructured<'_>, opts: &FuzzOptions) -> WorldConfig {
     let clients = usize::from((cl & 3).min(2));
     if opts.features.is_none() {
         c.features.transfer = cl & 3 == 3;
+        // Leases need the followers' side (check-quorum) and reads to serve (read-index).
+        c.features.lease_reads = b & 128 != 0 && c.features.check_quorum && c.features.read_index;
     }
     let ops = 1 + usize::from((cl >> 2) & 3);
     c.clients = (0..clients)

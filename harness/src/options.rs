@@ -126,6 +126,7 @@ mod tests {
                 read_index: false,
                 snapshots: false,
                 transfer: false,
+                lease_reads: false,
             })
         );
         assert_eq!(

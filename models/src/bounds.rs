@@ -1,8 +1,9 @@
 //! The bounds of one exhaustive check. Every bound is a limit on the world itself (terms,
 //! log length, crashes, messages in flight, faults), never on search depth: a depth bound
 //! with stateright's DFS silently skips states (see STATERIGHT_NOTES.md).
-use verraft_core::{BugSet, KvOp, Text};
-use verraft_sim::{CrashMode, Faults, Features, Limits, WorldConfig};
+use verraft_core::BugSet;
+use verraft_kv::{KvOp, Text};
+use verraft_sim::{CrashMode, Faults, Features, Limits, Timing, WorldConfig};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bounds {
@@ -26,6 +27,8 @@ pub struct Bounds {
     pub snapshots: u32,
     /// With transfer on: `transfer nA->nB` events in the whole run.
     pub transfers: u32,
+    /// With lease reads on (the world keeps time): `tick` events in the whole run.
+    pub ticks: u32,
     pub max_in_flight: u32,
     /// Heartbeats in the whole run: each one re-sends what followers have not acknowledged.
     pub heartbeats: u32,
@@ -37,6 +40,19 @@ pub struct Bounds {
     pub bugs: BugSet,
     /// Check the auxiliary invariants of the safety proofs too (off: Figure 3's alone).
     pub auxiliary: bool,
+}
+
+impl Bounds {
+    /// The nodes' timing when the model keeps time (lease reads): timeouts as short as a
+    /// lease can be (an election timeout of 3 ticks less a drift of 2 leaves a lease of
+    /// one tick), without jitter (the model tries every order of events anyway), and clocks
+    /// that may run one tick apart.
+    pub const MODEL_TIMING: Timing = Timing {
+        election_ticks: 3,
+        election_jitter: 0,
+        heartbeat_ticks: 1,
+        clock_drift: 2,
+    };
 }
 
 impl Default for Bounds {
@@ -70,6 +86,7 @@ impl Default for Bounds {
             snapshot_every: 2,
             snapshots: 0,
             transfers: 1,
+            ticks: 8,
             max_in_flight: 1,
             heartbeats: 1,
             partitions: 0,
@@ -199,7 +216,11 @@ impl Bounds {
             max_heartbeats: Some(self.heartbeats),
             max_snapshots: self.features.snapshots.then_some(self.snapshots),
             max_transfers: self.features.transfer.then_some(self.transfers),
+            max_ticks: self.features.lease_reads.then_some(self.ticks),
         };
+        if self.features.lease_reads {
+            c.timing = Self::MODEL_TIMING;
+        }
         c.clients = self.scripts();
         c.auxiliary = self.auxiliary;
         c

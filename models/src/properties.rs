@@ -6,7 +6,8 @@ use crate::model::{RaftModel, State};
 use stateright::Property;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use verraft_core::{KvOp, KvOutput, Payload};
+use verraft_core::Payload;
+use verraft_kv::{KvOp, KvOutput};
 use verraft_sim::{Invariant, World};
 
 /// The invariants the world checks after every event, each an `always` property.
@@ -23,6 +24,7 @@ pub const READ_AFTER_CHANGE: &str = "a read is served without the log after a le
 pub const SNAPSHOT_INSTALLED: &str = "a follower installs a snapshot";
 pub const SNAPSHOT_RECOVERY: &str = "a restarted node recovers from a snapshot";
 pub const TRANSFER_COMPLETED: &str = "a leadership transfer completes";
+pub const LEASE_READ: &str = "a leader answers a read from its lease";
 
 /// `always` for `CHECKED[I]`. Stateright takes plain function pointers, so each invariant
 /// gets its own instance of this function.
@@ -131,6 +133,10 @@ fn transfer_completed(_: &RaftModel, w: &State) -> bool {
     w.ghost.transfer_completed
 }
 
+fn lease_read(_: &RaftModel, w: &State) -> bool {
+    w.ghost.lease_read
+}
+
 /// Every property that applies to the model's bounds. A `sometimes` property is listed only
 /// when the bounds make it possible, so an unreached one always means a vacuous model.
 pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
@@ -212,6 +218,14 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
     let transfers = c.limits.max_transfers.is_none_or(|n| n > 0);
     if c.features.transfer && transfers && c.nodes > 1 && c.limits.max_term.is_none_or(|t| t >= 2) {
         out.push(Property::sometimes(TRANSFER_COMPLETED, transfer_completed));
+    }
+    // A lease takes ticks: an election timeout's worth to elect, one to send the round.
+    let ticks = c
+        .limits
+        .max_ticks
+        .is_none_or(|n| n > c.timing.election_ticks);
+    if c.features.lease_reads && has_reads && ticks {
+        out.push(Property::sometimes(LEASE_READ, lease_read));
     }
     out
 }

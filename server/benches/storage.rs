@@ -9,7 +9,8 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
-use verraft_core::{Entry, KvCommand, KvOp, LogWrite, Payload, Storage};
+use verraft_core::{Entry, LogWrite, Payload, Storage};
+use verraft_kv::{KvCommand, KvOp};
 use verraft_server::storage::DiskStorage;
 
 const TABLE: TableDefinition<u64, &[u8]> = TableDefinition::new("log");

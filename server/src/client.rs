@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use verraft_core::ClientId;
+use verraft_kv::ClientId;
 
 /// Why a request got no answer.
 #[derive(Debug, thiserror::Error)]

@@ -22,7 +22,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
-use verraft_core::{ClientId, KvCommand, KvOp, NodeId, Role};
+use verraft_core::{NodeId, Role};
+use verraft_kv::{ClientId, KvCommand, KvOp};
 
 /// Most bytes buffered for one unfinished command: the parser bounds each argument and their
 /// number, but not their product, so a client announcing many large arguments is cut off here.
@@ -254,7 +255,16 @@ async fn info(core: &mpsc::Sender<Input>) -> Reply {
     };
     let leader = s.leader.map_or("-".to_string(), |l| l.to_string());
     Reply::bulk(format!(
-        "# verraft\r\nid:{}\r\nrole:{role}\r\nterm:{}\r\nleader:{leader}\r\ncommit:{}\r\napplied:{}\r\nlast_index:{}\r\npending:{}\r\ndropped_messages:{}\r\n",
-        s.id, s.term, s.commit, s.applied, s.last_index, s.pending, s.dropped_messages
+        "# verraft\r\nid:{}\r\nrole:{role}\r\nterm:{}\r\nleader:{leader}\r\ncommit:{}\r\napplied:{}\r\nlast_index:{}\r\nsnapshot_index:{}\r\nsnapshots_sent:{}\r\nsnapshots_installed:{}\r\npending:{}\r\ndropped_messages:{}\r\n",
+        s.id,
+        s.term,
+        s.commit,
+        s.applied,
+        s.last_index,
+        s.snapshot_index,
+        s.snapshots_sent,
+        s.snapshots_installed,
+        s.pending,
+        s.dropped_messages
     ))
 }

@@ -11,14 +11,14 @@
 //! | `CAS key expected new` | `KvOp::Cas` swapping when the value equals `expected` | `*2 :swapped $found` |
 //! | `CAS key new` | `KvOp::Cas` swapping when the key is absent | same |
 //! | `PING [msg]` | answered locally | `+PONG` or the message |
-//! | `INFO` | answered locally: role, term, commit, applied, leader | bulk string of `field:value` lines |
+//! | `INFO` | answered locally: role, term, commit, applied, leader, snapshot index and counts | bulk string of `field:value` lines |
 //! | `VSESSION client seq CMD args...` | `CMD` in session `client` with number `seq` | `CMD`'s reply |
 //!
 //! Keys and values must be UTF-8 (the store's `Text`), 64 KiB at most each. `COMMAND`, `CONFIG`, `CLIENT` and
 //! `SELECT 0`, which `redis-cli` and `redis-benchmark` send on connecting, get harmless
 //! answers.
 use crate::resp::Reply;
-use verraft_core::{ClientId, KvOp, KvOutput, Text};
+use verraft_kv::{ClientId, KvOp, KvOutput, Text};
 
 /// How to render the output of a key-value command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,9 +9,8 @@ use crate::storage::DiskStorage;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-use verraft_core::{
-    KvCommand, KvNode, KvOutput, Message, NodeId, Payload, ReadId, Role, Storage, Text,
-};
+use verraft_core::{Message, NodeId, Payload, ReadId, Role, Storage};
+use verraft_kv::{KvCommand, KvNode, KvOutput, Text};
 
 /// Most inputs taken in one turn before the node's output is written: bounds the latency
 /// of the first one.
@@ -99,6 +98,13 @@ pub struct Status {
     pub pending: usize,
     /// Messages dropped because a peer's send queue was full (a slow or absent peer).
     pub dropped_messages: u64,
+    /// The index of its snapshot (0: none yet): its own, or one a leader sent it.
+    pub snapshot_index: u64,
+    /// Snapshots it sent to followers that needed entries it had compacted away
+    /// (`InstallSnapshot` messages handed to the network), since it started.
+    pub snapshots_sent: u64,
+    /// Snapshots a leader sent it that it installed in place of its store, since it started.
+    pub snapshots_installed: u64,
 }
 
 /// Channels to the peer writer tasks, one per peer.
@@ -127,6 +133,8 @@ pub struct CoreLoop {
     new_tick: Option<Duration>,
     /// The role and term last logged.
     logged_role: (Role, u64),
+    snapshots_sent: u64,
+    snapshots_installed: u64,
 }
 
 /// Why the core task stopped.
@@ -153,6 +161,8 @@ impl CoreLoop {
             since_flush: 0,
             new_tick: None,
             logged_role: (Role::Follower, 0),
+            snapshots_sent: 0,
+            snapshots_installed: 0,
         }
     }
 
@@ -252,8 +262,20 @@ impl CoreLoop {
     fn handle(&mut self, input: Input) {
         match input {
             Input::Peer { from, msg } => {
+                let install = matches!(msg, Message::InstallSnapshot { .. });
+                let before = self.node.snapshot().index;
                 if let Err(e) = self.node.step(from, msg) {
                     eprintln!("[n{}] message from n{from} refused: {e}", self.node.id());
+                }
+                // A snapshot no newer than what this node committed is ignored: only one
+                // that replaced the store counts.
+                if install && self.node.snapshot().index > before {
+                    self.snapshots_installed += 1;
+                    eprintln!(
+                        "[n{}] installed n{from}'s snapshot at index {}",
+                        self.node.id(),
+                        self.node.snapshot().index
+                    );
                 }
             }
             Input::PeerClientAddr { id, addr } => {
@@ -292,6 +314,9 @@ impl CoreLoop {
                     last_index: n.last_index(),
                     pending: self.pending.len() + self.reads.values().map(Vec::len).sum::<usize>(),
                     dropped_messages: self.dropped_messages,
+                    snapshot_index: n.snapshot().index,
+                    snapshots_sent: self.snapshots_sent,
+                    snapshots_installed: self.snapshots_installed,
                 });
             }
         }
@@ -358,8 +383,11 @@ impl CoreLoop {
             // messages per follower.
             for env in crate::coalesce::coalesce(ready.messages) {
                 if let Some(tx) = self.peers.get(&env.to) {
+                    let snapshot = matches!(env.msg, Message::InstallSnapshot { .. });
                     if tx.try_send(env.msg).is_err() {
                         self.dropped_messages += 1;
+                    } else if snapshot {
+                        self.snapshots_sent += 1;
                     }
                 }
             }

@@ -1,9 +1,9 @@
-//! verraft as a replicated key-value service (issue #18): the verified core (`KvNode`)
-//! driven by tokio, TCP between nodes, a durable checksummed log, and a Redis-protocol
-//! client port.
+//! verraft as a replicated key-value service (issue #18): the verified core running the
+//! key-value store (`verraft_kv::KvNode`) driven by tokio, TCP between nodes, a durable
+//! checksummed log with snapshots, and a Redis-protocol client port.
 //!
 //! - [`storage`]: [`storage::DiskStorage`], the on-disk `Storage` (group commit, torn-tail
-//!   recovery, snapshots ready for the core's coming snapshot API).
+//!   recovery, the latest snapshot in a file of its own).
 //! - [`core_loop`]: the one task that owns the node and carries out its `Ready`s;
 //!   [`coalesce`]: its AppendEntries to a follower joined before they leave.
 //! - [`wire`], [`peer`]: the peer protocol and its TCP connections.

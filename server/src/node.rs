@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use verraft_core::{BugSet, Config, KvNode, KvStore, NodeId};
+use verraft_core::{BugSet, Config, NodeId};
+use verraft_kv::{KvNode, KvStore};
 
 /// One wall-clock tick of the core.
 pub const TICK: Duration = Duration::from_millis(10);
@@ -27,6 +28,10 @@ pub struct NodeOptions {
     pub client_addr: SocketAddr,
     /// Its data directory.
     pub data: PathBuf,
+    /// Applied entries between two snapshots ([`Config::snapshot_every`]; 0: never). The
+    /// nodes of a cluster may differ: each compacts its own log. [`SNAPSHOT_EVERY`] unless
+    /// a test or an operator wants snapshots sooner.
+    pub snapshot_every: u32,
     /// Seeded bugs switched on (empty in every real deployment: they exist so that the
     /// nemesis can show it catches them).
     pub bugs: BugSet,
@@ -78,13 +83,19 @@ pub enum NodeFailure {
 /// election timeout (30 ticks), or ticks would come faster than the loop can take them.
 pub const CLOCK_RATES: std::ops::RangeInclusive<f64> = 0.2..=5.0;
 
-/// Applied entries between two snapshots of a node of the service.
+/// Applied entries between two snapshots of a node of the service, by default: the log in
+/// memory and in its file stays bounded, and a snapshot (the whole store) is written seldom.
 pub const SNAPSHOT_EVERY: u32 = 10_000;
 
 /// The timings for a 10 ms tick: an election timeout of 300..600 ms, a heartbeat every
 /// 50 ms. Loopback and LAN round trips are well under a heartbeat, and an fsync (a few ms)
 /// well under an election timeout.
-pub fn config(id: NodeId, voters: impl IntoIterator<Item = NodeId>, bugs: BugSet) -> Config {
+pub fn config(
+    id: NodeId,
+    voters: impl IntoIterator<Item = NodeId>,
+    snapshot_every: u32,
+    bugs: BugSet,
+) -> Config {
     let mut c = Config::new(id, voters);
     c.bugs = bugs;
     c.election_ticks = 30;
@@ -92,7 +103,7 @@ pub fn config(id: NodeId, voters: impl IntoIterator<Item = NodeId>, bugs: BugSet
     c.heartbeat_ticks = 5;
     // Compact the log every so many applied entries: the log in memory and in its file stay
     // bounded, and a follower far behind catches up by snapshot.
-    c.snapshot_every = SNAPSHOT_EVERY;
+    c.snapshot_every = snapshot_every;
     // The jitter must differ between nodes and between runs, or restarted nodes could keep
     // splitting votes: seed it from the clock and the id.
     c.seed = client_port::random_client_id() ^ u64::from(id);
@@ -113,13 +124,19 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
     if !(CLOCK_RATES.contains(&opts.clock_rate)) {
         return Err(NodeFailure::ClockRate(opts.clock_rate));
     }
-    let config = config(me, opts.peers.keys().copied(), opts.bugs);
+    let config = config(
+        me,
+        opts.peers.keys().copied(),
+        opts.snapshot_every,
+        opts.bugs,
+    );
     let node = KvNode::restart(config, &storage, KvStore::new())?;
     eprintln!(
-        "[n{me}] opened {} ({} records, term {}, last index {})",
+        "[n{me}] opened {} ({} records, term {}, snapshot at {}, last index {})",
         opts.data.display(),
         recovery.records,
         node.term(),
+        node.snapshot().index,
         node.last_index()
     );
     let bind = |addr: SocketAddr| async move {

@@ -10,7 +10,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use verraft_core::{KvCommand, Message, NodeId};
+use verraft_core::{Message, NodeId};
+use verraft_kv::KvCommand;
 
 /// Time a new connection has to say `Hello`.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(5);

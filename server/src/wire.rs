@@ -4,7 +4,8 @@
 //!
 //! `decode_frame` is a plain function over bytes, so the peer fuzz target calls it directly.
 use serde::{Deserialize, Serialize};
-use verraft_core::{KvCommand, Message, NodeId};
+use verraft_core::{Message, NodeId};
+use verraft_kv::KvCommand;
 
 /// The protocol version this build speaks; a frame of any other version closes the connection.
 pub const VERSION: u8 = 1;

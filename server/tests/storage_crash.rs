@@ -4,7 +4,8 @@
 //! applied) and everything synced before it must be intact.
 use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
-use verraft_core::{Entry, HardState, Index, KvCommand, KvOp, LogWrite, Payload, Storage};
+use verraft_core::{Entry, HardState, Index, LogWrite, Payload, Storage};
+use verraft_kv::{KvCommand, KvOp};
 use verraft_server::storage::{DiskStorage, OpenError, Snapshot, SnapshotMeta};
 
 fn entry(term: u64, n: u64) -> Entry<KvCommand> {

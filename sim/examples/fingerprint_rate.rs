@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 use verraft_core::rng::SplitMix64;
-use verraft_core::KvOp;
+use verraft_kv::KvOp;
 use verraft_sim::{Faults, World, WorldConfig};
 
 fn main() {

@@ -29,7 +29,8 @@ use crate::invariants::{
     disk_log_summary, node_log_summary, Before, CommittedEntries, Ghost, Invariant, KvNode,
     Violation,
 };
-use verraft_core::{Entry, Index, KvCommand, MemStorage, Message, NodeId, NodeSet, Role, Term};
+use verraft_core::{Entry, Index, MemStorage, Message, NodeId, NodeSet, Role, Term};
+use verraft_kv::KvCommand;
 
 /// One node's log as an invariant reads it: a running node's (with its prefix digests), or
 /// what the disk of a node holds (its snapshot and the entries after it).

@@ -1,7 +1,8 @@
 //! Clients: each performs its script of operations one at a time through its session
 //! (client id, sequence number), retrying a request after a timeout with the same number.
 use serde::{Deserialize, Serialize};
-use verraft_core::{ClientId, Index, KvOp, KvOutput, NodeId, Term};
+use verraft_core::{Index, NodeId, Term};
+use verraft_kv::{ClientId, KvOp, KvOutput};
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub enum ClientState {

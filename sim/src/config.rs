@@ -1,7 +1,8 @@
 //! What a world is: its size, its faults, its bounds, its clients. Everything in here is
 //! written into the header of a scenario file, so a scenario replays the same world.
 use serde::{Deserialize, Serialize};
-use verraft_core::{BugSet, KvOp, NodeId, Term};
+use verraft_core::{BugSet, NodeId, Term};
+use verraft_kv::KvOp;
 
 /// The faults the world may inject. A fault that is off is never an enabled event.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -93,6 +94,11 @@ pub struct Features {
     pub snapshots: bool,
     /// Leaders can be asked to hand leadership to another node (`transfer nA->nB` events).
     pub transfer: bool,
+    /// Leaders answer reads from their lease (`Config::lease_reads`). Leases are about time,
+    /// so the world keeps time with it on: nodes' timers run on clock ticks (`tick`, and
+    /// `tick nN` for a clock running ahead within the drift bound, see `Timing`) instead of
+    /// firing at will. Opt-in, as in the core: `all` does not include it.
+    pub lease_reads: bool,
 }
 
 impl Features {
@@ -104,23 +110,26 @@ impl Features {
         read_index: false,
         snapshots: false,
         transfer: false,
+        lease_reads: false,
     };
-    /// What a node runs by default.
+    /// What a node runs by default: every feature but the opt-in lease reads.
     pub const ALL: Features = Features {
         pre_vote: true,
         check_quorum: true,
         read_index: true,
         snapshots: true,
         transfer: true,
+        lease_reads: false,
     };
 
     /// The names used in scenario headers and on the command line.
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 6] = [
         "pre-vote",
         "check-quorum",
         "read-index",
         "snapshots",
         "transfer",
+        "lease-reads",
     ];
 
     pub fn names(&self) -> Vec<&'static str> {
@@ -130,6 +139,7 @@ impl Features {
             self.read_index,
             self.snapshots,
             self.transfer,
+            self.lease_reads,
         ];
         Features::NAMES
             .iter()
@@ -164,9 +174,10 @@ impl Features {
                 "read-index" => f.read_index = true,
                 "snapshots" => f.snapshots = true,
                 "transfer" => f.transfer = true,
+                "lease-reads" => f.lease_reads = true,
                 other => {
                     return Err(format!(
-                        "unknown feature '{other}' (known: pre-vote, check-quorum, read-index, snapshots, transfer, all, none)"
+                        "unknown feature '{other}' (known: pre-vote, check-quorum, read-index, snapshots, transfer, lease-reads; all (every one but lease-reads), none)"
                     ))
                 }
             }
@@ -205,6 +216,8 @@ pub struct Limits {
     pub max_snapshots: Option<u32>,
     /// `transfer nA->nB` events allowed in the whole run.
     pub max_transfers: Option<u32>,
+    /// `tick` and `tick nN` events allowed in the whole run (with lease reads).
+    pub max_ticks: Option<u32>,
 }
 
 impl Limits {
@@ -217,7 +230,38 @@ impl Limits {
         max_heartbeats: None,
         max_snapshots: None,
         max_transfers: None,
+        max_ticks: None,
     };
+}
+
+/// The nodes' timing in a world that keeps time (lease reads on), in clock ticks: the
+/// core's `Config` fields of the same names. The world lets clocks run apart: between two
+/// `tick`s (every clock once), a `tick nN` advances n's clock alone, as long as no clock
+/// gets more than `clock_drift / 2` ticks ahead of the slowest. So over any stretch of
+/// time, a clock counts at most `clock_drift` ticks more than another: the bound the
+/// nodes' leases assume.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Timing {
+    pub election_ticks: u32,
+    pub election_jitter: u32,
+    pub heartbeat_ticks: u32,
+    pub clock_drift: u32,
+}
+
+impl Timing {
+    /// Short timeouts, so that a lease runs out in a handful of ticks, with jitter so that
+    /// elections settle, and clocks that may run two ticks apart over a timeout.
+    pub const DEFAULT: Timing = Timing {
+        election_ticks: 6,
+        election_jitter: 1,
+        heartbeat_ticks: 2,
+        clock_drift: 4,
+    };
+
+    /// How far ahead of the slowest clock any clock may run.
+    pub fn max_ahead(&self) -> u8 {
+        (self.clock_drift / 2).min(15) as u8
+    }
 }
 
 /// Applied entries between a node's own snapshots in a world that does not say (with the
@@ -238,6 +282,8 @@ pub struct WorldConfig {
     pub snapshot_every: u32,
     pub crash_mode: CrashMode,
     pub limits: Limits,
+    /// Timers and clocks, used only with lease reads (the world keeps time then).
+    pub timing: Timing,
     /// Most entries per AppendEntries message.
     pub max_append_entries: u32,
     /// Each client's operations, performed one after the other.
@@ -265,6 +311,7 @@ impl WorldConfig {
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
             crash_mode: CrashMode::KeepUnsynced,
             limits: Limits::NONE,
+            timing: Timing::DEFAULT,
             max_append_entries: 64,
             clients: Vec::new(),
             seed: 0,
@@ -289,6 +336,21 @@ impl WorldConfig {
         }
         if self.max_append_entries == 0 {
             return Err("max-append must be at least 1".into());
+        }
+        if self.features.lease_reads {
+            if !(self.features.check_quorum && self.features.read_index) {
+                return Err("lease-reads needs check-quorum (the followers' side of the lease) and read-index (the reads it serves)".into());
+            }
+            let t = self.timing;
+            if t.heartbeat_ticks == 0 || t.heartbeat_ticks >= t.election_ticks {
+                return Err(format!("the heartbeat interval ({}) must be at least 1 and below the election timeout ({})", t.heartbeat_ticks, t.election_ticks));
+            }
+            if t.clock_drift >= t.election_ticks {
+                return Err(format!(
+                    "the clock drift bound ({}) must be below the election timeout ({})",
+                    t.clock_drift, t.election_ticks
+                ));
+            }
         }
         if self.clients.len() > 9 {
             return Err(format!("at most 9 clients, not {}", self.clients.len()));

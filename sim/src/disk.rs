@@ -9,7 +9,8 @@ use crate::config::CrashMode;
 use crate::memo::Memo;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use verraft_core::{HardState, KvCommand, LogWrite, MemStorage, Snapshot, Storage, StorageError};
+use verraft_core::{HardState, LogWrite, MemStorage, Snapshot, Storage, StorageError};
+use verraft_kv::KvCommand;
 
 /// One write not yet synced: a record holding a snapshot, the term and vote, and/or a log
 /// change, in the order a node's output lists them (and a torn write keeps them).

@@ -8,7 +8,8 @@
 use crate::client::read_of;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use verraft_core::{ClientId, Entry, Envelope, Index, KvCommand, Message, NodeId, Payload, Term};
+use verraft_core::{Entry, Envelope, Index, Message, NodeId, Payload, Term};
+use verraft_kv::{ClientId, KvCommand};
 
 /// An entry as a message summary names it: its term and which client request it carries.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
@@ -317,6 +318,11 @@ pub enum Event {
     Timeout(NodeId),
     /// A leader's heartbeat timer fires.
     Heartbeat(NodeId),
+    /// Time passes: every live node's clock ticks once (only in a world that keeps time,
+    /// with lease reads; timers then fire on their own instead of at `timeout`/`heartbeat`).
+    Tick,
+    /// Node n's clock ticks alone: it runs ahead of the others, within the drift bound.
+    TickOne(NodeId),
     /// The node stops: its volatile state is gone, its disk stays.
     Crash(NodeId),
     /// A crashed node starts again from its disk.
@@ -360,6 +366,7 @@ impl Event {
             Event::Deliver { to, .. } => Some(*to),
             Event::Timeout(n)
             | Event::Heartbeat(n)
+            | Event::TickOne(n)
             | Event::Crash(n)
             | Event::Restart(n)
             | Event::Sync(n)
@@ -377,6 +384,7 @@ impl Event {
             Event::Drop { .. }
                 | Event::Duplicate { .. }
                 | Event::Crash(_)
+                | Event::TickOne(_)
                 | Event::CrashKeeping { .. }
                 | Event::Partition(_)
                 | Event::ClientTimeout(_)
@@ -392,6 +400,8 @@ impl fmt::Display for Event {
             Event::Duplicate { from, to, msg } => write!(f, "dup n{from}->n{to} {msg}"),
             Event::Timeout(n) => write!(f, "timeout n{n}"),
             Event::Heartbeat(n) => write!(f, "heartbeat n{n}"),
+            Event::Tick => f.write_str("tick"),
+            Event::TickOne(n) => write!(f, "tick n{n}"),
             Event::Crash(n) => write!(f, "crash n{n}"),
             Event::Restart(n) => write!(f, "restart n{n}"),
             Event::Partition(groups) => {

@@ -20,7 +20,8 @@ use smallvec::SmallVec;
 use std::hash::{BuildHasher, Hash, Hasher};
 use verraft_core::digest::Digester;
 use verraft_core::symmetry::{mix, rename};
-use verraft_core::{KvCommand, MemStorage, NodeId};
+use verraft_core::{MemStorage, NodeId};
+use verraft_kv::KvCommand;
 
 /// The hasher of state fingerprints: fixed seeds, so fingerprints are the same in every run.
 pub fn fingerprint_hasher() -> ahash::AHasher {
@@ -231,6 +232,7 @@ impl World {
             clients,
             history,
             clock,
+            clocks,
             counters,
             ghost,
             violation,
@@ -288,6 +290,7 @@ impl World {
         }
         history.digest().hash(h);
         clock.hash(h);
+        clocks.renamed(config.nodes, |n| rename(map, n)).hash(h);
         counters.hash(h);
         ghost.terms_led.hash(h);
         ghost.quorum_lost.hash(h);
@@ -299,6 +302,7 @@ impl World {
             .map(|(n, t)| (rename(map, n), t))
             .hash(h);
         ghost.transfer_completed.hash(h);
+        ghost.lease_read.hash(h);
         let mut leaders = Sum::default();
         for (term, record) in ghost.leaders.iter() {
             let node = u64::from(rename(map, record.node));
@@ -359,6 +363,7 @@ impl World {
                 .map(|v| v == id)
                 .hash(&mut h);
             disk.unsynced.len().hash(&mut h);
+            self.clocks.ahead(id).hash(&mut h);
             if let Some(groups) = &self.partition {
                 groups
                     .iter()

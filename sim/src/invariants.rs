@@ -10,10 +10,9 @@ use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
-pub use verraft_core::KvNode;
-use verraft_core::{
-    Applied, Entry, Index, KvCommand, KvOutput, NodeId, NodeSet, Role, SnapshotMeta, Term,
-};
+use verraft_core::{Applied, Entry, Index, NodeId, NodeSet, Role, SnapshotMeta, Term};
+pub use verraft_kv::KvNode;
+use verraft_kv::{KvCommand, KvOutput};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Invariant {
@@ -273,6 +272,9 @@ pub struct Ghost {
     /// A leadership transfer completed: its target won the election it started. Recorded
     /// once, for the model checker's `sometimes` property.
     pub transfer_completed: bool,
+    /// A leader answered a read while its lease held (lease reads): recorded once, for the
+    /// model checker's `sometimes` property.
+    pub lease_read: bool,
 }
 
 impl Ghost {

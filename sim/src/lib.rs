@@ -6,6 +6,7 @@
 //! down as a [`scenario::Scenario`], the project's one counterexample format.
 pub mod auxiliary;
 pub mod client;
+pub mod clocks;
 pub mod config;
 pub mod disk;
 pub mod draw;
@@ -25,7 +26,7 @@ pub mod symmetry;
 pub mod vec_map;
 pub mod world;
 
-pub use config::{CrashMode, Faults, Features, Limits, SharedConfig, WorldConfig};
+pub use config::{CrashMode, Faults, Features, Limits, SharedConfig, Timing, WorldConfig};
 pub use event::{EntryRef, Event, MsgRef};
 pub use invariants::{Invariant, Violation};
 pub use world::{EventError, World};

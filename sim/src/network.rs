@@ -14,7 +14,8 @@ use crate::fingerprint::fingerprint;
 use crate::memo::DigestSlot;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::hash::{Hash, Hasher};
-use verraft_core::{Envelope, KvCommand, NodeId};
+use verraft_core::{Envelope, NodeId};
+use verraft_kv::KvCommand;
 
 #[derive(Clone, Default)]
 pub struct Network {

@@ -10,7 +10,8 @@ use crate::scenario::Scenario;
 use crate::world::{Choice, World};
 use std::hash::{Hash, Hasher};
 use verraft_core::rng::SplitMix64;
-use verraft_core::{BugSet, ClientId, KvOp, Role, Text};
+use verraft_core::{BugSet, Role};
+use verraft_kv::{ClientId, KvOp, Text};
 
 /// What the user asked for; each run refines it with its seed.
 #[derive(Clone, Debug)]
@@ -85,6 +86,13 @@ const SNAPSHOT_WEIGHT: u32 = 5;
 /// How likely a `transfer nA->nB` event is (per leader and target).
 const TRANSFER_WEIGHT: u32 = 2;
 
+/// How likely time passes (`tick`, in a world with lease reads), against a delivery's 100:
+/// often enough that timers fire, rarely enough that messages usually arrive first.
+const TICK_WEIGHT: u32 = 25;
+
+/// How likely one clock runs ahead (`tick nN`, per node).
+const DRIFT_WEIGHT: u32 = 15;
+
 /// Relative weights of each kind of event in the fault phase, drawn per run.
 #[derive(Clone, Copy, Debug)]
 struct Swarm {
@@ -145,6 +153,8 @@ impl Swarm {
             // Fixed too, for the same reason; on the order of a timeout.
             Choice::Snapshot(_) => SNAPSHOT_WEIGHT,
             Choice::Transfer(..) => TRANSFER_WEIGHT,
+            Choice::Tick => TICK_WEIGHT,
+            Choice::TickOne(_) => DRIFT_WEIGHT,
             Choice::Restart(_) => self.restart,
             Choice::Partition(_) => self.partition,
             Choice::Heal => self.heal,
@@ -214,6 +224,7 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
         read_index: opts.features.read_index && rng.up_to(2) > 0,
         snapshots: false,
         transfer: false,
+        lease_reads: false,
     };
     // Draws for what came later (snapshots) use a generator of their own, so that runs
     // without it draw exactly what they drew before it existed.
@@ -222,6 +233,13 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
     // Compaction after every applied entry, every few, or only at snapshot events.
     config.snapshot_every = later.up_to(4);
     config.features.transfer = opts.features.transfer && later.up_to(2) > 0;
+    // Lease reads in about half the runs that allow them (they need check-quorum and
+    // read-index), from a generator of their own for the same reason.
+    let mut lease = SplitMix64(seed ^ 0x1ea5_e0c1_0c45_0002);
+    config.features.lease_reads = opts.features.lease_reads
+        && config.features.check_quorum
+        && config.features.read_index
+        && lease.up_to(1) > 0;
     config.limits = Limits::NONE;
     config.max_append_entries = 1 + rng.up_to(7);
     config.clients = workload(&mut rng, opts.clients, opts.ops_per_client);
@@ -422,6 +440,10 @@ fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) 
         }
     }
     *idle_rounds += 1;
+    if world.config.features.lease_reads {
+        // Timers run on the clock: time passes, and they fire when they are due.
+        return first(&|e| *e == Event::Tick);
+    }
     let leaders = world.leaders();
     let current = leaders
         .iter()

@@ -93,8 +93,9 @@ pub fn header(world: &World) -> String {
     s
 }
 
-/// One node in a fixed-width cell: role, term, last log index, commit index, and its vote
-/// while it is a follower.
+/// One node in a fixed-width cell: role, term, last log index, commit index, its snapshot's
+/// index, its vote while it is a follower, and the ticks left of its lease while it leads
+/// with one (lease reads).
 pub fn node_cell(world: &World, id: verraft_core::NodeId) -> String {
     match world.node(id) {
         None => "down".to_string(),
@@ -113,6 +114,9 @@ pub fn node_cell(world: &World, id: verraft_core::NodeId) -> String {
                 if let Some(v) = n.voted_for() {
                     let _ = write!(s, " v{v}");
                 }
+            }
+            if n.lease_remaining() > 0 {
+                let _ = write!(s, " l{}", n.lease_remaining());
             }
             s
         }

@@ -15,7 +15,8 @@
 use crate::world::World;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use verraft_core::{KvCommand, Message, NodeId, Role, Term};
+use verraft_core::{Message, NodeId, Role, Term};
+use verraft_kv::KvCommand;
 
 /// Per node, the rounds in use when it leads (sorted, deduplicated), else `None`.
 type RoundsInUse = Vec<Option<(Term, Vec<u64>)>>;

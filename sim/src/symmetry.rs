@@ -132,6 +132,7 @@ impl World {
                 .transfer_campaign
                 .map(|(n, t)| (rename(map, n), t)),
             transfer_completed: self.ghost.transfer_completed,
+            lease_read: self.ghost.lease_read,
         };
         Some(World {
             config: self.config.clone(),
@@ -142,6 +143,7 @@ impl World {
             clients,
             history: self.history.clone(),
             clock: self.clock,
+            clocks: self.clocks.renamed(n as u8, |id| rename(map, id)),
             counters: self.counters,
             ghost,
             violation: self.violation.clone(),

@@ -3,6 +3,7 @@
 //! invariant checks.
 use crate::auxiliary::{self, LogView};
 use crate::client::{read_id, read_of, Client, ClientState, HistoryOp};
+use crate::clocks::Clocks;
 use crate::config::{CrashMode, SharedConfig, WorldConfig};
 use crate::disk::{Disk, PendingWrite};
 use crate::event::Event;
@@ -13,10 +14,8 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
-use verraft_core::{
-    ClientId, Config, Index, KvCommand, KvOp, KvOutput, KvStore, Message, Node, NodeId, Ready,
-    Role, Term, Text,
-};
+use verraft_core::{Config, Index, Message, Node, NodeId, Ready, Role, Term};
+use verraft_kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore, Text};
 
 /// Why an event could not be applied: it is not possible in this state (a scenario that does
 /// not fit the world it describes).
@@ -43,6 +42,8 @@ pub struct Counters {
     pub snapshots: u32,
     /// `transfer nA->nB` events so far.
     pub transfers: u32,
+    /// `tick` and `tick nN` events so far (with lease reads).
+    pub ticks: u32,
 }
 
 /// A world is cloned for every state the model checker generates, and one event changes
@@ -63,6 +64,8 @@ pub struct World {
     pub history: Arc<Memo<Vec<HistoryOp>>>,
     /// Logical time of client-visible events.
     pub clock: u32,
+    /// How far each node's clock runs ahead (with lease reads, when the world keeps time).
+    pub clocks: Clocks,
     pub counters: Counters,
     pub ghost: Ghost,
     pub violation: Option<Violation>,
@@ -104,6 +107,7 @@ impl Hash for World {
         self.clients.hash(state);
         self.history.hash(state);
         self.clock.hash(state);
+        self.clocks.hash(state);
         self.counters.hash(state);
         self.ghost.hash(state);
         self.violation.hash(state);
@@ -133,6 +137,7 @@ impl World {
             clients,
             history: Arc::default(),
             clock: 0,
+            clocks: Clocks::default(),
             counters: Counters::default(),
             ghost: Ghost::default(),
             violation: None,
@@ -299,6 +304,7 @@ impl World {
         // correct core leaves no unsynced writes, so this is one empty check per node).
         let (mut syncs, mut torn) = (0, 0);
         let leader_timer = self.leader_timer_runs();
+        let timed = config.features.lease_reads;
         for node in self.live_nodes() {
             up += 1;
             let disk = &self.disks[node.id() as usize - 1];
@@ -308,6 +314,10 @@ impl World {
             }
             if node.role() == Role::Leader {
                 leaders += 1;
+            }
+            if timed {
+                timers += usize::from(self.can_tick_alone(node.id()));
+            } else if node.role() == Role::Leader {
                 let timer = leader_timer || node.transfer_target().is_some();
                 timers += usize::from(heartbeats) + usize::from(timer);
             } else {
@@ -341,6 +351,9 @@ impl World {
         } else {
             0
         };
+        if timed {
+            timers += usize::from(self.can_tick());
+        }
         let snapshots = self.snapshot_choices_count();
         let transfers = self.transfer_choices_count();
         timers + clients + syncs + snapshots + transfers + faults
@@ -396,8 +409,15 @@ impl World {
             && Self::under(limits.max_heartbeats, self.counters.heartbeats)
             && self.config.nodes > 1;
         let leader_timer = self.leader_timer_runs();
+        let timed = self.config.features.lease_reads;
         for node in self.live_nodes() {
             let id = node.id();
+            if timed {
+                if self.can_tick_alone(id) && visit(Choice::TickOne(id)) {
+                    return;
+                }
+                continue;
+            }
             if node.role() == Role::Leader {
                 if heartbeats && visit(Choice::Heartbeat(id)) {
                     return;
@@ -413,6 +433,9 @@ impl World {
             if timer.is_some_and(&mut visit) {
                 return;
             }
+        }
+        if timed && self.can_tick() && visit(Choice::Tick) {
+            return;
         }
         let timeouts = Self::under(limits.max_client_timeouts, self.counters.client_timeouts);
         for client in &self.clients {
@@ -505,6 +528,30 @@ impl World {
         script.get(next).is_some_and(KvOp::is_read)
     }
 
+    /// Whether time can pass (`tick`): the world keeps time, within the bound on ticks, and
+    /// with room in flight for the heartbeats and votes the timers may send.
+    fn can_tick(&self) -> bool {
+        self.config.features.lease_reads
+            && self.room_in_flight()
+            && Self::under(self.config.limits.max_ticks, self.counters.ticks)
+    }
+
+    /// Whether node `id`'s clock can tick alone (`tick nN`): it runs no further ahead of the
+    /// slowest than the drift bound allows.
+    fn can_tick_alone(&self, id: NodeId) -> bool {
+        self.can_tick() && self.clocks_after_tick(id).is_some()
+    }
+
+    fn clocks_after_tick(&self, id: NodeId) -> Option<Clocks> {
+        let max_ahead = self.config.timing.max_ahead();
+        if max_ahead == 0 {
+            return None;
+        }
+        let live = |n: NodeId| self.nodes[n as usize - 1].is_some();
+        self.clocks
+            .after_tick(id, live, self.config.nodes, max_ahead)
+    }
+
     /// Whether a leader's election timer runs: with check-quorum it is the timer at which the
     /// leader checks that a majority still answers (a lone node always has one).
     fn leader_timer_runs(&self) -> bool {
@@ -561,6 +608,8 @@ impl World {
                 Event::Duplicate { from, to, msg }
             }
             Choice::Timeout(id) => Event::Timeout(id),
+            Choice::Tick => Event::Tick,
+            Choice::TickOne(id) => Event::TickOne(id),
             Choice::Heartbeat(id) => Event::Heartbeat(id),
             Choice::Crash(id) => Event::Crash(id),
             Choice::CrashKeeping(node, keep) => Event::CrashKeeping { node, keep },
@@ -679,7 +728,9 @@ impl World {
                 node_ok(*from)?;
                 node_ok(*to)
             }
+            Event::Tick => Ok(()),
             Event::Timeout(id)
+            | Event::TickOne(id)
             | Event::Heartbeat(id)
             | Event::Crash(id)
             | Event::Restart(id)
@@ -742,6 +793,41 @@ impl World {
                 let at = self.find_any(*from, *to, msg)?;
                 self.network.duplicate(at, f.reorder);
                 Ok(Ok(()))
+            }
+            Event::Tick => {
+                if !self.can_tick() {
+                    return Err(EventError::NotEnabled(
+                        "the world keeps no time (lease reads off), or its bound on ticks is reached".into(),
+                    ));
+                }
+                self.counters.ticks += 1;
+                for id in self.config.node_ids() {
+                    if let Some(v) = self.tick_node(id) {
+                        return Ok(Err(v));
+                    }
+                }
+                Ok(Ok(()))
+            }
+            Event::TickOne(id) => {
+                self.live_mut(*id)?;
+                let clocks = self.clocks_after_tick(*id).ok_or_else(|| {
+                    EventError::NotEnabled(format!(
+                        "n{id}'s clock would run more than the drift bound ahead"
+                    ))
+                })?;
+                if !self.can_tick() {
+                    return Err(EventError::NotEnabled(
+                        "the world keeps no time (lease reads off), or its bound on ticks is reached".into(),
+                    ));
+                }
+                self.clocks = clocks;
+                self.counters.ticks += 1;
+                Ok(self.tick_node(*id).map_or(Ok(()), Err))
+            }
+            Event::Timeout(id) | Event::Heartbeat(id) if self.config.features.lease_reads => {
+                Err(EventError::NotEnabled(format!(
+                    "the world keeps time: n{id}'s timers fire on their own at ticks"
+                )))
             }
             Event::Timeout(id) => {
                 let check_quorum = self.config.features.check_quorum;
@@ -929,6 +1015,8 @@ impl World {
             }
         }
         self.nodes[id as usize - 1] = None;
+        let live = |n: NodeId| self.nodes[n as usize - 1].is_some();
+        self.clocks = self.clocks.stopped(id, live, self.config.nodes);
         self.counters.crashes += 1;
         // Connections to the dead process are reset: what was on its way to it is lost.
         self.network.retain(|e| e.to != id);
@@ -1193,6 +1281,9 @@ impl World {
                     if self.ghost.terms_led >= 2 {
                         self.ghost.read_after_change = true;
                     }
+                    if node.lease_remaining() > 0 {
+                        self.ghost.lease_read = true;
+                    }
                     ClientState::Answered {
                         output: KvOutput::Value(value),
                     }
@@ -1369,6 +1460,14 @@ fn node_config(world: &WorldConfig, id: NodeId) -> Config {
     c.max_append_entries = world.max_append_entries;
     c.pre_vote = world.features.pre_vote;
     c.check_quorum = world.features.check_quorum;
+    if world.features.lease_reads {
+        let t = world.timing;
+        c.lease_reads = true;
+        c.election_ticks = t.election_ticks;
+        c.election_jitter = t.election_jitter;
+        c.heartbeat_ticks = t.heartbeat_ticks;
+        c.clock_drift_ticks = t.clock_drift;
+    }
     if world.features.snapshots {
         c.snapshot_every = world.snapshot_every;
     }
@@ -1403,6 +1502,10 @@ pub enum Choice {
     Duplicate(usize),
     Timeout(NodeId),
     Heartbeat(NodeId),
+    /// Every live clock ticks once.
+    Tick,
+    /// One node's clock ticks alone (runs ahead, within the drift bound).
+    TickOne(NodeId),
     Crash(NodeId),
     /// A crash that keeps this many parts of the node's unsynced writes.
     CrashKeeping(NodeId, u32),
@@ -1424,6 +1527,17 @@ type KvReady = Ready<KvCommand, KvOutput>;
 
 /// What a node has to hand to the world after an event, taken while the caller still holds
 /// it mutably (taking it later would mean a second copy-on-write check of the node).
+impl World {
+    /// One tick of node `id`'s clock, if it runs: its timers may fire.
+    fn tick_node(&mut self, id: NodeId) -> Option<Violation> {
+        let node = self.nodes[id as usize - 1].as_mut()?;
+        let node = &mut **Arc::make_mut(node);
+        node.tick();
+        let mut ready = take_ready(node);
+        self.flush_ready(id, ready.as_mut()).err()
+    }
+}
+
 fn take_ready(node: &mut KvNode) -> Option<KvReady> {
     node.has_ready().then(|| node.ready())
 }

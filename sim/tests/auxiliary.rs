@@ -3,6 +3,7 @@
 //! Figure 3 property would; and correct runs at 3 and 5 nodes never break one.
 use std::sync::Arc;
 use verraft_core::*;
+use verraft_kv::*;
 use verraft_sim::auxiliary::{self, LogView};
 use verraft_sim::invariants::{Before, CommittedEntries, Ghost, KvNode};
 use verraft_sim::random::{run_one, SimOptions};

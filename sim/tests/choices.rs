@@ -10,6 +10,10 @@ use common::config;
 /// The random-walk world, with crashes and splits bounded so walks keep finding messages.
 fn world(nodes: u8, reorder: bool, unsynced: bool) -> World {
     let mut c = config(nodes, reorder);
+    if nodes == 4 {
+        // Timed worlds too: ticks and clocks running ahead.
+        c = common::timed(c);
+    }
     c.limits.max_crashes = Some(3);
     c.limits.max_partitions = Some(3);
     if unsynced {

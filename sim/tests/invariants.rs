@@ -1,6 +1,7 @@
 //! Each invariant is shown to catch a broken state (built by hand, or by a seeded bug), and
 //! the correct core is shown to pass the same situation.
 use verraft_core::*;
+use verraft_kv::*;
 use verraft_sim::invariants::{self, Before, Ghost, KvNode};
 use verraft_sim::replay::{replay, Outcome};
 use verraft_sim::scenario;

@@ -3,7 +3,8 @@
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use proptest::test_runner::{Config, TestError, TestRunner};
-use verraft_core::{Bug, BugSet, KvOp};
+use verraft_core::{Bug, BugSet};
+use verraft_kv::KvOp;
 use verraft_sim::random::{run_one, SimOptions};
 use verraft_sim::*;
 

@@ -23,7 +23,7 @@ fn walk_worlds(walks: u64, steps: usize) -> Vec<World> {
         let mut rng = SplitMix64(seed);
         let mut c = config(3, seed % 2 == 0);
         for _ in 0..4 {
-            c.clients[1].push(verraft_core::KvOp::Get { key: "x".into() });
+            c.clients[1].push(verraft_kv::KvOp::Get { key: "x".into() });
         }
         let mut w = World::new(c).unwrap();
         for _ in 0..steps {
@@ -132,7 +132,7 @@ fn a_renumbering_that_changes_which_answers_count_is_told_apart() {
 }
 
 /// Add one to the round of a confirmation request from `leader` or an answer to it.
-fn shift_round(e: &mut verraft_core::Envelope<verraft_core::KvCommand>, leader: u8) -> bool {
+fn shift_round(e: &mut verraft_core::Envelope<verraft_kv::KvCommand>, leader: u8) -> bool {
     match &mut e.msg {
         Message::ReadConfirm { round, .. } if e.from == leader => *round += 1,
         Message::ReadConfirmResponse { round, .. } if e.to == leader => *round += 1,

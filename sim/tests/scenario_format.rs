@@ -2,7 +2,8 @@
 //! line naming the line number, never a panic.
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use verraft_core::{Bug, BugSet, KvOp, Text};
+use verraft_core::{Bug, BugSet};
+use verraft_kv::{KvOp, Text};
 use verraft_sim::scenario::{parse, Scenario, Step};
 use verraft_sim::*;
 
@@ -134,6 +135,8 @@ fn event(nodes: u8, clients: u64) -> impl Strategy<Value = Event> {
             c().prop_map(Event::ClientTimeout),
             c().prop_map(Event::Reply),
             n().prop_map(Event::Sync),
+            Just(Event::Tick),
+            n().prop_map(Event::TickOne),
             n().prop_map(Event::Snapshot),
             (n(), n()).prop_map(|(from, to)| Event::Transfer { from, to }),
             (n(), 0..40u32).prop_map(|(node, keep)| Event::CrashKeeping { node, keep }),
@@ -207,6 +210,14 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         config.features.snapshots = seed & 4 != 0;
                         config.features.transfer = seed & 8 != 0;
                         config.snapshot_every = (seed >> 4) as u32 % 4;
+                        // Lease reads, and a timing other than the default that must survive
+                        // printing with them off too.
+                        config.features.lease_reads = seed & 64 != 0;
+                        if seed & 128 != 0 {
+                            config.timing.election_ticks = (seed >> 8) as u32 % 20;
+                            config.timing.clock_drift = (seed >> 16) as u32 % 5;
+                            config.limits.max_ticks = Some((seed >> 24) as u32 % 50);
+                        }
                         Scenario {
                             notes,
                             config,

@@ -1,4 +1,4 @@
-use verraft_core::KvOp;
+use verraft_kv::KvOp;
 use verraft_sim::*;
 
 #[test]

@@ -2,7 +2,7 @@
 //!
 //! The sequential specification of verraft's key-value store ([`KvSpec`]) and the judgement
 //! of a client history against it ([`judge`]). The spec is written here, independently of
-//! the store's code (`verraft_core::kv`), so a bug in the store cannot hide itself.
+//! the store's code (`verraft_kv`), so a bug in the store cannot hide itself.
 //!
 //! It is a crate of its own, not a module of the simulator, so that the checker's generic
 //! search is compiled once, here, for this one model. The `schedule` fuzz target uses that
@@ -15,7 +15,7 @@ pub use spec::{KeyState, KvSpec};
 
 use verraft_checker::sequential::forced_order;
 use verraft_checker::{check, CheckOptions, History, Operation, Outcome};
-use verraft_core::{KvOp, KvOutput};
+use verraft_kv::{KvOp, KvOutput};
 
 /// One operation of a client history, as the checker takes it.
 pub type KvOperation = Operation<KvOp, KvOutput>;

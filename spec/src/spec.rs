@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use verraft_checker::model::partition_by_key;
 use verraft_checker::{History, Model, Part};
-use verraft_core::{KvOp, KvOutput, Text};
+use verraft_kv::{KvOp, KvOutput, Text};
 
 /// The sequential key-value store: keys map to strings, absent keys have no value.
 #[derive(Clone, Copy, Debug, Default)]

@@ -1,6 +1,6 @@
 //! The judgement of client histories against the key-value spec: each verdict is shown
 //! catching the broken case, not only passing the good one.
-use verraft_core::{KvOp, KvOutput, Text};
+use verraft_kv::{KvOp, KvOutput, Text};
 use verraft_spec::{judge, KvOperation, Rejection};
 
 fn get(key: &str) -> KvOp {

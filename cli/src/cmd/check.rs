@@ -14,7 +14,9 @@ use verraft_sim::{CrashMode, Faults, Features};
 #[derive(Args, Clone, Debug)]
 pub struct BoundArgs {
     /// Start from named bounds: tlc (the published TLC Raft benchmark: no faults, log <= 2,
-    /// one value, term <= 2) or tlc-faults (the same with restarts, loss and duplication)
+    /// one value, term <= 2), tlc-faults (the same with restarts, loss and duplication),
+    /// full (every feature and every fault, 3 nodes, within 10 minutes) or lease (lease
+    /// reads in a model that keeps time, a partition, two clients)
     #[arg(long, value_name = "NAME")]
     preset: Option<String>,
     /// Number of nodes
@@ -39,7 +41,8 @@ pub struct BoundArgs {
     #[arg(long, value_name = "LIST")]
     faults: Option<String>,
     /// Optional parts of the core the nodes run: a list of pre-vote, check-quorum,
-    /// read-index, snapshots, transfer (or all, none; default all)
+    /// read-index, snapshots, transfer, lease-reads (or all: every one but lease-reads;
+    /// none; default all but transfer)
     #[arg(long, value_name = "LIST")]
     features: Option<String>,
     /// With snapshots: each node snapshots on its own every N applied entries (0: only at
@@ -52,6 +55,10 @@ pub struct BoundArgs {
     /// With transfer: leadership transfer requests in the whole run (default 1)
     #[arg(long, value_name = "T")]
     transfers: Option<u32>,
+    /// With lease-reads (the model keeps time): ticks in the whole run, of every clock at
+    /// once or of one running ahead (default 8)
+    #[arg(long, value_name = "N")]
+    ticks: Option<u32>,
     /// Messages in flight at once
     #[arg(long, value_name = "M")]
     max_in_flight: Option<u32>,
@@ -110,6 +117,7 @@ impl BoundArgs {
             snapshot_every,
             snapshots,
             transfers,
+            ticks,
             max_in_flight,
             heartbeats,
             partitions,
@@ -131,6 +139,7 @@ impl BoundArgs {
             && snapshot_every.is_none()
             && snapshots.is_none()
             && transfers.is_none()
+            && ticks.is_none()
             && max_in_flight.is_none()
             && heartbeats.is_none()
             && partitions.is_none()
@@ -214,6 +223,9 @@ impl BoundArgs {
         if let Some(v) = self.transfers {
             b.transfers = v;
         }
+        if let Some(v) = self.ticks {
+            b.ticks = v;
+        }
         if let Some(v) = self.crashes {
             b.crashes = v;
         }
@@ -275,9 +287,63 @@ fn preset(name: &str) -> Result<Bounds, String> {
             },
             ..tlc
         }),
+        "full" => Ok(full()),
+        "lease" => Ok(lease()),
         other => Err(format!(
-            "--preset: unknown preset '{other}' (known: tlc, tlc-faults)"
+            "--preset: unknown preset '{other}' (known: tlc, tlc-faults, full, lease)"
         )),
+    }
+}
+
+/// `full`: every feature of the untimed world (pre-vote, check-quorum, ReadIndex reads,
+/// snapshots, leadership transfer) and every fault (loss, duplication, reordering, a
+/// crash, a partition) on three nodes, at the largest bounds that finish within ten minutes
+/// on a 2-core machine (`models/BENCHMARKS.md` has the counts).
+fn full() -> Bounds {
+    Bounds {
+        nodes: 3,
+        max_term: 2,
+        max_log: Some(3),
+        max_ops: 2,
+        clients: 1,
+        crashes: 1,
+        partitions: 1,
+        faults: Faults::ALL,
+        features: Features::ALL,
+        snapshot_every: 2,
+        snapshots: 0,
+        transfers: 1,
+        max_in_flight: 1,
+        heartbeats: 1,
+        ..Bounds::default()
+    }
+}
+
+/// `lease`: lease reads in a model that keeps time (clocks tick, one may run a tick ahead of
+/// another), with what a lease must survive: a partition that cuts the leader off, and
+/// two writes and a read by two clients, so that a stale read would show.
+fn lease() -> Bounds {
+    Bounds {
+        nodes: 3,
+        max_term: 2,
+        max_log: Some(4),
+        max_ops: 3,
+        clients: 2,
+        crashes: 0,
+        partitions: 1,
+        faults: Faults {
+            partition: true,
+            ..Faults::NONE
+        },
+        features: Features {
+            lease_reads: true,
+            snapshots: false,
+            transfer: false,
+            ..Features::ALL
+        },
+        ticks: 8,
+        max_in_flight: 1,
+        ..Bounds::default()
     }
 }
 

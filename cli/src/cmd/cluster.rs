@@ -21,7 +21,8 @@ enum Action {
     /// Start every node (a new cluster, or the one DIR holds, recovered from disk); Ctrl-C
     /// stops them all
     Start(StartArgs),
-    /// Each node's role, term, commit and applied index, and ports
+    /// Each node's role, term, commit, applied and last index, snapshot index, snapshots
+    /// installed from a leader (inst), and ports
     Status {
         /// The cluster's directory
         #[arg(long, default_value = "verraft-cluster")]
@@ -43,6 +44,10 @@ struct StartArgs {
     /// Node i of a new cluster takes client port BASE+i (redis-cli -p BASE+1)
     #[arg(long, default_value_t = 6380)]
     client_base: u16,
+    /// Each node snapshots its store and compacts its log every N applied entries (0:
+    /// never); given to every node at each start, not kept in the cluster's directory
+    #[arg(long, value_name = "N", default_value_t = verraft_server::node::SNAPSHOT_EVERY)]
+    snapshot_every: u32,
 }
 
 pub fn run(args: ClusterArgs) -> u8 {
@@ -88,7 +93,7 @@ fn start(args: StartArgs) -> u8 {
     let stop = crate::interrupt::flag();
     let mut children: Vec<(u8, Option<Child>)> = Vec::new();
     for n in &cluster.nodes {
-        match spawn(&exe, &args.data, &cluster, n.id, n.client.port()) {
+        match spawn(&exe, &args, &cluster, n.id, n.client.port()) {
             Ok(child) => {
                 println!(
                     "n{}: pid {}, peers {}, clients {} (redis-cli -p {}), log {}",
@@ -140,12 +145,12 @@ fn start(args: StartArgs) -> u8 {
 
 fn spawn(
     exe: &Path,
-    dir: &Path,
+    args: &StartArgs,
     cluster: &ClusterFile,
     id: u8,
     client_port: u16,
 ) -> Result<Child, String> {
-    let (data, log, pid) = node_paths(dir, id);
+    let (data, log, pid) = node_paths(&args.data, id);
     process::spawn(&NodeCommand {
         exe: exe.to_path_buf(),
         id,
@@ -154,7 +159,7 @@ fn spawn(
         data,
         log,
         pid_file: Some(pid),
-        extra: Vec::new(),
+        extra: vec!["--snapshot-every".into(), args.snapshot_every.to_string()],
         die_with_parent: false,
     })
 }
@@ -172,8 +177,19 @@ fn status(dir: &Path) -> u8 {
         }
     };
     println!(
-        "{:<4} {:<7} {:<10} {:>5} {:>6} {:>7} {:>7} {:>7}  {:<16} {:<16}",
-        "node", "pid", "role", "term", "leader", "commit", "applied", "last", "peer", "client"
+        "{:<4} {:<7} {:<10} {:>5} {:>6} {:>7} {:>7} {:>7} {:>7} {:>5}  {:<16} {:<16}",
+        "node",
+        "pid",
+        "role",
+        "term",
+        "leader",
+        "commit",
+        "applied",
+        "last",
+        "snap",
+        "inst",
+        "peer",
+        "client"
     );
     for n in &cluster.nodes {
         let pid = fs::read_to_string(node_paths(dir, n.id).2).unwrap_or_default();
@@ -189,7 +205,7 @@ fn status(dir: &Path) -> u8 {
             Err(_) => "down".to_string(),
         };
         println!(
-            "n{:<3} {:<7} {:<10} {:>5} {:>6} {:>7} {:>7} {:>7}  {:<16} {:<16}",
+            "n{:<3} {:<7} {:<10} {:>5} {:>6} {:>7} {:>7} {:>7} {:>7} {:>5}  {:<16} {:<16}",
             n.id,
             pid.trim(),
             role,
@@ -198,6 +214,8 @@ fn status(dir: &Path) -> u8 {
             field("commit"),
             field("applied"),
             field("last_index"),
+            field("snapshot_index"),
+            field("snapshots_installed"),
             n.peer,
             n.client
         );

@@ -23,6 +23,9 @@ pub struct NodeArgs {
     /// The node's data directory (created if absent; a restarted node recovers from it)
     #[arg(long)]
     data: PathBuf,
+    /// Snapshot the store and compact the log every N applied entries (0: never)
+    #[arg(long, value_name = "N", default_value_t = node::SNAPSHOT_EVERY)]
+    snapshot_every: u32,
     /// Run the node's timers this many times as fast as real time (a fault to inject: a
     /// node with a fast or slow clock; Raft compares no timestamps, so the rate of its
     /// timers is all of a clock it sees). 0.2 to 5
@@ -79,6 +82,7 @@ pub fn run(args: NodeArgs) -> u8 {
         bugs: args.bugs.iter().copied().collect::<BugSet>(),
         clock_rate: args.clock_rate,
         clock_control: args.clock_control,
+        snapshot_every: args.snapshot_every,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -26,7 +26,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "all", value_parser = parse_faults)]
     faults: Faults,
     /// Optional parts of the core runs may switch on (each run picks some): a list of
-    /// pre-vote, check-quorum, read-index, snapshots, transfer (or all, none)
+    /// pre-vote, check-quorum, read-index, snapshots, transfer, lease-reads (or all: every one but lease-reads; none)
     #[arg(long, default_value = "all", value_parser = Features::parse)]
     features: Features,
     /// Switch on a seeded bug (repeatable), e.g. --bug figure-8

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod nodes;
+
 pub fn verraft(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_verraft"))
         .args(args)

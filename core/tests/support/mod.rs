@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 use std::collections::VecDeque;
 use verraft_core::*;
+use verraft_kv::*;
 
 pub type AppliedEntry = (Index, Entry<KvCommand>, Option<KvOutput>);
 

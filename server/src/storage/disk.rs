@@ -290,10 +290,10 @@ impl<C: Data> DiskStorage<C> {
             return Err(StorageError::Gap { from, last });
         }
         if from <= self.offset {
-            return Err(StorageError::Io(format!(
-                "log write at {from} reaches into the snapshot (which covers up to {})",
-                self.offset
-            )));
+            return Err(StorageError::Compacted {
+                from,
+                snapshot: self.offset,
+            });
         }
         Ok(())
     }
@@ -456,8 +456,13 @@ impl<C: Data> Storage<C> for DiskStorage<C> {
     /// Store `s` durably and drop every entry at or before `s.meta.index` (the whole log, with
     /// `last_index` then `s.meta.index`, when the log ends before it). Atomic: after a crash
     /// the store holds either the old state or the new one. Syncs anything buffered as well.
+    /// A snapshot no newer than the stored one changes and writes nothing: taking it would
+    /// leave a snapshot older than the log's start, which no restart could read back.
     fn save_snapshot(&mut self, s: Snapshot) -> Result<(), StorageError> {
         self.check()?;
+        if s.meta.index <= self.snapshot.as_ref().map_or(0, |old| old.meta.index) {
+            return Ok(());
+        }
         let mut snap = SNAP_MAGIC.to_vec();
         let body = postcard::to_allocvec(&s).map_err(|e| StorageError::Io(e.to_string()))?;
         record::frame(&body, &mut snap).map_err(|e| StorageError::Io(e.to_string()))?;

@@ -1,9 +1,10 @@
 use super::{Scenario, Step};
-use crate::config::{CrashMode, Faults, Features, Limits, WorldConfig};
+use crate::config::{CrashMode, Faults, Features, Limits, Timing, WorldConfig};
 use crate::event::{EntryRef, Event, MsgRef};
 use crate::invariants::Invariant;
 use std::fmt;
-use verraft_core::{Bug, BugSet, KvOp, NodeId, Text};
+use verraft_core::{Bug, BugSet, NodeId};
+use verraft_kv::{KvOp, Text};
 
 /// What went wrong, and on which line (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +75,7 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 | "quiet-phase"
                 | "features"
                 | "snapshot-every"
+                | "timing"
                 | "auxiliary"
                 | "client"
                 | "expect"
@@ -139,6 +141,7 @@ fn header(
         "faults" => c.faults = Faults::parse(rest)?,
         "features" => c.features = Features::parse(rest)?,
         "snapshot-every" => c.snapshot_every = number(rest, "a number of applied entries")?,
+        "timing" => c.timing = timing(rest)?,
         "crash-mode" => {
             c.crash_mode = match rest {
                 "keep-unsynced" => CrashMode::KeepUnsynced,
@@ -200,6 +203,38 @@ fn header(
     Ok(())
 }
 
+/// `timing election=6 jitter=3 heartbeat=2 drift=2`: every field named, in any order.
+fn timing(rest: &str) -> R<Timing> {
+    let mut t = [None; 4];
+    const NAMES: [&str; 4] = ["election", "jitter", "heartbeat", "drift"];
+    for part in rest.split_whitespace() {
+        let (name, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("expected name=value in timing, found '{part}'"))?;
+        let at = NAMES.iter().position(|n| *n == name).ok_or_else(|| {
+            format!("unknown timing '{name}' (known: election, jitter, heartbeat, drift)")
+        })?;
+        t[at] = Some(number(value, "a number of ticks")?);
+    }
+    let missing: Vec<&str> = NAMES
+        .iter()
+        .zip(t)
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("timing needs {} too", missing.join(", ")));
+    }
+    let [election_ticks, election_jitter, heartbeat_ticks, clock_drift] =
+        t.map(Option::unwrap_or_default);
+    Ok(Timing {
+        election_ticks,
+        election_jitter,
+        heartbeat_ticks,
+        clock_drift,
+    })
+}
+
 fn limits(rest: &str) -> R<Limits> {
     let mut l = Limits::NONE;
     for part in rest.split_whitespace() {
@@ -217,9 +252,10 @@ fn limits(rest: &str) -> R<Limits> {
             "heartbeats" => l.max_heartbeats = Some(small()?),
             "snapshots" => l.max_snapshots = Some(small()?),
             "transfers" => l.max_transfers = Some(small()?),
+            "ticks" => l.max_ticks = Some(small()?),
             other => {
                 return Err(format!(
-                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots, transfers)"
+                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots, transfers, ticks)"
                 ))
             }
         }
@@ -341,6 +377,8 @@ fn event(keyword: &str, rest: &str) -> R<Event> {
             _ => Err(format!("expected 'crash nN' or 'crash nN keep=K', found 'crash {rest}'")),
         },
         "sync" => one_node("sync nN").map(Event::Sync),
+        "tick" if args.is_empty() => Ok(Event::Tick),
+        "tick" => one_node("tick or tick nN").map(Event::TickOne),
         "snapshot" => one_node("snapshot nN").map(Event::Snapshot),
         "transfer" => match args.as_slice() {
             [l] => link(l).map(|(from, to)| Event::Transfer { from, to }),
@@ -606,8 +644,10 @@ fn check_ranges(e: &Event, c: &WorldConfig) -> R<()> {
             node(*from)?;
             node(*to)
         }
+        Event::Tick => Ok(()),
         Event::Timeout(n)
         | Event::Heartbeat(n)
+        | Event::TickOne(n)
         | Event::Crash(n)
         | Event::Restart(n)
         | Event::Sync(n)

@@ -1,7 +1,7 @@
 use super::Scenario;
-use crate::config::{CrashMode, Limits, DEFAULT_SNAPSHOT_EVERY};
+use crate::config::{CrashMode, Limits, Timing, DEFAULT_SNAPSHOT_EVERY};
 use std::fmt::Write;
-use verraft_core::KvOp;
+use verraft_kv::KvOp;
 
 pub fn print(s: &Scenario) -> String {
     let mut out = String::from("# verraft scenario\n");
@@ -38,6 +38,14 @@ pub fn print(s: &Scenario) -> String {
     // Written whenever it matters or differs from what a file without it reads as.
     if c.features.snapshots || c.snapshot_every != DEFAULT_SNAPSHOT_EVERY {
         let _ = writeln!(out, "snapshot-every {}", c.snapshot_every);
+    }
+    if c.features.lease_reads || c.timing != Timing::DEFAULT {
+        let t = c.timing;
+        let _ = writeln!(
+            out,
+            "timing election={} jitter={} heartbeat={} drift={}",
+            t.election_ticks, t.election_jitter, t.heartbeat_ticks, t.clock_drift
+        );
     }
     let mode = match c.crash_mode {
         CrashMode::KeepUnsynced => "keep-unsynced",
@@ -91,6 +99,7 @@ pub(super) fn limits_text(l: &Limits) -> String {
         ("heartbeats", l.max_heartbeats.map(u64::from)),
         ("snapshots", l.max_snapshots.map(u64::from)),
         ("transfers", l.max_transfers.map(u64::from)),
+        ("ticks", l.max_ticks.map(u64::from)),
     ];
     parts
         .iter()

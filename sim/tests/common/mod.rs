@@ -1,6 +1,6 @@
 //! A world for the tests that walk many states at random: every fault on, lost unsynced
 //! writes, two clients, enough room in flight and terms for elections to overlap.
-use verraft_core::KvOp;
+use verraft_kv::KvOp;
 use verraft_sim::{CrashMode, Faults, WorldConfig};
 
 pub fn config(nodes: u8, reorder: bool) -> WorldConfig {
@@ -23,5 +23,14 @@ pub fn config(nodes: u8, reorder: bool) -> WorldConfig {
     ];
     c.limits.max_in_flight = Some(8);
     c.limits.max_term = Some(4);
+    c
+}
+
+/// The same world keeping time for lease reads: timers fire at ticks, clocks drift.
+#[allow(dead_code)] // not every test file walks timed worlds
+pub fn timed(mut c: WorldConfig) -> WorldConfig {
+    c.features.lease_reads = true;
+    c.features.check_quorum = true;
+    c.features.read_index = true;
     c
 }

@@ -2,16 +2,21 @@
 //!
 //! Rust compiles a generic function into each crate that uses it with concrete types, so the
 //! node's code for `KvStore` would otherwise be compiled in `verraft-sim`, `verraft-models`
-//! and the service, and never here. The `#[used]` table below makes this crate compile the
-//! node's entry points and everything they call. With `-Zshare-generics=y` the crates
-//! downstream then link to this one copy instead of compiling their own.
+//! and the service, and never in one place of its own. The `#[used]` table below makes this
+//! crate, the first that knows both the node and the store, compile the node's entry points
+//! and everything they call. With `-Zshare-generics=y` the crates downstream then link to
+//! this one copy instead of compiling their own.
 //!
-//! The `schedule` fuzz build relies on this: it gives libFuzzer the coverage of this crate
-//! alone, the Raft code under test, and not of the simulator around it (see
-//! fuzz/coverage-scope). Other builds are unaffected; they just compile the table.
-use crate::{
-    Config, Index, KvCommand, KvOutput, KvStore, MemStorage, Message, Node, NodeError, NodeId,
-    Proposal, ProposeError, ReadId, Ready, SnapshotError, SnapshotMeta, Term, TransferError,
+//! The `schedule` fuzz build relies on this: it gives libFuzzer the coverage of the Raft
+//! crates alone (`verraft-core`, and this one, where the core's generic code is compiled for
+//! `KvStore`), not of the simulator around them (see fuzz/coverage-scope). For the same
+//! reason fuzz/Cargo.toml keeps overflow checks and debug assertions on in this crate: the
+//! node's code compiled here is built with this crate's settings, not the core's. Other
+//! builds are unaffected; they just compile the table.
+use crate::{KvCommand, KvOutput, KvStore};
+use verraft_core::{
+    Config, Index, MemStorage, Message, Node, NodeError, NodeId, Proposal, ProposeError, ReadId,
+    Ready, SnapshotError, SnapshotMeta, Term, TransferError,
 };
 
 /// The node the simulator, the model checker and the key-value service run.
