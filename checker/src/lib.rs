@@ -9,7 +9,7 @@
 //!   ordered list of events are turned into histories with [`EventLog`].
 //! - A [`Model`] is a sequential specification. Built in: [`models::RegisterModel`]
 //!   (read / write / compare-and-set with etcd semantics) and [`models::KvModel`]
-//!   (get / put / append, partitioned per key).
+//!   (get / put / append / compare-and-set, partitioned per key).
 //! - [`check()`] splits the history into the model's independent parts, searches each in
 //!   parallel (Wing–Gong/Lowe backtracking with memoization of (linearized set, state); see
 //!   [`search`] for the pruning) and returns a [`CheckResult`]: per part a witness order, an
@@ -62,7 +62,9 @@
 //! - Key-value inputs and outputs (keys and values are strings; a missing key reads `""`):
 //!   `{"f": "get", "key": "k"}` → `{"value": "..."}`;
 //!   `{"f": "put", "key": "k", "value": "v"}` → `{}`;
-//!   `{"f": "append", "key": "k", "value": "v"}` → `{}`.
+//!   `{"f": "append", "key": "k", "value": "v"}` → `{}`;
+//!   `{"f": "cas", "key": "k", "from": "a", "to": "b"}` → `{"ok": true}` (swapped: the value
+//!   was `from`; `from` `""` swaps a missing key) or `{"ok": false}`.
 //!
 //! An operation known not to have happened is simply left out. [`parse::json::to_json`]
 //! writes this format.

@@ -130,6 +130,9 @@ fn kv_history(raws: &[Raw]) -> History<KvInput, KvOutput> {
         }
     };
     let piece = |r: &Raw| ["x", "y", ""][usize::from(r.random % 3)].into();
+    // Half the writes of kind 2 are compare-and-sets (the parity of the linearization point
+    // is one more random bit), from a missing key or a value a put or append can make.
+    let is_cas = |r: &Raw| r.input == 2 && r.point.is_multiple_of(2);
     build(
         &m,
         raws,
@@ -139,6 +142,11 @@ fn kv_history(raws: &[Raw]) -> History<KvInput, KvOutput> {
                 key: key(r),
                 value: piece(r),
             },
+            _ if is_cas(r) => KvInput::Cas {
+                key: key(r),
+                from: ["", "x", "xy"][usize::from(r.value % 3)].into(),
+                to: piece(r),
+            },
             _ => KvInput::Put {
                 key: key(r),
                 value: piece(r),
@@ -146,10 +154,15 @@ fn kv_history(raws: &[Raw]) -> History<KvInput, KvOutput> {
         },
         |s, i| match i {
             KvInput::Get { key } => (KvOutput::Value(s.get(key).to_string().into()), s.clone()),
+            KvInput::Cas { key, from, .. } => (
+                KvOutput::Cas(s.get(key).eq_text(from)),
+                m.step(s, i, None).unwrap(),
+            ),
             _ => (KvOutput::Done, m.step(s, i, Some(&KvOutput::Done)).unwrap()),
         },
         |r| match r.input {
             0 => KvOutput::Value(["", "x", "xy", "y"][usize::from(r.random)].into()),
+            _ if is_cas(r) => KvOutput::Cas(r.random & 1 == 0),
             _ => KvOutput::Done,
         },
     )

@@ -60,6 +60,11 @@ enum Command {
     Cluster(cmd::cluster::ClusterArgs),
     /// Send one request to a key-value cluster (a session; follows redirects, retries)
     Kv(cmd::kv::KvArgs),
+    /// Run a local cluster under kills, pauses, partitions and clock faults while clients
+    /// work, and check their history for linearizability
+    Nemesis(cmd::nemesis::NemesisArgs),
+    /// Measure a key-value cluster's throughput and latency percentiles (fsync on)
+    Bench(cmd::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +92,8 @@ fn main() -> ExitCode {
         Command::Node(args) => cmd::node::run(args),
         Command::Cluster(args) => cmd::cluster::run(args),
         Command::Kv(args) => cmd::kv::run(args),
+        Command::Nemesis(args) => cmd::nemesis::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
     };
     ExitCode::from(code)
 }

@@ -53,6 +53,14 @@ impl Progress {
         }
     }
 
+    /// Print a line of its own (above the spinner on a terminal).
+    pub fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{}: {line}", self.label),
+        }
+    }
+
     /// Clear the spinner before the command prints its result.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {

@@ -1,7 +1,8 @@
-//! verraft's own client (blocking, for the command line and tests): one session, numbered
-//! requests, redirects followed, retries across leader changes with the same number, so
-//! each request is applied at most once however often it is sent.
+//! verraft's own client (blocking, for the command line, the nemesis and tests): one
+//! session, numbered requests, redirects followed, retries across leader changes with the
+//! same number, so each request is applied at most once however often it is sent.
 use crate::resp::{parse_reply, Reply};
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -19,10 +20,18 @@ pub enum ClientError {
 pub struct Client {
     addrs: Vec<String>,
     next: usize,
-    conn: Option<(String, TcpStream)>,
+    /// Open connections by address: a client that starts every request at its home node
+    /// and is redirected to the leader keeps both.
+    conns: HashMap<String, TcpStream>,
     client: ClientId,
     seq: u64,
     timeout: Duration,
+    /// Where every request starts (an index into `addrs`), if anywhere: a client bound to
+    /// one node, as Jepsen's are, sees what that node answers even while it wrongly
+    /// believes it leads. Without one, requests go where the last one was answered.
+    home: Option<usize>,
+    /// Longest wait for one node's answer before the request is tried elsewhere.
+    attempt_timeout: Duration,
 }
 
 /// Send `args` as one RESP command on `stream` and read one reply.
@@ -56,11 +65,21 @@ impl Client {
         Client {
             addrs,
             next: 0,
-            conn: None,
+            conns: HashMap::new(),
             client: crate::client_port::random_client_id(),
             seq: 0,
             timeout,
+            home: None,
+            attempt_timeout: Duration::from_secs(6),
         }
+    }
+
+    /// Start every request at `addrs[home]` (following redirects from there), and give a
+    /// node `attempt` to answer before trying the next one.
+    pub fn bound(mut self, home: usize, attempt: Duration) -> Client {
+        self.home = Some(home % self.addrs.len().max(1));
+        self.attempt_timeout = attempt;
+        self
     }
 
     /// Run one command (`["SET", "x", "1"]`) in this session and return its reply. Errors
@@ -72,7 +91,14 @@ impl Client {
         full.extend(args.iter().map(|a| a.as_bytes()));
         let deadline = Instant::now() + self.timeout;
         let mut last = String::from("no node tried");
+        if let Some(home) = self.home {
+            self.next = home;
+        }
         while Instant::now() < deadline {
+            let wait = self
+                .attempt_timeout
+                .min(deadline.saturating_duration_since(Instant::now()))
+                .max(Duration::from_millis(1));
             let (addr, stream) = match self.connection() {
                 Ok(c) => c,
                 Err(e) => {
@@ -82,12 +108,11 @@ impl Client {
                     continue;
                 }
             };
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(6)));
+            let _ = stream.set_read_timeout(Some(wait));
             match call(stream, &full) {
                 Ok(Reply::Error(e)) if e.starts_with("MOVED ") => {
                     let to = e.rsplit(' ').next().unwrap_or_default().to_string();
                     last = format!("{addr}: {e}");
-                    self.conn = None;
                     if !self.addrs.contains(&to) {
                         self.addrs.push(to.clone());
                     }
@@ -95,14 +120,14 @@ impl Client {
                 }
                 Ok(Reply::Error(e)) if e.starts_with("TRYAGAIN") => {
                     last = format!("{addr}: {e}");
-                    self.conn = None;
                     self.rotate();
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 Ok(reply) => return Ok(reply),
                 Err(e) => {
+                    // The connection may still carry the answer to come: never reuse it.
                     last = format!("{addr}: {e}");
-                    self.conn = None;
+                    self.conns.remove(&addr);
                     self.rotate();
                     std::thread::sleep(Duration::from_millis(50));
                 }
@@ -116,12 +141,12 @@ impl Client {
     }
 
     fn connection(&mut self) -> Result<(String, &mut TcpStream), String> {
-        if self.conn.is_none() {
-            let addr = self
-                .addrs
-                .get(self.next)
-                .cloned()
-                .ok_or_else(|| "no addresses".to_string())?;
+        let addr = self
+            .addrs
+            .get(self.next)
+            .cloned()
+            .ok_or_else(|| "no addresses".to_string())?;
+        if !self.conns.contains_key(&addr) {
             let sock = addr
                 .parse()
                 .map_err(|e| format!("{addr}: {e}"))
@@ -130,11 +155,31 @@ impl Client {
                         .map_err(|e| format!("{addr}: {e}"))
                 })?;
             let _ = sock.set_nodelay(true);
-            self.conn = Some((addr, sock));
+            self.conns.insert(addr.clone(), sock);
         }
-        match &mut self.conn {
-            Some((addr, s)) => Ok((addr.clone(), s)),
+        match self.conns.get_mut(&addr) {
+            Some(s) => Ok((addr, s)),
             None => Err("not connected".into()),
         }
     }
+}
+
+/// A node's `INFO` text (`field:value` lines), asked on a connection of its own.
+pub fn info(addr: &str, timeout: Duration) -> Result<String, String> {
+    let sa = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
+    let mut s = TcpStream::connect_timeout(&sa, timeout).map_err(|e| e.kind().to_string())?;
+    let _ = s.set_read_timeout(Some(timeout));
+    match call(&mut s, &[b"INFO"]).map_err(|e| e.to_string())? {
+        Reply::Bulk(Some(b)) => Ok(String::from_utf8_lossy(&b).into_owned()),
+        other => Err(format!("unexpected reply {other}")),
+    }
+}
+
+/// One field of an `INFO` text.
+pub fn info_field(info: &str, key: &str) -> Option<String> {
+    info.lines().find_map(|l| {
+        l.strip_prefix(key)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .map(str::to_string)
+    })
 }

@@ -8,11 +8,16 @@
 //! (`-TRYAGAIN`, or a dropped connection) may or may not have been applied, and sending it
 //! again on a new connection may apply it twice, as with Redis itself.
 //!
-//! Commands on one connection run one after another (the session allows one request in
-//! flight), so throughput comes from many connections.
+//! Pipelining: the writes a connection sends without waiting are all proposed before the
+//! first is awaited, so they share the leader's group commit, and answered in order. A read
+//! waits for the writes before it on its connection to be answered first, so it sees them.
+//! The connection's own session numbers its commands in order and is never retried, so
+//! several in flight are safe (a `VSESSION` client that pipelines must not retry an earlier
+//! number once a later one was applied: the session would answer it stale).
 use crate::command::{self, Request, Shape};
 use crate::core_loop::{Answer, Input, Status};
 use crate::resp::{parse_command, Reply};
+use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -27,15 +32,20 @@ const MAX_REQUEST: usize = 8 << 20;
 /// How long a command may wait to be applied before the client is told to retry.
 const APPLY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Accept client connections forever.
-pub async fn accept(listener: TcpListener, me: NodeId, core: mpsc::Sender<Input>) {
+/// Accept client connections forever. `clock_control`: whether `VCLOCK` is obeyed.
+pub async fn accept(
+    listener: TcpListener,
+    me: NodeId,
+    core: mpsc::Sender<Input>,
+    clock_control: bool,
+) {
     loop {
         match listener.accept().await {
             Ok((stream, addr)) => {
                 let _ = stream.set_nodelay(true);
                 let core = core.clone();
                 tokio::spawn(async move {
-                    if let Err(reason) = serve(stream, core).await {
+                    if let Err(reason) = serve(stream, core, clock_control).await {
                         eprintln!("[n{me}] client {addr} disconnected: {reason}");
                     }
                 });
@@ -62,37 +72,66 @@ pub fn random_client_id() -> ClientId {
     h.finish()
 }
 
-async fn serve(mut stream: TcpStream, core: mpsc::Sender<Input>) -> Result<(), String> {
+/// An answer a connection owes, in the order its commands came.
+enum Owed {
+    /// Known already.
+    Now(Reply),
+    /// Coming from the core; `write`: whether it is a write (a later read waits for it).
+    Later {
+        rx: oneshot::Receiver<Answer>,
+        shape: Shape,
+        deadline: tokio::time::Instant,
+        write: bool,
+    },
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    core: mpsc::Sender<Input>,
+    clock_control: bool,
+) -> Result<(), String> {
     let client = random_client_id();
     let mut seq = 0;
     let mut buf = Vec::with_capacity(16 << 10);
     let mut out = Vec::new();
+    let mut owed: VecDeque<Owed> = VecDeque::new();
     loop {
-        // Answer every whole command buffered (pipelining), then write the answers at once.
+        // Take every whole command buffered (a pipeline), then answer them in order.
         while let Some((args, used)) = parse_command(&buf).map_err(|e| e.to_string())? {
             buf.drain(..used);
             if args.is_empty() {
                 continue;
             }
-            let reply = match command::parse(&args) {
-                Err(reply) => reply,
+            let next = match command::parse(&args) {
+                Err(reply) => Owed::Now(reply),
                 Ok(Request::Quit) => {
+                    settle(&mut owed, &mut out).await;
                     Reply::Simple("OK".into()).encode(&mut out);
                     stream.write_all(&out).await.map_err(|e| e.to_string())?;
                     return Ok(());
                 }
-                Ok(Request::Local(reply)) => reply,
-                Ok(Request::Info) => info(&core).await,
+                Ok(Request::Local(reply)) => Owed::Now(reply),
+                Ok(Request::Info) => Owed::Now(info(&core).await),
+                Ok(Request::Clock(rate)) => Owed::Now(clock(&core, rate, clock_control).await),
                 Ok(Request::Kv { session, op, shape }) => {
                     let (client, seq) = session.unwrap_or_else(|| {
                         seq += 1;
                         (client, seq)
                     });
-                    execute(&core, KvCommand { client, seq, op }, shape).await
+                    let read = matches!(op, KvOp::Get { .. });
+                    if read
+                        && owed
+                            .iter()
+                            .any(|o| matches!(o, Owed::Later { write: true, .. }))
+                    {
+                        settle(&mut owed, &mut out).await;
+                    }
+                    submit(&core, KvCommand { client, seq, op }, shape).await
                 }
             };
-            reply.encode(&mut out);
+            owed.push_back(next);
         }
+        settle(&mut owed, &mut out).await;
         if !out.is_empty() {
             stream.write_all(&out).await.map_err(|e| e.to_string())?;
             out.clear();
@@ -111,21 +150,54 @@ async fn serve(mut stream: TcpStream, core: mpsc::Sender<Input>) -> Result<(), S
     }
 }
 
-async fn execute(core: &mpsc::Sender<Input>, cmd: KvCommand, shape: Shape) -> Reply {
+/// Hand a command to the core; its answer is owed.
+async fn submit(core: &mpsc::Sender<Input>, cmd: KvCommand, shape: Shape) -> Owed {
     let (tx, rx) = oneshot::channel();
     // Reads take the ReadIndex path: they change nothing, so they need no session and no
     // log entry (the sequence number they were given is skipped, which a session allows).
-    let input = match cmd.op {
-        KvOp::Get { key } => Input::Read { key, reply: tx },
-        op => Input::Client {
-            cmd: KvCommand { op, ..cmd },
-            reply: tx,
-        },
+    let (input, write) = match cmd.op {
+        KvOp::Get { key } => (Input::Read { key, reply: tx }, false),
+        op => (
+            Input::Client {
+                cmd: KvCommand { op, ..cmd },
+                reply: tx,
+            },
+            true,
+        ),
     };
     if core.send(input).await.is_err() {
-        return Reply::Error("TRYAGAIN node stopping".into());
+        return Owed::Now(Reply::Error("TRYAGAIN node stopping".into()));
     }
-    match tokio::time::timeout(APPLY_TIMEOUT, rx).await {
+    Owed::Later {
+        rx,
+        shape,
+        deadline: tokio::time::Instant::now() + APPLY_TIMEOUT,
+        write,
+    }
+}
+
+/// Wait for every answer owed, and encode them in order.
+async fn settle(owed: &mut VecDeque<Owed>, out: &mut Vec<u8>) {
+    while let Some(o) = owed.pop_front() {
+        let reply = match o {
+            Owed::Now(reply) => reply,
+            Owed::Later {
+                rx,
+                shape,
+                deadline,
+                ..
+            } => answer(tokio::time::timeout_at(deadline, rx).await, shape),
+        };
+        reply.encode(out);
+    }
+}
+
+/// The reply to a command's answer (or to its lack of one).
+fn answer(
+    got: Result<Result<Answer, oneshot::error::RecvError>, tokio::time::error::Elapsed>,
+    shape: Shape,
+) -> Reply {
+    match got {
         Ok(Ok(Answer::Applied(out))) => command::render(shape, out),
         Ok(Ok(Answer::NotLeader {
             addr: Some(addr), ..
@@ -139,6 +211,28 @@ async fn execute(core: &mpsc::Sender<Input>, cmd: KvCommand, shape: Shape) -> Re
         )),
         Ok(Err(_)) => Reply::Error("TRYAGAIN node stopping".into()),
         Err(_) => Reply::Error("TRYAGAIN not applied in time; retry in the same session".into()),
+    }
+}
+
+/// `VCLOCK rate`: the nemesis skews this node's clock.
+async fn clock(core: &mpsc::Sender<Input>, rate: f64, allowed: bool) -> Reply {
+    if !allowed {
+        return Reply::Error(
+            "ERR clock control is off (the node runs without --clock-control)".into(),
+        );
+    }
+    if !crate::node::CLOCK_RATES.contains(&rate) {
+        return Reply::Error(format!(
+            "ERR clock rate {rate} is outside {:?}",
+            crate::node::CLOCK_RATES
+        ));
+    }
+    match core
+        .send(Input::Tick(crate::node::TICK.div_f64(rate)))
+        .await
+    {
+        Ok(()) => Reply::Simple("OK".into()),
+        Err(_) => Reply::Error("TRYAGAIN node stopping".into()),
     }
 }
 

@@ -34,7 +34,7 @@ pub enum Shape {
 }
 
 /// A parsed client command.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     /// A key-value operation, with an explicit session (`VSESSION`) or the connection's own.
     Kv {
@@ -51,6 +51,10 @@ pub enum Request {
     Local(Reply),
     /// `QUIT`: answer `+OK` and close.
     Quit,
+    /// `VCLOCK rate`: run the node's timers at `rate` times real time from now on (fault
+    /// injection for the nemesis; refused unless the node was started with
+    /// `--clock-control`).
+    Clock(f64),
 }
 
 fn text(arg: &[u8]) -> Result<Text, Reply> {
@@ -134,13 +138,20 @@ pub fn parse(args: &[Vec<u8>]) -> Result<Request, Reply> {
         ("PING", []) => Ok(Request::Local(Reply::Simple("PONG".into()))),
         ("PING", [msg]) => Ok(Request::Local(Reply::bulk(msg))),
         ("INFO", _) => Ok(Request::Info),
+        ("VCLOCK", [rate]) => std::str::from_utf8(rate)
+            .ok()
+            .and_then(|r| r.parse::<f64>().ok())
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(Request::Clock)
+            .ok_or_else(|| Reply::Error("ERR VCLOCK takes a rate, a positive number".into())),
         ("QUIT", _) => Ok(Request::Quit),
         // Sent by redis-cli and redis-benchmark on connecting; they cope with empty answers.
         ("COMMAND" | "CONFIG", _) => Ok(Request::Local(Reply::Array(Some(Vec::new())))),
         ("CLIENT", _) => Ok(Request::Local(Reply::Simple("OK".into()))),
         ("SELECT", [db]) if db.as_slice() == b"0" => Ok(Request::Local(Reply::Simple("OK".into()))),
         (
-            "GET" | "EXISTS" | "SET" | "APPEND" | "DEL" | "CAS" | "VSESSION" | "PING" | "SELECT",
+            "GET" | "EXISTS" | "SET" | "APPEND" | "DEL" | "CAS" | "VSESSION" | "PING" | "SELECT"
+            | "VCLOCK",
             _,
         ) => Err(arity(&name)),
         _ => Err(Reply::Error(format!(

@@ -16,6 +16,12 @@ use verraft_kv::{KvCommand, KvNode, KvOutput, Text};
 /// of the first one.
 const MAX_BATCH: usize = 512;
 
+/// Ticks between two flushes of writes the node did not ask to sync (`Ready::must_sync`
+/// off, which only the ack-before-sync seeded bug does): they wait in memory until then, so
+/// a process crash loses what was acknowledged in the last 100 ms, as a power loss would
+/// lose what a real node with that bug left in the page cache.
+const FLUSH_TICKS: u32 = 10;
+
 /// Something for the node.
 pub enum Input {
     /// A Raft message a peer sent.
@@ -50,6 +56,8 @@ pub enum Input {
     },
     /// A request for [`Status`].
     Status(oneshot::Sender<Status>),
+    /// Tick every so often from now on (the nemesis's clock fault).
+    Tick(Duration),
 }
 
 /// The outcome of a client command.
@@ -119,6 +127,12 @@ pub struct CoreLoop {
     next_read: ReadId,
     client_addrs: HashMap<NodeId, String>,
     dropped_messages: u64,
+    /// Ticks since unsynced writes were last flushed (see [`FLUSH_TICKS`]).
+    since_flush: u32,
+    /// A new tick interval to switch to.
+    new_tick: Option<Duration>,
+    /// The role and term last logged.
+    logged_role: (Role, u64),
     snapshots_sent: u64,
     snapshots_installed: u64,
 }
@@ -144,28 +158,57 @@ impl CoreLoop {
             next_read: 0,
             client_addrs: HashMap::new(),
             dropped_messages: 0,
+            since_flush: 0,
+            new_tick: None,
+            logged_role: (Role::Follower, 0),
             snapshots_sent: 0,
             snapshots_installed: 0,
         }
     }
 
-    /// Run until `inputs` closes (every sender dropped) or storage fails.
+    /// Run until `inputs` (the clients') closes, `stop` completes, or storage fails. `peers`
+    /// carries the peers' messages, taken before the clients' requests in every turn.
     pub async fn run(
         mut self,
         mut inputs: mpsc::Receiver<Input>,
+        mut peers: mpsc::Receiver<Input>,
         tick: Duration,
+        stop: impl std::future::Future<Output = ()>,
     ) -> Result<(), CoreError> {
         let mut ticker = tokio::time::interval(tick);
         // After a stall (a slow fsync), do not fire a burst of ticks: that would run the
         // election timer out at once.
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(stop);
+        let mut peers_open = true;
         loop {
             tokio::select! {
-                _ = ticker.tick() => self.node.tick(),
+                biased;
+                () = &mut stop => {
+                    eprintln!("[n{}] stopping", self.node.id());
+                    // A correct node has nothing unsynced: everything it acknowledged was
+                    // synced first. Only with ack-before-sync is there something to write.
+                    return Ok(self.storage.sync()?);
+                }
+                _ = ticker.tick() => {
+                    self.node.tick();
+                    self.flush_unsynced()?;
+                }
+                input = peers.recv(), if peers_open => match input {
+                    Some(input) => self.handle(input),
+                    None => peers_open = false,
+                },
                 input = inputs.recv() => match input {
                     Some(input) => self.handle(input),
                     None => return Ok(()),
                 },
+            }
+            // Every peer message queued, then a bounded batch of client requests.
+            for _ in 0..4 * MAX_BATCH {
+                match peers.try_recv() {
+                    Ok(input) => self.handle(input),
+                    Err(_) => break,
+                }
             }
             for _ in 0..MAX_BATCH {
                 match inputs.try_recv() {
@@ -173,9 +216,47 @@ impl CoreLoop {
                     Err(_) => break,
                 }
             }
+            if let Some(every) = self.new_tick.take() {
+                ticker = tokio::time::interval(every);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            }
             self.start_reads();
             self.process_ready()?;
+            self.log_role();
         }
+    }
+
+    /// Log a change of role or term, with the wall-clock time: a node's log then tells when
+    /// it led, which is what a failed nemesis run is read against.
+    fn log_role(&mut self) {
+        let now = (self.node.role(), self.node.term());
+        if now != self.logged_role && (now.0 == Role::Leader || self.logged_role.0 == Role::Leader)
+        {
+            let ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            eprintln!(
+                "[n{}] {} {:?} in term {} (leader: {:?})",
+                self.node.id(),
+                ms,
+                now.0,
+                now.1,
+                self.node.leader()
+            );
+        }
+        self.logged_role = now;
+    }
+
+    /// Write and sync what waits unsynced, every [`FLUSH_TICKS`] ticks.
+    fn flush_unsynced(&mut self) -> Result<(), CoreError> {
+        self.since_flush += 1;
+        if self.since_flush >= FLUSH_TICKS {
+            self.since_flush = 0;
+            if self.storage.has_pending() {
+                tokio::task::block_in_place(|| self.storage.sync())?;
+            }
+        }
+        Ok(())
     }
 
     fn handle(&mut self, input: Input) {
@@ -217,6 +298,10 @@ impl CoreLoop {
                 }
             },
             Input::Read { key, reply } => self.new_reads.push((key, reply)),
+            Input::Tick(every) => {
+                eprintln!("[n{}] clock skewed: a tick every {every:?}", self.node.id());
+                self.new_tick = Some(every);
+            }
             Input::Status(reply) => {
                 let n = &self.node;
                 let _ = reply.send(Status {
@@ -281,14 +366,12 @@ impl CoreLoop {
             if let Some(write) = ready.log_write {
                 self.storage.write_log(write)?;
             }
-            if wrote {
-                if ready.must_sync {
-                    // fsync blocks this worker thread; tell the runtime, so the network
-                    // tasks go on meanwhile (and queue the inputs of the next group).
-                    tokio::task::block_in_place(|| self.storage.sync())?;
-                } else {
-                    self.storage.write_pending()?;
-                }
+            // Without `must_sync` (ack-before-sync) the writes wait in memory for the next
+            // flush instead.
+            if wrote && ready.must_sync {
+                // fsync blocks this worker thread; tell the runtime, so the network
+                // tasks go on meanwhile (and queue the inputs of the next group).
+                tokio::task::block_in_place(|| self.storage.sync())?;
             }
             // 2. Durable: only now may a leader count its own copy.
             if let Some((index, term)) = last {
@@ -296,7 +379,9 @@ impl CoreLoop {
             }
             // 3. Messages may promise what step 1 wrote: they leave only now. A full queue
             //    (a slow or absent peer) drops the message; Raft retries on heartbeats.
-            for env in ready.messages {
+            // A turn's proposals, replicated one by one by the core, leave as a few
+            // messages per follower.
+            for env in crate::coalesce::coalesce(ready.messages) {
                 if let Some(tx) = self.peers.get(&env.to) {
                     let snapshot = matches!(env.msg, Message::InstallSnapshot { .. });
                     if tx.try_send(env.msg).is_err() {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use verraft_core::{Config, NodeId};
+use verraft_core::{BugSet, Config, NodeId};
 use verraft_kv::{KvNode, KvStore};
 
 /// One wall-clock tick of the core.
@@ -32,6 +32,22 @@ pub struct NodeOptions {
     /// nodes of a cluster may differ: each compacts its own log. [`SNAPSHOT_EVERY`] unless
     /// a test or an operator wants snapshots sooner.
     pub snapshot_every: u32,
+    /// Seeded bugs switched on (empty in every real deployment: they exist so that the
+    /// nemesis can show it catches them).
+    pub bugs: BugSet,
+    /// How fast this node's timers run against real time (1.0 in real use). A fault to
+    /// inject: Raft compares no timestamps, so the rate of its timers is all of a clock it
+    /// sees, and a node with a fast or slow clock is a node whose ticks come faster or slower.
+    pub clock_rate: f64,
+    /// Obey `VCLOCK rate` on the client port (the nemesis's clock fault; off in real use).
+    pub clock_control: bool,
+}
+
+impl NodeOptions {
+    /// The wall-clock time between two ticks of this node's core.
+    pub fn tick(&self) -> Duration {
+        TICK.div_f64(self.clock_rate)
+    }
 }
 
 /// Why a node did not start or stopped.
@@ -57,7 +73,15 @@ pub enum NodeFailure {
     /// The core stopped on a storage failure.
     #[error(transparent)]
     Core(#[from] crate::core_loop::CoreError),
+    /// A clock rate outside [`CLOCK_RATES`].
+    #[error("clock rate {0} is outside {lo}..={hi}", lo = CLOCK_RATES.start(), hi = CLOCK_RATES.end())]
+    ClockRate(f64),
 }
+
+/// The clock rates a node accepts. Far outside them the timings stop making sense: a
+/// leader's heartbeats (every 5 ticks) would come later than a normal follower's shortest
+/// election timeout (30 ticks), or ticks would come faster than the loop can take them.
+pub const CLOCK_RATES: std::ops::RangeInclusive<f64> = 0.2..=5.0;
 
 /// Applied entries between two snapshots of a node of the service, by default: the log in
 /// memory and in its file stays bounded, and a snapshot (the whole store) is written seldom.
@@ -66,8 +90,14 @@ pub const SNAPSHOT_EVERY: u32 = 10_000;
 /// The timings for a 10 ms tick: an election timeout of 300..600 ms, a heartbeat every
 /// 50 ms. Loopback and LAN round trips are well under a heartbeat, and an fsync (a few ms)
 /// well under an election timeout.
-pub fn config(id: NodeId, voters: impl IntoIterator<Item = NodeId>, snapshot_every: u32) -> Config {
+pub fn config(
+    id: NodeId,
+    voters: impl IntoIterator<Item = NodeId>,
+    snapshot_every: u32,
+    bugs: BugSet,
+) -> Config {
     let mut c = Config::new(id, voters);
+    c.bugs = bugs;
     c.election_ticks = 30;
     c.election_jitter = 30;
     c.heartbeat_ticks = 5;
@@ -91,7 +121,15 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
             cut.dropped_bytes, cut.offset, cut.reason
         );
     }
-    let config = config(me, opts.peers.keys().copied(), opts.snapshot_every);
+    if !(CLOCK_RATES.contains(&opts.clock_rate)) {
+        return Err(NodeFailure::ClockRate(opts.clock_rate));
+    }
+    let config = config(
+        me,
+        opts.peers.keys().copied(),
+        opts.snapshot_every,
+        opts.bugs,
+    );
     let node = KvNode::restart(config, &storage, KvStore::new())?;
     eprintln!(
         "[n{me}] opened {} ({} records, term {}, snapshot at {}, last index {})",
@@ -116,7 +154,11 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
         })?
         .to_string();
 
+    // Peers and clients queue apart: the core takes the peers' messages first, so a flood of
+    // client requests cannot hold back the answers that keep a leader's quorum lease (it
+    // steps down when it has not heard from a majority within an election timeout).
     let (core_tx, core_rx) = mpsc::channel::<Input>(4096);
+    let (peer_tx, peer_rx) = mpsc::channel::<Input>(4096);
     let mut senders = PeerSenders::new();
     let mut tasks = Vec::new();
     for (&id, &addr) in opts.peers.iter().filter(|(&id, _)| id != me) {
@@ -134,26 +176,32 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
         peer_listener,
         me,
         opts.peers.clone(),
-        core_tx.clone(),
+        peer_tx,
     )));
     tasks.push(tokio::spawn(client_port::accept(
         client_listener,
         me,
         core_tx.clone(),
+        opts.clock_control,
     )));
     drop(core_tx);
     eprintln!("[n{me}] serving peers on {my_peer_addr}, clients on {client_addr}");
+    if !opts.bugs.is_empty() {
+        let names: Vec<&str> = opts.bugs.iter().map(|b| b.name()).collect();
+        eprintln!("[n{me}] SEEDED BUGS ON: {}", names.join(", "));
+    }
+    if opts.clock_rate != 1.0 {
+        eprintln!(
+            "[n{me}] clock rate {}: a tick every {:?}",
+            opts.clock_rate,
+            opts.tick()
+        );
+    }
 
-    let core = CoreLoop::new(node, storage, senders).run(core_rx, TICK);
-    let result = tokio::select! {
-        r = core => r.map_err(NodeFailure::from),
-        () = shutdown => {
-            eprintln!("[n{me}] stopping");
-            Ok(())
-        }
-    };
-    // Everything the node acknowledged was synced before it said so: stopping needs no
-    // flush, only the sockets closed.
+    let result = CoreLoop::new(node, storage, senders)
+        .run(core_rx, peer_rx, opts.tick(), shutdown)
+        .await
+        .map_err(NodeFailure::from);
     for t in tasks {
         t.abort();
     }

@@ -1,5 +1,6 @@
-//! A key-value store of strings with get, put and append. A missing key reads as the empty
-//! string. Keys are independent, so histories are partitioned per key.
+//! A key-value store of strings with get, put, append and compare-and-set. A missing key
+//! reads as the empty string (so a compare-and-set from `""` swaps a missing key). Keys are
+//! independent, so histories are partitioned per key.
 use super::text::{Rope, Text};
 use crate::history::History;
 use crate::model::{Access, Model, Part, Value};
@@ -7,15 +8,32 @@ use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum KvInput {
-    Get { key: String },
-    Put { key: String, value: Text },
-    Append { key: String, value: Text },
+    Get {
+        key: String,
+    },
+    Put {
+        key: String,
+        value: Text,
+    },
+    Append {
+        key: String,
+        value: Text,
+    },
+    /// Set `key` to `to` if its value is `from`.
+    Cas {
+        key: String,
+        from: Text,
+        to: Text,
+    },
 }
 
 impl KvInput {
     pub fn key(&self) -> &str {
         match self {
-            KvInput::Get { key } | KvInput::Put { key, .. } | KvInput::Append { key, .. } => key,
+            KvInput::Get { key }
+            | KvInput::Put { key, .. }
+            | KvInput::Append { key, .. }
+            | KvInput::Cas { key, .. } => key,
         }
     }
 }
@@ -26,6 +44,8 @@ pub enum KvOutput {
     Value(Text),
     /// A put or append completed.
     Done,
+    /// A compare-and-set completed: whether it swapped.
+    Cas(bool),
 }
 
 /// The store's contents, sorted by key. Keys holding the empty string are absent, so that
@@ -140,6 +160,16 @@ impl Model for KvModel {
             (KvInput::Append { key, value }, None | Some(KvOutput::Done)) => {
                 Some(state.with(key, state.get(key).append(value)))
             }
+            // An unknown outcome still has one effect once it takes place: the comparison
+            // decides it.
+            (KvInput::Cas { key, from, to }, None | Some(KvOutput::Cas(_))) => {
+                let swaps = state.get(key).eq_text(from);
+                match output {
+                    Some(KvOutput::Cas(ok)) if *ok != swaps => None,
+                    _ if swaps => Some(state.with(key, Rope::from_text(to))),
+                    _ => Some(state.clone()),
+                }
+            }
             _ => None,
         }
     }
@@ -164,10 +194,10 @@ impl Model for KvModel {
         let (KvInput::Get { key }, KvOutput::Value(v)) = (input, output) else {
             return true;
         };
-        // The value read is the last put before it (or the current value, if no put comes
-        // first) followed by appends. So it must start with the current value or with the
-        // value of a put that may still happen, and the rest must be made of appends that
-        // may still happen.
+        // The value read is the last put (or swapping compare-and-set) before it, or the
+        // current value if none comes first, followed by appends. So it must start with the
+        // current value or with the value of a put or compare-and-set that may still happen,
+        // and the rest must be made of appends that may still happen.
         let v = v.as_str();
         let mut starts: Vec<usize> = Vec::new();
         match state.value(key) {
@@ -177,7 +207,10 @@ impl Model for KvModel {
         let mut pieces: Vec<&str> = Vec::new();
         for o in others {
             match o {
-                KvInput::Put { key: k, value } if k == key && v.starts_with(value.as_str()) => {
+                KvInput::Put { key: k, value }
+                | KvInput::Cas {
+                    key: k, to: value, ..
+                } if k == key && v.starts_with(value.as_str()) => {
                     starts.push(value.as_str().len());
                 }
                 KvInput::Append { key: k, value } if k == key && !value.is_empty() => {
@@ -231,11 +264,13 @@ impl Model for KvModel {
             KvInput::Get { key } => format!("get({key:?})"),
             KvInput::Put { key, value } => format!("put({key:?}, {value:?})"),
             KvInput::Append { key, value } => format!("append({key:?}, {value:?})"),
+            KvInput::Cas { key, from, to } => format!("cas({key:?}, {from:?}, {to:?})"),
         };
         let ret = match output {
             None => "?".to_string(),
             Some(KvOutput::Value(v)) => format!("{v:?}"),
             Some(KvOutput::Done) => "ok".to_string(),
+            Some(KvOutput::Cas(ok)) => if *ok { "swapped" } else { "unchanged" }.to_string(),
         };
         format!("{call} -> {ret}")
     }
@@ -318,6 +353,50 @@ mod tests {
         assert!(can(&m.init(), "cd", &[&app("c"), &app("d")]));
         assert!(can(&ab, "", &[&put("")]));
         assert!(!can(&ab, "", &[&app("")]));
+    }
+
+    #[test]
+    fn cas_swaps_only_from_the_value_it_names() {
+        let m = KvModel;
+        let cas = |from: &str, to: &str| KvInput::Cas {
+            key: s("k"),
+            from: t(from),
+            to: t(to),
+        };
+        let get = KvInput::Get { key: s("k") };
+        // From a missing key ("") it swaps; from a wrong value it must report no swap.
+        let st = m
+            .step(&m.init(), &cas("", "a"), Some(&KvOutput::Cas(true)))
+            .unwrap();
+        assert!(m.step(&st, &get, Some(&KvOutput::Value(t("a")))).is_some());
+        assert!(m
+            .step(&st, &cas("b", "c"), Some(&KvOutput::Cas(true)))
+            .is_none());
+        let same = m
+            .step(&st, &cas("b", "c"), Some(&KvOutput::Cas(false)))
+            .unwrap();
+        assert_eq!(same, st);
+        assert!(m
+            .step(&st, &cas("a", "c"), Some(&KvOutput::Cas(false)))
+            .is_none());
+        // An unknown outcome takes the effect the comparison gives.
+        let c = m.step(&st, &cas("a", "c"), None).unwrap();
+        assert!(m.step(&c, &get, Some(&KvOutput::Value(t("c")))).is_some());
+        assert!(m.step(&st, &cas("a", "c"), Some(&KvOutput::Done)).is_none());
+        // A read of a value only a pending compare-and-set writes can still become legal.
+        assert!(m.can_become_legal(
+            &st,
+            &get,
+            &KvOutput::Value(t("cx")),
+            &[
+                &cas("a", "c"),
+                &KvInput::Append {
+                    key: s("k"),
+                    value: t("x")
+                }
+            ]
+        ));
+        assert!(!m.can_become_legal(&st, &get, &KvOutput::Value(t("cx")), &[&cas("a", "c")]));
     }
 
     #[test]

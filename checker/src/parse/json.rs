@@ -18,11 +18,26 @@ struct Document<'a> {
 #[serde(tag = "f", rename_all = "lowercase", deny_unknown_fields)]
 enum Input {
     Read,
-    Write { value: i64 },
-    Cas { from: i64, to: i64 },
-    Get { key: String },
-    Put { key: String, value: String },
-    Append { key: String, value: String },
+    Write {
+        value: i64,
+    },
+    /// A register's (integers, no key) or a store's (strings, with a key).
+    Cas {
+        key: Option<String>,
+        from: Value,
+        to: Value,
+    },
+    Get {
+        key: String,
+    },
+    Put {
+        key: String,
+        value: String,
+    },
+    Append {
+        key: String,
+        value: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -113,6 +128,10 @@ fn kv_output(input: &KvInput, out: &Map<String, Value>) -> Result<KvOutput, Stri
             Some(Value::Null) => Ok(KvOutput::Value("".into())),
             _ => Err("a get's output needs \"value\" (a string)".to_string()),
         },
+        KvInput::Cas { .. } => match out.get("ok") {
+            Some(Value::Bool(b)) => Ok(KvOutput::Cas(*b)),
+            _ => Err("a cas's output needs \"ok\": true or false".to_string()),
+        },
         _ => match ok_flag(out, true)? {
             true => Ok(KvOutput::Done),
             false => Err("a put or append output cannot be {\"ok\": false}: use output null if unknown, or omit the operation if it did not happen".to_string()),
@@ -156,7 +175,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedHistory, ParseError> {
         let op: RawOp = serde_json::from_str(raw.get())
             .map_err(|e| ParseError::new(serde_line(line, &e), message(&e)))?;
         let this = match op.input {
-            Input::Read | Input::Write { .. } | Input::Cas { .. } => Family::Register,
+            Input::Read | Input::Write { .. } | Input::Cas { key: None, .. } => Family::Register,
             _ => Family::Kv,
         };
         match family {
@@ -191,7 +210,14 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedHistory, ParseError> {
                 let input = match input {
                     Input::Read => RegisterInput::Read,
                     Input::Write { value } => RegisterInput::Write(value),
-                    Input::Cas { from, to } => RegisterInput::Cas { from, to },
+                    Input::Cas { from, to, .. } => match (from.as_i64(), to.as_i64()) {
+                        (Some(from), Some(to)) => RegisterInput::Cas { from, to },
+                        _ => {
+                            return Err(err(
+                                "a register cas's \"from\" and \"to\" must be integers".to_string(),
+                            ))
+                        }
+                    },
                     // Excluded by the family check above.
                     _ => return Err(err("not a register operation".to_string())),
                 };
@@ -219,6 +245,20 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedHistory, ParseError> {
                         key,
                         value: value.into(),
                     },
+                    Input::Cas {
+                        key: Some(key),
+                        from: Value::String(from),
+                        to: Value::String(to),
+                    } => KvInput::Cas {
+                        key,
+                        from: from.into(),
+                        to: to.into(),
+                    },
+                    Input::Cas { key: Some(_), .. } => {
+                        return Err(err(
+                            "a key-value cas's \"from\" and \"to\" must be strings".to_string()
+                        ))
+                    }
                     _ => return Err(err("not a key-value operation".to_string())),
                 };
                 let output = op
@@ -290,10 +330,14 @@ pub fn to_json(history: &ParsedHistory) -> String {
                         KvInput::Append { key, value } => {
                             serde_json::json!({"f": "append", "key": key, "value": value.as_str()})
                         }
+                        KvInput::Cas { key, from, to } => serde_json::json!(
+                            {"f": "cas", "key": key, "from": from.as_str(), "to": to.as_str()}
+                        ),
                     };
                     let output = o.output.as_ref().map(|out| match out {
                         KvOutput::Value(v) => serde_json::json!({ "value": v.as_str() }),
                         KvOutput::Done => serde_json::json!({}),
+                        KvOutput::Cas(ok) => serde_json::json!({ "ok": ok }),
                     });
                     op_json(o.client, input, output, o.call, o.ret)
                 })
@@ -333,10 +377,11 @@ mod tests {
 
         let kv = r#"{"model": "kv", "operations": [
   {"client": 0, "input": {"f": "append", "key": "a", "value": "x"}, "output": {"ok": true}, "call": 0, "ret": 1},
-  {"client": 0, "input": {"f": "get", "key": "a"}, "output": {"value": "x"}, "call": 2, "ret": 3}
+  {"client": 0, "input": {"f": "get", "key": "a"}, "output": {"value": "x"}, "call": 2, "ret": 3},
+  {"client": 0, "input": {"f": "cas", "key": "a", "from": "x", "to": "y"}, "output": {"ok": true}, "call": 4, "ret": 5}
 ]}"#;
         let h = parse(kv.as_bytes()).unwrap();
-        assert!(matches!(&h, ParsedHistory::Kv(k) if k.len() == 2));
+        assert!(matches!(&h, ParsedHistory::Kv(k) if k.len() == 3));
         assert_eq!(parse(to_json(&h).as_bytes()).unwrap(), h);
         assert!(matches!(
             parse(br#"{"model": "kv", "operations": []}"#),
@@ -353,6 +398,8 @@ mod tests {
             ("[{\"client\": 0, \"input\": {\"f\": \"read\"}, \"call\": 0},\n{\"client\": 0, \"input\": {\"f\": \"get\", \"key\": \"k\"}, \"call\": 0}]", 2),
             ("{\"model\": \"queue\", \"operations\": []}", 1),
             ("[\n{\"client\": 0, \"input\": {\"f\": \"cas\", \"from\": 1, \"to\": 2}, \"output\": {}, \"call\": 0, \"ret\": 1}]", 2),
+            ("[\n{\"client\": 0, \"input\": {\"f\": \"cas\", \"from\": \"a\", \"to\": 2}, \"call\": 0}]", 2),
+            ("[\n{\"client\": 0, \"input\": {\"f\": \"cas\", \"key\": \"k\", \"from\": 1, \"to\": \"b\"}, \"call\": 0}]", 2),
             ("[1,\n", 2),
         ];
         for (input, line) in cases {

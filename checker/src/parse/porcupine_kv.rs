@@ -91,6 +91,8 @@ pub fn parse(bytes: &[u8]) -> Result<History<KvInput, KvOutput>, ParseError> {
                     KvInput::Get { key } => ("get", key),
                     KvInput::Put { key, .. } => ("put", key),
                     KvInput::Append { key, .. } => ("append", key),
+                    // Not in porcupine's format: never invoked above.
+                    KvInput::Cas { key, .. } => ("cas", key),
                 };
                 if e.f != f || e.key != *key {
                     return Err(ParseError::new(

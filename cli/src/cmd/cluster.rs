@@ -1,16 +1,14 @@
 //! `verraft cluster start|status`: a local key-value cluster, one `verraft node` process per
 //! node, each with its own data directory and log file under the cluster's directory.
 use clap::{Args, Subcommand};
-use std::fs::{self, OpenOptions};
-use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
-use verraft_server::client::call;
+use std::time::Duration;
+use verraft_server::client::{info, info_field};
 use verraft_server::cluster_file::{node_paths, ClusterFile};
-use verraft_server::resp::Reply;
+use verraft_server::process::{self, stop_all, NodeCommand};
 
 #[derive(Args)]
 pub struct ClusterArgs {
@@ -153,66 +151,17 @@ fn spawn(
     client_port: u16,
 ) -> Result<Child, String> {
     let (data, log, pid) = node_paths(&args.data, id);
-    let out = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .map_err(|e| format!("{}: {e}", log.display()))?;
-    let err = out.try_clone().map_err(|e| e.to_string())?;
-    let child = Command::new(exe)
-        .arg("node")
-        .args(["--id", &id.to_string()])
-        .args(["--peers", &cluster.peers_arg()])
-        .args(["--client-port", &client_port.to_string()])
-        .args(["--snapshot-every", &args.snapshot_every.to_string()])
-        .arg("--data")
-        .arg(&data)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        // Its own process group: a Ctrl-C in the terminal reaches this process alone, which
-        // then stops the nodes itself, in order.
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    fs::write(&pid, child.id().to_string()).map_err(|e| format!("{}: {e}", pid.display()))?;
-    Ok(child)
-}
-
-/// SIGTERM every node, wait for them (a node stops at once: all it acknowledged is on disk),
-/// and SIGKILL any still running after five seconds.
-fn stop_all(children: &mut [(u8, Option<Child>)]) {
-    for (_, child) in children
-        .iter()
-        .filter_map(|(id, c)| c.as_ref().map(|c| (id, c)))
-    {
-        if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-            // SAFETY: kill(2) with a pid this process spawned and has not reaped yet (the
-            // child is still held), so the pid cannot have been reused by another process.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            }
-        }
-    }
-    let deadline = Instant::now() + Duration::from_secs(5);
-    for (id, slot) in children.iter_mut() {
-        let Some(child) = slot else { continue };
-        loop {
-            match child.try_wait() {
-                Ok(Some(_)) => break,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                _ => {
-                    eprintln!("n{id} did not stop in time: killing it");
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break;
-                }
-            }
-        }
-        *slot = None;
-    }
+    process::spawn(&NodeCommand {
+        exe: exe.to_path_buf(),
+        id,
+        peers: cluster.peers_arg(),
+        client_port,
+        data,
+        log,
+        pid_file: Some(pid),
+        extra: vec!["--snapshot-every".into(), args.snapshot_every.to_string()],
+        die_with_parent: false,
+    })
 }
 
 fn status(dir: &Path) -> u8 {
@@ -244,14 +193,11 @@ fn status(dir: &Path) -> u8 {
     );
     for n in &cluster.nodes {
         let pid = fs::read_to_string(node_paths(dir, n.id).2).unwrap_or_default();
-        let info = info(&n.client.to_string());
+        let info = info(&n.client.to_string(), Duration::from_secs(2));
         let field = |k: &str| {
             info.as_ref()
                 .ok()
-                .and_then(|i| {
-                    i.lines()
-                        .find_map(|l| l.strip_prefix(&format!("{k}:")).map(str::to_string))
-                })
+                .and_then(|i| info_field(i, k))
                 .unwrap_or_else(|| "-".into())
         };
         let role = match &info {
@@ -275,15 +221,4 @@ fn status(dir: &Path) -> u8 {
         );
     }
     0
-}
-
-fn info(addr: &str) -> Result<String, String> {
-    let sa = addr.parse().map_err(|e| format!("{e}"))?;
-    let mut s = TcpStream::connect_timeout(&sa, Duration::from_millis(500))
-        .map_err(|e| e.kind().to_string())?;
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    match call(&mut s, &[b"INFO"]).map_err(|e| e.to_string())? {
-        Reply::Bulk(Some(b)) => Ok(String::from_utf8_lossy(&b).into_owned()),
-        other => Err(format!("unexpected reply {other}")),
-    }
 }

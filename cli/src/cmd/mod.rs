@@ -1,9 +1,11 @@
+pub mod bench;
 pub mod check;
 pub mod cluster;
 pub mod explore;
 pub mod kv;
 pub mod lincheck;
 pub mod minimize;
+pub mod nemesis;
 pub mod node;
 pub mod replay;
 pub mod sim;

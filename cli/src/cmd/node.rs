@@ -3,8 +3,8 @@ use clap::Args;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use verraft_core::NodeId;
-use verraft_server::node::{self, NodeOptions};
+use verraft_core::{Bug, BugSet, NodeId};
+use verraft_server::node::{self, NodeOptions, CLOCK_RATES};
 
 #[derive(Args)]
 pub struct NodeArgs {
@@ -26,6 +26,36 @@ pub struct NodeArgs {
     /// Snapshot the store and compact the log every N applied entries (0: never)
     #[arg(long, value_name = "N", default_value_t = node::SNAPSHOT_EVERY)]
     snapshot_every: u32,
+    /// Run the node's timers this many times as fast as real time (a fault to inject: a
+    /// node with a fast or slow clock; Raft compares no timestamps, so the rate of its
+    /// timers is all of a clock it sees). 0.2 to 5
+    #[arg(long, default_value_t = 1.0, value_parser = parse_clock_rate)]
+    clock_rate: f64,
+    /// Obey VCLOCK RATE on the client port, which sets --clock-rate anew without a restart
+    /// (the nemesis's clock fault; never in real use)
+    #[arg(long, hide = true)]
+    clock_control: bool,
+    /// Switch on a seeded bug (repeatable): for `verraft nemesis` to show it catches it,
+    /// never in real use
+    #[arg(long = "bug", hide = true, value_parser = parse_bug)]
+    bugs: Vec<Bug>,
+}
+
+pub fn parse_bug(s: &str) -> Result<Bug, String> {
+    s.parse::<Bug>().map_err(|e| e.to_string())
+}
+
+fn parse_clock_rate(s: &str) -> Result<f64, String> {
+    let rate: f64 = s.parse().map_err(|e| format!("{s:?}: {e}"))?;
+    if CLOCK_RATES.contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "{rate} is outside {}..={}",
+            CLOCK_RATES.start(),
+            CLOCK_RATES.end()
+        ))
+    }
 }
 
 fn parse_peers(s: &str) -> Result<BTreeMap<NodeId, SocketAddr>, String> {
@@ -49,6 +79,9 @@ pub fn run(args: NodeArgs) -> u8 {
         peers: args.peers,
         client_addr: SocketAddr::new(args.client_host, args.client_port),
         data: args.data,
+        bugs: args.bugs.iter().copied().collect::<BugSet>(),
+        clock_rate: args.clock_rate,
+        clock_control: args.clock_control,
         snapshot_every: args.snapshot_every,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -332,6 +332,12 @@ impl<C: Data> DiskStorage<C> {
         self.file.sync_data().map_err(|e| self.fail(e))
     }
 
+    /// Whether records wait in memory, written by neither [`Self::sync`] nor
+    /// [`Self::write_pending`] yet.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Write the buffered records without syncing (for a driver told `must_sync` is off).
     pub fn write_pending(&mut self) -> Result<(), StorageError> {
         self.check()?;
