@@ -120,21 +120,13 @@ impl<M: StateMachine> Node<M> {
         self.reads.next_round += 1;
         let mut acks = NodeSet::new();
         acks.insert(self.config.id);
-        if self.lease_holds() {
-            // The lease stands for the confirmation round: no other leader can be elected
-            // before it runs out. The read still waits for an entry of this term to commit.
+        // A lease stands for the confirmation round: no other leader can be elected before
+        // it runs out. The read still waits for an entry of this term to commit.
+        let leased = self.lease_holds();
+        if leased {
             self.config.voters.iter().for_each(|v| {
                 acks.insert(*v);
             });
-            self.reads.pending.push(PendingRead {
-                id,
-                from,
-                index,
-                round,
-                acks,
-            });
-            self.serve_reads();
-            return;
         }
         self.reads.pending.push(PendingRead {
             id,
@@ -143,10 +135,11 @@ impl<M: StateMachine> Node<M> {
             round,
             acks,
         });
-        let term = self.term;
-        let peers = self.peers();
-        for peer in peers {
-            self.send(peer, Message::ReadConfirm { term, round });
+        if !leased {
+            let term = self.term;
+            for peer in self.peers() {
+                self.send(peer, Message::ReadConfirm { term, round });
+            }
         }
         self.serve_reads();
     }
