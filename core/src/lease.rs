@@ -20,7 +20,6 @@
 //!   until its election timer fires.
 //!
 //! [`Config::lease_reads`]: crate::Config::lease_reads
-use crate::message::Message;
 use crate::node::Node;
 use crate::node_set::NodeSet;
 use crate::state_machine::StateMachine;
@@ -90,8 +89,7 @@ impl<M: StateMachine> Node<M> {
         if !self.config.lease_reads || self.lease.spent {
             return;
         }
-        let round = self.reads.next_round;
-        self.reads.next_round += 1;
+        let round = self.reconfirm_reads();
         let mut acks = NodeSet::new();
         acks.insert(self.config.id);
         self.lease.rounds.push(LeaseRound {
@@ -99,10 +97,6 @@ impl<M: StateMachine> Node<M> {
             age: 0,
             acks,
         });
-        let term = self.term;
-        for peer in self.peers() {
-            self.send(peer, Message::ReadConfirm { term, round });
-        }
         self.count_lease_answers();
     }
 

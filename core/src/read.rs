@@ -145,8 +145,8 @@ impl<M: StateMachine> Node<M> {
     }
 
     /// A new confirmation round for every read still waiting: its answers count for all of
-    /// them (each was received before the round was sent).
-    pub(crate) fn reconfirm_reads(&mut self) {
+    /// them (each was received before the round was sent). Returns the round's number.
+    pub(crate) fn reconfirm_reads(&mut self) -> u64 {
         let round = self.reads.next_round;
         self.reads.next_round += 1;
         let term = self.term;
@@ -154,6 +154,7 @@ impl<M: StateMachine> Node<M> {
         for peer in peers {
             self.send(peer, Message::ReadConfirm { term, round });
         }
+        round
     }
 
     /// A follower forwarded a read: confirm it as the leader, or refuse it.

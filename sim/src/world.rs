@@ -536,6 +536,18 @@ impl World {
             && Self::under(self.config.limits.max_ticks, self.counters.ticks)
     }
 
+    /// Count one tick of time passing (`tick` or `tick nN`), if it can.
+    fn time_passes(&mut self) -> Result<(), EventError> {
+        if !self.can_tick() {
+            return Err(EventError::NotEnabled(
+                "the world keeps no time (lease reads off), or its bound on ticks is reached"
+                    .into(),
+            ));
+        }
+        self.counters.ticks += 1;
+        Ok(())
+    }
+
     /// Whether node `id`'s clock can tick alone (`tick nN`): it runs no further ahead of the
     /// slowest than the drift bound allows.
     fn can_tick_alone(&self, id: NodeId) -> bool {
@@ -795,12 +807,7 @@ impl World {
                 Ok(Ok(()))
             }
             Event::Tick => {
-                if !self.can_tick() {
-                    return Err(EventError::NotEnabled(
-                        "the world keeps no time (lease reads off), or its bound on ticks is reached".into(),
-                    ));
-                }
-                self.counters.ticks += 1;
+                self.time_passes()?;
                 for id in self.config.node_ids() {
                     if let Some(v) = self.tick_node(id) {
                         return Ok(Err(v));
@@ -815,13 +822,8 @@ impl World {
                         "n{id}'s clock would run more than the drift bound ahead"
                     ))
                 })?;
-                if !self.can_tick() {
-                    return Err(EventError::NotEnabled(
-                        "the world keeps no time (lease reads off), or its bound on ticks is reached".into(),
-                    ));
-                }
+                self.time_passes()?;
                 self.clocks = clocks;
-                self.counters.ticks += 1;
                 Ok(self.tick_node(*id).map_or(Ok(()), Err))
             }
             Event::Timeout(id) | Event::Heartbeat(id) if self.config.features.lease_reads => {
