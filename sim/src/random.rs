@@ -3,7 +3,7 @@
 //! a quiet phase (network healed, nodes restarted, no faults) in which a leader must emerge
 //! and every client operation must complete within a bound: that is the liveness check.
 use crate::client::ClientState;
-use crate::config::{CrashMode, Faults, Features, Limits, WorldConfig};
+use crate::config::{CrashMode, Faults, Features, Limits, Timing, WorldConfig};
 use crate::event::Event;
 use crate::invariants::{Invariant, Violation};
 use crate::scenario::Scenario;
@@ -86,12 +86,14 @@ const SNAPSHOT_WEIGHT: u32 = 5;
 /// How likely a `transfer nA->nB` event is (per leader and target).
 const TRANSFER_WEIGHT: u32 = 2;
 
-/// How likely time passes (`tick`, in a world with lease reads), against a delivery's 100:
-/// often enough that timers fire, rarely enough that messages usually arrive first.
-const TICK_WEIGHT: u32 = 25;
+/// How likely time passes (`tick`, in a world with lease reads), against a delivery's 100,
+/// drawn per run: often enough that timers fire, rarely enough that messages usually
+/// arrive first; the slow end leaves room for a whole election and a commit within the
+/// tick or two by which a lease may outlive its followers' promises.
+const TICK_WEIGHTS: (u32, u32) = (4, 30);
 
-/// How likely one clock runs ahead (`tick nN`, per node).
-const DRIFT_WEIGHT: u32 = 15;
+/// How likely one clock runs ahead (`tick nN`, per node), drawn per run.
+const DRIFT_WEIGHTS: (u32, u32) = (2, 20);
 
 /// Relative weights of each kind of event in the fault phase, drawn per run.
 #[derive(Clone, Copy, Debug)]
@@ -108,6 +110,8 @@ struct Swarm {
     invoke: u32,
     reply: u32,
     client_timeout: u32,
+    tick: u32,
+    tick_one: u32,
 }
 
 impl Swarm {
@@ -135,6 +139,9 @@ impl Swarm {
             invoke: w(10, 40),
             reply: 60,
             client_timeout: w(1, 8),
+            // Drawn by `setup` from the lease generator, in runs that keep time.
+            tick: 0,
+            tick_one: 0,
         };
         (swarm, faults)
     }
@@ -153,8 +160,8 @@ impl Swarm {
             // Fixed too, for the same reason; on the order of a timeout.
             Choice::Snapshot(_) => SNAPSHOT_WEIGHT,
             Choice::Transfer(..) => TRANSFER_WEIGHT,
-            Choice::Tick => TICK_WEIGHT,
-            Choice::TickOne(_) => DRIFT_WEIGHT,
+            Choice::Tick => self.tick,
+            Choice::TickOne(_) => self.tick_one,
             Choice::Restart(_) => self.restart,
             Choice::Partition(_) => self.partition,
             Choice::Heal => self.heal,
@@ -211,7 +218,7 @@ fn pick(rng: &mut SplitMix64, swarm: &Swarm, choices: &[Choice]) -> Option<Choic
 /// The world configuration a seed gives, and the event weights of its fault phase.
 fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
     let mut rng = SplitMix64(seed);
-    let (swarm, faults) = Swarm::draw(&mut rng, opts.faults);
+    let (mut swarm, faults) = Swarm::draw(&mut rng, opts.faults);
     let mut config = WorldConfig::new(opts.nodes);
     config.bugs = opts.bugs;
     config.faults = faults;
@@ -240,11 +247,32 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
         && config.features.check_quorum
         && config.features.read_index
         && lease.up_to(1) > 0;
+    if config.features.lease_reads {
+        let mut w = |(lo, hi): (u32, u32)| lo + lease.up_to(hi - lo);
+        swarm.tick = w(TICK_WEIGHTS);
+        swarm.tick_one = w(DRIFT_WEIGHTS);
+        config.timing = draw_timing(&mut lease);
+    }
     config.limits = Limits::NONE;
     config.max_append_entries = 1 + rng.up_to(7);
     config.clients = workload(&mut rng, opts.clients, opts.ops_per_client);
     config.seed = seed;
     (config, swarm, rng)
+}
+
+/// The timing of a run that keeps time: an election timeout of 4 to 8 ticks, a jitter of 1
+/// or 2 (without any, clocks that tick together split every vote for ever), and a drift bound from 2 ticks up to one below the timeout. A drift close
+/// to the timeout leaves the correct lease a single tick and lets followers' clocks run
+/// furthest ahead of their leader's, where a lease that ignores drift outlives their
+/// promises longest.
+fn draw_timing(rng: &mut SplitMix64) -> Timing {
+    let election_ticks = 4 + rng.up_to(4);
+    Timing {
+        election_ticks,
+        election_jitter: 1 + rng.up_to(1),
+        heartbeat_ticks: 1 + rng.up_to(1),
+        clock_drift: 2 + rng.up_to(election_ticks - 3),
+    }
 }
 
 /// One run: fault phase, quiet phase, then the history's linearizability.

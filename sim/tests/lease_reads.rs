@@ -144,6 +144,7 @@ fn random_runs_with_lease_reads_serve_reads_from_leases_and_break_nothing() {
         ..SimOptions::default()
     };
     let (mut timed, mut lease_reads) = (0, 0);
+    let mut timings = std::collections::BTreeSet::new();
     for seed in 1..=400 {
         let r = run_one(&opts, seed).unwrap();
         assert!(r.violation.is_none(), "seed {seed}: {:?}", r.violation);
@@ -151,6 +152,19 @@ fn random_runs_with_lease_reads_serve_reads_from_leases_and_break_nothing() {
             continue;
         }
         timed += 1;
+        let t = r.scenario.config.timing;
+        timings.insert((
+            t.election_ticks,
+            t.election_jitter,
+            t.heartbeat_ticks,
+            t.clock_drift,
+        ));
+        // Each run draws its timing: drift up to one tick below the timeout, and jitter,
+        // without which clocks ticking together split every vote for ever.
+        assert!(
+            t.clock_drift < t.election_ticks && t.election_jitter > 0,
+            "{t:?}"
+        );
         let mut w = World::new(r.scenario.config.clone()).unwrap();
         for s in &r.scenario.steps {
             w.apply(&s.event).unwrap();
@@ -158,6 +172,7 @@ fn random_runs_with_lease_reads_serve_reads_from_leases_and_break_nothing() {
         lease_reads += usize::from(w.ghost.lease_read);
     }
     assert!(timed > 50, "only {timed} of 400 runs kept time");
+    assert!(timings.len() > 20, "only {} timings drawn", timings.len());
     assert!(
         lease_reads > timed / 4,
         "leases served reads in {lease_reads} of {timed} runs"
