@@ -155,6 +155,34 @@ impl Bounds {
             },
             ..features.clone()
         };
+        // Appends one entry at a time with two messages in flight: a delayed older append
+        // meets a newer one, and a follower's log grows entry by entry, which the sets above
+        // (one message in flight, a leader's whole tail in one append) never show. Three
+        // terms, no crash: stale-term-vote, commit-overrun and figure-8 break here.
+        let pipelined = Bounds {
+            features: Features::NONE,
+            crashes: 0,
+            max_in_flight: 2,
+            max_append: 1,
+            faults: Faults {
+                duplication: true,
+                reorder: true,
+                ..Faults::NONE
+            },
+            ..features.clone()
+        };
+        // A crash that loses what the node had not synced (power loss, not a process kill):
+        // a node that acknowledged or counted an unsynced write is caught here.
+        let power_loss = Bounds {
+            features: Features::NONE,
+            max_term: 2,
+            faults: Faults {
+                crash: true,
+                ..Faults::NONE
+            },
+            crash_mode: CrashMode::LoseUnsynced,
+            ..features.clone()
+        };
         vec![
             (
                 "the core with pre-vote, check-quorum, read-index and snapshots",
@@ -171,6 +199,14 @@ impl Bounds {
             (
                 "leadership transfer with pre-vote, check-quorum and reads",
                 transfer,
+            ),
+            (
+                "one-entry appends with two messages in flight, three terms",
+                pipelined,
+            ),
+            (
+                "a crash that loses unsynced writes (power loss)",
+                power_loss,
             ),
         ]
     }
