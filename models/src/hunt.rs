@@ -123,7 +123,7 @@ impl Row {
         let who = self.bug.as_deref().unwrap_or("correct core");
         let what = match (&self.verdict, self.bug.is_some()) {
             (Verdict::Caught(c), true) => format!(
-                "caught in {:.1} s: {}, {} events ({} after minimizing)",
+                "caught in {:.2} s: {}, {} events ({} after minimizing)",
                 c.seconds,
                 c.invariant,
                 c.raw.events,
@@ -190,7 +190,7 @@ impl Table {
                     } else {
                         "FALSE ALARM"
                     },
-                    format!("{:.1} s", c.seconds),
+                    format!("{:.2} s", c.seconds),
                     c.invariant.clone(),
                     c.raw.to_string(),
                     c.minimized.map_or("-".into(), |m| m.to_string()),
@@ -203,7 +203,7 @@ impl Table {
                         Verdict::Interrupted => "interrupted",
                         _ => "ERROR",
                     },
-                    format!("{:.1} s", r.spent),
+                    format!("{:.2} s", r.spent),
                     "-".into(),
                     "-".into(),
                     "-".into(),

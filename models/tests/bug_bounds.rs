@@ -45,3 +45,17 @@ fn every_check_counterexample_was_found_with_the_bounds_of_the_table() {
     }
     assert!(seen >= 9, "the check-*.scn files are missing ({seen} seen)");
 }
+
+#[test]
+fn the_readme_lists_every_bug_with_the_bounds_of_the_table() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    for bug in Bug::ALL {
+        let row = verraft_models::bug_bounds::readme_row(bug);
+        assert!(
+            readme.lines().any(|l| l == row),
+            "README.md lacks the row of {bug} the table gives:\n{row}"
+        );
+    }
+}

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use verraft_core::Bug;
-use verraft_models::bug_bounds::{bug_bounds, correct_core};
+use verraft_models::bug_bounds::{bug_bounds, correct_core, readme_row};
 use verraft_models::hunt::{Engine, Table};
 use verraft_sim::scenario::Scenario;
 
@@ -42,6 +42,10 @@ pub struct BughuntArgs {
     /// Write each caught bug's shortest minimized counterexample to DIR/BUG.scn
     #[arg(long, value_name = "DIR")]
     save_corpus: Option<PathBuf>,
+    /// Print what each selected bug is hunted with (a Markdown table: the `verraft check`
+    /// and `verraft sim` commands, the fuzzer's forced world) and hunt nothing
+    #[arg(long)]
+    list_bounds: bool,
     /// Model checker threads (default: every core)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
@@ -97,6 +101,14 @@ pub fn run(args: BughuntArgs) -> u8 {
         }
         b
     };
+    if args.list_bounds {
+        println!("| bug | model checker | random simulation | fuzzer's cluster and features |");
+        println!("|---|---|---|---|");
+        for bug in &bugs {
+            println!("{}", readme_row(*bug));
+        }
+        return 0;
+    }
     if let Some(dir) = &args.save_corpus {
         if let Err(e) = std::fs::create_dir_all(dir) {
             eprintln!("verraft bughunt: --save-corpus {}: {e}", dir.display());

@@ -52,7 +52,10 @@ pub fn hunt(
                     scenario: result.scenario,
                 }),
                 spent,
-                note: format!("failed at seed {seed} ({} runs)", thousands(runs)),
+                note: format!(
+                    "seed {seed} failed, after {} clean runs",
+                    thousands(runs - 1)
+                ),
             };
         }
         progress.update(|| format!("{label}: {} runs", thousands(runs)));
