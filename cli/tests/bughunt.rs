@@ -33,7 +33,7 @@ fn wrong_quorum_is_caught_by_the_simulator_and_kept_as_a_scenario() {
     assert_eq!(rows[0]["engine"], "sim");
     let raw = rows[0]["raw"]["events"].as_u64().unwrap();
     let minimized = rows[0]["minimized"]["events"].as_u64().unwrap();
-    assert!(minimized >= 1 && minimized <= raw, "{text}");
+    assert!((1..=raw).contains(&minimized), "{text}");
     assert!(rows[1]["bug"].is_null());
     assert_eq!(rows[1]["verdict"], "not-caught", "{text}");
     // Progress: one line per finished hunt on standard error, off a terminal too.
@@ -106,7 +106,10 @@ fn bad_arguments_get_clap_s_whole_message() {
             vec!["bughunt", "--all", "--engine", "tla"],
             "unknown engine 'tla'",
         ),
-        (vec!["bughunt", "--all", "--budget", "-1"], "--budget"),
+        (
+            vec!["bughunt", "--all", "--budget", "0"],
+            "must be more than 0 seconds",
+        ),
         (
             vec!["bughunt"],
             "the following required arguments were not provided",
@@ -120,6 +123,47 @@ fn bad_arguments_get_clap_s_whole_message() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: {err}");
-        assert!(err.contains("Usage: verraft bughunt"), "{args:?}: {err}");
+        // clap's whole message: the error, then where to read more.
+        assert!(err.contains("error: "), "{args:?}: {err}");
+        assert!(err.contains("try '--help'"), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn ctrl_c_prints_the_hunts_finished_so_far_and_exits_3() {
+    use std::process::{Command, Stdio};
+    // wrong-quorum is caught at once; lease-drift then runs until the interrupt.
+    let child = Command::new(env!("CARGO_BIN_EXE_verraft"))
+        .args([
+            "bughunt",
+            "--bug",
+            "wrong-quorum",
+            "--bug",
+            "lease-drift",
+            "--engine",
+            "sim",
+            "--budget",
+            "120",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "{text}\n{}", stderr(&out));
+    assert!(text.contains("INTERRUPTED"), "{text}");
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("wrong-quorum") || l.starts_with("lease-drift"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(rows[0].contains("caught"), "{text}");
+    assert!(rows[1].contains("interrupted"), "{text}");
 }

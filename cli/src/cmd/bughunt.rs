@@ -18,7 +18,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use verraft_core::Bug;
 use verraft_models::bug_bounds::{bug_bounds, correct_core, readme_row};
-use verraft_models::hunt::{Engine, Table};
+use verraft_models::hunt::{Engine, Table, Verdict};
 use verraft_sim::scenario::Scenario;
 
 #[derive(Args)]
@@ -162,6 +162,16 @@ pub fn run(args: BughuntArgs) -> u8 {
         }
     }
     progress.finish();
+    // The fuzzer's folders are kept only when a run failed: its error names their logs.
+    if let Some(Fuzzer::Ready { work, .. }) = &fuzzer {
+        let failed = table
+            .rows
+            .iter()
+            .any(|r| r.engine == Engine::Fuzz && matches!(r.verdict, Verdict::Error));
+        if !failed {
+            let _ = std::fs::remove_dir_all(work);
+        }
+    }
     if let Some(dir) = &args.save_corpus {
         if let Err(e) = save_corpus(dir, &best, &args) {
             eprintln!("verraft bughunt: --save-corpus: {e}");
