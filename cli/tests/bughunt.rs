@@ -40,10 +40,21 @@ fn wrong_quorum_is_caught_by_the_simulator_and_kept_as_a_scenario() {
     let err = stderr(&out);
     assert!(err.contains("wrong-quorum"), "{err}");
     let kept = std::fs::read_to_string(dir.join("wrong-quorum.scn")).unwrap();
-    assert!(kept.starts_with("# found by verraft bughunt --bug wrong-quorum --engine sim"));
+    assert!(
+        kept.contains("\n# found by verraft bughunt --bug wrong-quorum --engine sim"),
+        "{kept}"
+    );
     assert!(kept.contains("bugs wrong-quorum"), "{kept}");
     let replayed = verraft(&["replay", dir.join("wrong-quorum.scn").to_str().unwrap()]);
-    assert_eq!(replayed.status.code(), Some(0), "{}", stdout(&replayed));
+    // The kept file replays to the invariant the hunt saw fire.
+    let invariant = rows[0]["invariant"].as_str().unwrap();
+    assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
+    assert!(stdout(&replayed).contains("VIOLATION at step"));
+    assert!(
+        stdout(&replayed).contains(invariant),
+        "{}",
+        stdout(&replayed)
+    );
 }
 
 #[test]
