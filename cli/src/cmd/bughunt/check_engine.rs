@@ -50,11 +50,11 @@ pub fn hunt(
                 "{states} states; the search's first path had {} events",
                 cx.found_length
             ),
-            outcome: Outcome::Found(Found {
+            outcome: Outcome::Found(Box::new(Found {
                 elapsed: spent,
                 invariant: cx.invariant,
                 scenario: cx.scenario,
-            }),
+            })),
             spent,
         },
         None => Hunt {

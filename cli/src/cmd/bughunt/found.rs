@@ -15,9 +15,9 @@ pub struct Found {
     pub scenario: Scenario,
 }
 
-/// How one engine's hunt ended.
+/// How one engine's hunt ended (a counterexample boxed: it holds a whole world's config).
 pub enum Outcome {
-    Found(Found),
+    Found(Box<Found>),
     NotFound,
     Unavailable,
     Interrupted,

@@ -119,7 +119,7 @@ pub fn hunt(
                 notes.push(format!("crash at {sizes}"));
                 let elapsed = started.elapsed();
                 return Hunt {
-                    outcome: Outcome::Found(Found { elapsed, ..found }),
+                    outcome: Outcome::Found(Box::new(Found { elapsed, ..*found })),
                     spent: elapsed,
                     note: notes.join("; "),
                 };
@@ -142,7 +142,7 @@ pub fn hunt(
 }
 
 enum Phase {
-    Crashed(Found),
+    Crashed(Box<Found>),
     Clean,
     Interrupted,
 }
@@ -232,11 +232,11 @@ fn run_phase(
             crash.display()
         )),
         Err(failure) => match failure.finding {
-            Finding::Violation { violation, .. } => Ok(Phase::Crashed(Found {
+            Finding::Violation { violation, .. } => Ok(Phase::Crashed(Box::new(Found {
                 elapsed,
                 invariant: violation.invariant,
                 scenario: failure.scenario,
-            })),
+            }))),
             other => Err(format!(
                 "the crash input {} is not a violation: {other:?}",
                 crash.display()

@@ -46,11 +46,11 @@ pub fn hunt(
         if let Some(v) = result.violation {
             let spent = started.elapsed();
             return Hunt {
-                outcome: Outcome::Found(Found {
+                outcome: Outcome::Found(Box::new(Found {
                     elapsed: spent,
                     invariant: v.invariant,
                     scenario: result.scenario,
-                }),
+                })),
                 spent,
                 note: format!(
                     "seed {seed} failed, after {} clean runs",
