@@ -244,3 +244,14 @@ fn run_phase(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_fuzz_crate_makes_the_engine_unavailable_not_silent() {
+        let why = unavailable(Path::new("/no/such/fuzz")).expect("unavailable");
+        assert!(why.contains("run-schedule"), "{why}");
+    }
+}
