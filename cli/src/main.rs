@@ -51,6 +51,13 @@ enum Command {
     Replay(cmd::replay::ReplayArgs),
     /// Random simulation with swarm-chosen faults and a liveness check
     Sim(cmd::sim::SimArgs),
+    /// Measure bug-finding power: hunt seeded bugs with every engine, each within a budget
+    ///
+    /// For each seeded bug and engine (check, sim, fuzz): caught or not, the time to detect,
+    /// the invariant that fired and the counterexample's length, as found and minimized.
+    /// The correct core is run too and must raise no alarm. Exit 0 when every bug was caught
+    /// by some engine and the correct core stayed clean.
+    Bughunt(cmd::bughunt::BughuntArgs),
     /// Shrink a failing scenario to a short one that breaks the same invariant
     Minimize(cmd::minimize::MinimizeArgs),
     /// Check client histories for linearizability (Jepsen etcd, porcupine kv, verraft JSON)
@@ -89,6 +96,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => cmd::replay::run(args),
         Command::Sim(args) => cmd::sim::run(args),
         Command::Minimize(args) => cmd::minimize::run(args),
+        Command::Bughunt(args) => cmd::bughunt::run(args),
         Command::Lincheck(args) => cmd::lincheck::run(args),
         Command::Node(args) => cmd::node::run(args),
         Command::Cluster(args) => cmd::cluster::run(args),

@@ -7,8 +7,12 @@
 //! - [`properties`]: one `always` per invariant sim checks, and `sometimes` properties that
 //!   prove the bounded model is not vacuous;
 //! - [`run`]: DFS (with symmetry reduction over node ids), then a shortest counterexample;
-//! - [`shortest`]: the breadth-first search for that counterexample.
+//! - [`shortest`]: the breadth-first search for that counterexample;
+//! - [`bug_bounds`]: what each seeded bug needs of every engine, written once;
+//! - [`hunt`]: the table `verraft bughunt` fills, one row per bug and engine.
 pub mod bounds;
+pub mod bug_bounds;
+pub mod hunt;
 pub mod model;
 pub mod properties;
 pub mod run;

@@ -26,6 +26,10 @@ pub struct CheckOptions {
     pub max_states: Option<usize>,
     /// Raised from outside (Ctrl-C) to end the search and report what was found so far.
     pub interrupt: Option<Arc<AtomicBool>>,
+    /// When the shortest counterexample breaks an auxiliary invariant, search again with
+    /// Figure 3's properties alone to say where the bug shows last (a second breadth-first
+    /// search; off where only the first catch matters, as in `verraft bughunt`).
+    pub figure3: bool,
 }
 
 impl Default for CheckOptions {
@@ -38,6 +42,7 @@ impl Default for CheckOptions {
             timeout: None,
             max_states: None,
             interrupt: None,
+            figure3: true,
         }
     }
 }
@@ -268,7 +273,7 @@ pub fn shortest_counterexample(
         })?;
     let mut found = counterexample_of(model, shortest.invariant, shortest.events, found_length)?;
     found.shortest_states = shortest.states;
-    if shortest.invariant.is_auxiliary() {
+    if opts.figure3 && shortest.invariant.is_auxiliary() {
         let mut config = model.config.clone();
         config.auxiliary = false;
         let figure3 = RaftModel::from_config(config, model.max_log)?;

@@ -14,6 +14,7 @@ pub mod event;
 pub mod fingerprint;
 pub mod invariants;
 pub mod linearizability;
+pub mod log_diff;
 pub mod memo;
 pub mod minimize;
 pub mod narrate;

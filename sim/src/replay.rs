@@ -1,6 +1,7 @@
 //! Re-running a scenario step by step, as fixed-column lines a person can read.
 use crate::event::Event;
 use crate::invariants::Violation;
+use crate::log_diff::LogWatch;
 use crate::narrate::{narrate, Trace};
 use crate::random::quiet_phase;
 use crate::scenario::Scenario;
@@ -25,7 +26,9 @@ pub struct Replay {
     pub outcome: Outcome,
 }
 
-/// Width of the event column; longer events are cut with `…`.
+/// Width of the event column. A longer event is never cut (the one entry in which two
+/// appends differ may be at the end of its list): it gets a line of its own, and the
+/// node cells follow on the next line, in their columns.
 const EVENT_WIDTH: usize = 44;
 
 /// Replay a scenario, returning one line per applied event and how it ended. A scenario
@@ -36,12 +39,15 @@ pub fn replay(scenario: &Scenario) -> Result<Replay, String> {
     let mut lines = vec![header(&world)];
     let mut trace = Trace::default();
     trace.record(&world, None);
+    let mut logs = LogWatch::default();
+    logs.step(&world);
     for (i, event) in scenario.events().enumerate() {
         let step = i + 1;
         match world.apply(event) {
             Ok(result) => {
                 trace.record(&world, Some(event));
                 lines.push(state_line(step, event, &world));
+                lines.extend(logs.step(&world).into_iter().map(change_line));
                 if let Some(mut violation) = result {
                     violation.details.extend(narrate(&trace, &violation));
                     return Ok(Replay {
@@ -71,6 +77,7 @@ pub fn replay(scenario: &Scenario) -> Result<Replay, String> {
             step += 1;
             trace.record(w, Some(e));
             lines.push(state_line(step, e, w));
+            lines.extend(logs.step(w).into_iter().map(change_line));
         })?;
         if let Some(mut violation) = quiet {
             violation.details.extend(narrate(&trace, &violation));
@@ -123,12 +130,21 @@ pub fn node_cell(world: &World, id: verraft_core::NodeId) -> String {
     }
 }
 
+/// A change to a node's log, under the step that made it, in the event column.
+fn change_line(change: String) -> String {
+    format!("{:>4}    {change}", "")
+}
+
+/// The step's line: its number, the whole event, each node's cell and the messages in
+/// flight. An event wider than its column is written in full on a line of its own, and
+/// the cells go on the next (one string with a newline).
 pub fn state_line(step: usize, event: &Event, world: &World) -> String {
-    let mut text = event.to_string();
-    if text.chars().count() > EVENT_WIDTH {
-        text = text.chars().take(EVENT_WIDTH - 1).collect::<String>() + "…";
-    }
-    let mut s = format!("{step:>4}  {text:<w$}", w = EVENT_WIDTH);
+    let text = event.to_string();
+    let mut s = if text.chars().count() > EVENT_WIDTH {
+        format!("{step:>4}  {text}\n{:>4}  {:<w$}", "", "", w = EVENT_WIDTH)
+    } else {
+        format!("{step:>4}  {text:<w$}", w = EVENT_WIDTH)
+    };
     for id in world.config.node_ids() {
         let _ = write!(s, "  {:<16}", node_cell(world, id));
     }

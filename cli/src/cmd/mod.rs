@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod bughunt;
 pub mod check;
 pub mod cluster;
 pub mod explore;
