@@ -439,12 +439,11 @@ impl<M: StateMachine> Node<M> {
     pub fn ready(&mut self) -> Ready<M::Command, M::Output> {
         let outbox = &mut self.outbox;
         // With the no-persist-vote bug, term and vote never reach the disk.
-        let hard_state = (outbox.hard_state_dirty
-            && !self.config.bug(Bug::NoPersistVote))
-        .then_some(HardState {
-            term: self.term,
-            voted_for: self.voted_for,
-        });
+        let hard_state = (outbox.hard_state_dirty && !self.config.bug(Bug::NoPersistVote))
+            .then_some(HardState {
+                term: self.term,
+                voted_for: self.voted_for,
+            });
         outbox.hard_state_dirty = false;
         let snapshot = std::mem::take(&mut outbox.snapshot_dirty).then(|| self.snapshot.clone());
         // The snapshot, saved first, holds whatever was to be written up to its index.

@@ -232,15 +232,15 @@ mod tests {
     /// build), asking for it is refused.
     #[test]
     fn the_dedup_lost_bug_applies_a_retry_twice_where_it_is_compiled_in() {
-        match KvStore::without_dedup() {
+        let store = KvStore::without_dedup();
+        assert_eq!(store.is_ok(), verraft_core::bugs::COMPILED);
+        match store {
             Ok(mut kv) => {
-                assert!(verraft_core::bugs::COMPILED);
                 kv.apply(1, &cmd(7, 1, append("k", "x")));
                 kv.apply(2, &cmd(7, 1, append("k", "x")));
                 assert_eq!(kv.get("k"), Some("xx"));
             }
             Err(e) => {
-                assert!(!verraft_core::bugs::COMPILED);
                 assert_eq!(
                     e,
                     ConfigError::SeededBugsNotCompiled(BugSet::NONE.with(Bug::DedupLost))
