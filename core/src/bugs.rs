@@ -1,9 +1,35 @@
 //! Seeded bugs: deliberate mutations of a correct Raft, each one a bug a real implementation
 //! shipped. The harness proves its worth by catching every one; production code never turns
 //! them on (the default set is empty).
+//!
+//! # Compiled only for the harness
+//!
+//! The bug branches exist only in a build with this crate's `seeded-bugs` feature, which the
+//! harness crates (sim, models, harness, the `verraft` command, the fuzz targets) turn on and
+//! which is off by default, so a library user's build of the core (or of `verraft-kv`) has
+//! none. The design keeps the rest of the workspace free of `cfg`s:
+//!
+//! - [`Bug`] and [`BugSet`] are plain data in every build, and `Config::bugs` is there in
+//!   every build: scenario files, options and the command line can name, parse, list and
+//!   print bugs whatever the build, and no type changes shape (a `Config` serializes the
+//!   same with and without the feature).
+//! - The node asks `Config::bug`, never the set itself. Without the feature that is an
+//!   `#[inline(always)] const fn` returning `false`, so every `if self.config.bug(..)` branch
+//!   is dead code that the compiler removes, and only the correct path is left.
+//! - Switching a bug on is refused, not ignored: without the feature [`Config::validate`]
+//!   (which `Node::new` and `Node::restart` call) rejects a non-empty set with
+//!   [`ConfigError::SeededBugsNotCompiled`]. A switch that silently did nothing would make a
+//!   harness run report a correct node as the buggy one, and so "miss" a bug it never had.
+//!
+//! [`Config::validate`]: crate::Config::validate
+//! [`ConfigError::SeededBugsNotCompiled`]: crate::ConfigError::SeededBugsNotCompiled
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+
+/// Whether this build of the core has the seeded bugs compiled in (the `seeded-bugs`
+/// feature). Without them a configuration that switches one on is refused.
+pub const COMPILED: bool = cfg!(feature = "seeded-bugs");
 
 /// One seeded bug. Each variant names the Raft rule it breaks; the README's "Seeded bugs"
 /// table says which invariant catches it and how fast.
@@ -34,7 +60,7 @@ pub enum Bug {
     /// The key-value store applies a retried request again instead of answering from the session.
     /// An application bug, listed here with the others so that every engine names it alike;
     /// the node ignores it, and the driver that sees it builds its store with
-    /// `KvStore::without_dedup` (verraft-kv).
+    /// `KvStore::without_dedup` (verraft-kv; compiled in with the others).
     DedupLost,
     /// The leader answers reads from its local state without confirming it still leads.
     LocalRead,
@@ -144,6 +170,22 @@ impl BugSet {
     }
 }
 
+/// The names of the bugs in the set, comma-separated, or `none`.
+impl fmt::Display for BugSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("none");
+        }
+        for (i, bug) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(bug.name())?;
+        }
+        Ok(())
+    }
+}
+
 impl FromIterator<Bug> for BugSet {
     fn from_iter<I: IntoIterator<Item = Bug>>(iter: I) -> Self {
         iter.into_iter().fold(BugSet::NONE, BugSet::with)
@@ -169,5 +211,12 @@ mod tests {
         assert!(!set.contains(Bug::GapAppend));
         assert_eq!(set.iter().count(), 2);
         assert!(BugSet::NONE.is_empty());
+    }
+
+    #[test]
+    fn a_set_prints_its_names_in_order() {
+        let set: BugSet = [Bug::Figure8, Bug::VoteCount].into_iter().collect();
+        assert_eq!(set.to_string(), "vote-count, figure-8");
+        assert_eq!(BugSet::NONE.to_string(), "none");
     }
 }

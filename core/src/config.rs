@@ -1,5 +1,5 @@
 //! A node's static configuration.
-use crate::bugs::BugSet;
+use crate::bugs::{Bug, BugSet};
 use crate::types::NodeId;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
@@ -65,7 +65,9 @@ pub struct Config {
     /// timeouts; give each run its own seeds to vary them. Nodes of one cluster with equal seeds
     /// draw the same sequence of timeouts, which makes split votes likelier.
     pub seed: u64,
-    /// Seeded bugs (empty in every real deployment).
+    /// Seeded bugs (empty in every real deployment). A non-empty set is refused by
+    /// [`Config::validate`] unless the crate is built with its `seeded-bugs` feature (see
+    /// [`bugs`](crate::bugs)).
     pub bugs: BugSet,
 }
 
@@ -104,6 +106,13 @@ pub enum ConfigError {
         /// The configured `election_ticks`.
         election: u32,
     },
+    /// Seeded bugs are switched on, but this build of the core has none compiled in: without
+    /// the refusal the node would run correct Raft while its driver believed otherwise.
+    #[error(
+        "seeded bugs switched on ({0}), but this build of verraft-core has none: \
+         they compile only with its `seeded-bugs` feature"
+    )]
+    SeededBugsNotCompiled(BugSet),
 }
 
 impl Config {
@@ -140,6 +149,9 @@ impl Config {
     /// Check the rules [`ConfigError`] lists. The node's constructors call it, so a driver
     /// only needs it to report a bad configuration before building anything.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if !crate::bugs::COMPILED && !self.bugs.is_empty() {
+            return Err(ConfigError::SeededBugsNotCompiled(self.bugs));
+        }
         if self.voters.contains(&0) {
             return Err(ConfigError::Zero("a node id"));
         }
@@ -182,11 +194,28 @@ impl Config {
     /// heartbeat round a majority answered: an election timeout less the drift bound
     /// (the whole timeout with the `lease-drift` bug).
     pub fn lease_ticks(&self) -> u32 {
-        if self.bugs.contains(crate::bugs::Bug::LeaseDrift) {
+        if self.bug(Bug::LeaseDrift) {
             self.election_ticks
         } else {
             self.election_ticks.saturating_sub(self.clock_drift_ticks)
         }
+    }
+
+    /// Whether the seeded bug `bug` is switched on: the one question the node asks of
+    /// `bugs`. It is `true` only in a build with the `seeded-bugs` feature.
+    #[cfg(feature = "seeded-bugs")]
+    #[inline(always)]
+    pub(crate) fn bug(&self, bug: Bug) -> bool {
+        self.bugs.contains(bug)
+    }
+
+    /// Whether the seeded bug `bug` is switched on: never, in a build without the
+    /// `seeded-bugs` feature. A constant, so that every branch it guards is dead code the
+    /// compiler drops ([`Config::validate`] refuses a configuration that asks for one).
+    #[cfg(not(feature = "seeded-bugs"))]
+    #[inline(always)]
+    pub(crate) const fn bug(&self, _bug: Bug) -> bool {
+        false
     }
 
     /// Votes (or replicas) needed for a decision: a majority of the voters.

@@ -94,7 +94,7 @@ impl<M: StateMachine> Node<M> {
         last_log_term: Term,
     ) {
         let free_to_vote = self.voted_for.is_none() || self.voted_for == Some(candidate);
-        let log_ok = self.config.bugs.contains(Bug::NoUpToDateCheck)
+        let log_ok = self.config.bug(Bug::NoUpToDateCheck)
             || self.log.is_up_to_date(last_log_index, last_log_term);
         let granted = term == self.term && free_to_vote && log_ok;
         if granted {
@@ -121,7 +121,7 @@ impl<M: StateMachine> Node<M> {
         last_log_index: Index,
         last_log_term: Term,
     ) {
-        let log_ok = self.config.bugs.contains(Bug::NoUpToDateCheck)
+        let log_ok = self.config.bug(Bug::NoUpToDateCheck)
             || self.log.is_up_to_date(last_log_index, last_log_term);
         let granted = term > self.term && log_ok;
         let answer_term = if granted { term } else { self.term };
@@ -179,7 +179,7 @@ impl<M: StateMachine> Node<M> {
     }
 
     pub(crate) fn handle_vote_response(&mut self, voter: NodeId, term: Term, granted: bool) {
-        let counts_stale = self.config.bugs.contains(Bug::StaleTermVote) && term < self.term;
+        let counts_stale = self.config.bug(Bug::StaleTermVote) && term < self.term;
         if self.role != Role::Candidate || !granted || (term != self.term && !counts_stale) {
             return;
         }
@@ -191,7 +191,7 @@ impl<M: StateMachine> Node<M> {
     }
 
     fn has_won_election(&self) -> bool {
-        let count = if self.config.bugs.contains(Bug::VoteCount) {
+        let count = if self.config.bug(Bug::VoteCount) {
             self.vote_tally as usize
         } else {
             self.votes.len()

@@ -49,7 +49,8 @@
 //! - No membership changes yet: the voters are fixed.
 //!
 //! The seeded bugs ([`Bug`], [`Config::bugs`]) exist so the test engines can prove they catch
-//! them; they are off unless switched on.
+//! them; they are off unless switched on, and can be switched on only in a build with the
+//! `seeded-bugs` feature (see [`bugs`]).
 #![warn(missing_docs)]
 
 pub mod bugs;

@@ -439,12 +439,11 @@ impl<M: StateMachine> Node<M> {
     pub fn ready(&mut self) -> Ready<M::Command, M::Output> {
         let outbox = &mut self.outbox;
         // With the no-persist-vote bug, term and vote never reach the disk.
-        let hard_state = (outbox.hard_state_dirty
-            && !self.config.bugs.contains(Bug::NoPersistVote))
-        .then_some(HardState {
-            term: self.term,
-            voted_for: self.voted_for,
-        });
+        let hard_state = (outbox.hard_state_dirty && !self.config.bug(Bug::NoPersistVote))
+            .then_some(HardState {
+                term: self.term,
+                voted_for: self.voted_for,
+            });
         outbox.hard_state_dirty = false;
         let snapshot = std::mem::take(&mut outbox.snapshot_dirty).then(|| self.snapshot.clone());
         // The snapshot, saved first, holds whatever was to be written up to its index.
@@ -457,7 +456,7 @@ impl<M: StateMachine> Node<M> {
             snapshot,
             hard_state,
             log_write,
-            must_sync: !self.config.bugs.contains(Bug::AckBeforeSync),
+            must_sync: !self.config.bug(Bug::AckBeforeSync),
             messages: std::mem::take(&mut outbox.messages),
             applied: std::mem::take(&mut outbox.applied),
             reads: std::mem::take(&mut outbox.reads),
@@ -611,7 +610,7 @@ impl<M: StateMachine> Node<M> {
     pub(crate) fn persist_log_from(&mut self, index: Index) {
         let from = self.outbox.persist_from.map_or(index, |f| f.min(index));
         self.outbox.persist_from = Some(from);
-        if self.config.bugs.contains(Bug::AckBeforeSync) {
+        if self.config.bug(Bug::AckBeforeSync) {
             // The bug: a write counts as durable the moment it is made.
             self.synced = self.log.last_index();
         }

@@ -75,7 +75,7 @@ impl<M: StateMachine> Node<M> {
     pub fn read(&mut self, id: ReadId) {
         match self.role {
             Role::Leader => {
-                if self.config.bugs.contains(Bug::LocalRead) {
+                if self.config.bug(Bug::LocalRead) {
                     // The bug: answer from local state, as if still the leader.
                     self.answer_read(self.term, id, None, Some(self.applied));
                     return;
@@ -162,7 +162,7 @@ impl<M: StateMachine> Node<M> {
         let term = self.term;
         if self.role != Role::Leader {
             self.answer_read(term, id, Some(follower), None);
-        } else if self.config.bugs.contains(Bug::LocalRead) {
+        } else if self.config.bug(Bug::LocalRead) {
             // The bug: no confirmation; the index is whatever this node has committed.
             self.answer_read(term, id, Some(follower), Some(self.commit));
         } else {

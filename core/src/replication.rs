@@ -108,7 +108,7 @@ impl<M: StateMachine> Node<M> {
             // Someone won this term: step down but keep the vote (forgetting it lets this
             // node vote twice in the term, which is the forget-vote bug).
             self.become_follower(term, Some(leader));
-            if self.config.bugs.contains(Bug::ForgetVote) {
+            if self.config.bug(Bug::ForgetVote) {
                 self.voted_for = None;
                 self.persist_hard_state();
             }
@@ -149,13 +149,13 @@ impl<M: StateMachine> Node<M> {
         };
         let last = self.log.last_index();
         let gap = prev_log_index > last;
-        if gap && !self.config.bugs.contains(Bug::GapAppend) {
+        if gap && !self.config.bug(Bug::GapAppend) {
             self.reply_append(leader, false, last + 1, None);
             return;
         }
         let append_at = if gap { last + 1 } else { prev_log_index + 1 };
         if !gap {
-            let skip_check = self.config.bugs.contains(Bug::PrevTermSkip) && prev_log_index == 1;
+            let skip_check = self.config.bug(Bug::PrevTermSkip) && prev_log_index == 1;
             let local_term = self.log.term_at(prev_log_index).unwrap_or(0);
             if local_term != prev_log_term && !skip_check {
                 let hint = self.log.first_index_of_term(local_term, prev_log_index);
@@ -183,7 +183,7 @@ impl<M: StateMachine> Node<M> {
         }
 
         let last_new = prev_log_index + entries.len() as Index;
-        let commit_cap = if self.config.bugs.contains(Bug::CommitOverrun) {
+        let commit_cap = if self.config.bug(Bug::CommitOverrun) {
             self.log.last_index()
         } else {
             last_new
@@ -258,14 +258,14 @@ impl<M: StateMachine> Node<M> {
         let mut matched: SmallVec<[Index; 9]> = self.progress.values().map(|p| p.matched).collect();
         matched.push(self.synced.min(self.log.last_index()));
         matched.sort_unstable_by(|a, b| b.cmp(a));
-        let quorum = if self.config.bugs.contains(Bug::WrongQuorum) {
+        let quorum = if self.config.bug(Bug::WrongQuorum) {
             (self.config.voters.len() / 2).max(1)
         } else {
             self.config.quorum()
         };
         let candidate = matched[quorum - 1];
         let own_term = self.log.term_at(candidate) == Some(self.term);
-        if candidate > self.commit && (own_term || self.config.bugs.contains(Bug::Figure8)) {
+        if candidate > self.commit && (own_term || self.config.bug(Bug::Figure8)) {
             self.advance_commit(candidate);
         }
     }

@@ -72,7 +72,7 @@ impl<M: StateMachine> Node<M> {
             return;
         };
         let matches = self.log.term_at(meta.index) == Some(meta.term);
-        let keeps_suffix = matches || self.config.bugs.contains(Bug::SnapshotCut);
+        let keeps_suffix = matches || self.config.bug(Bug::SnapshotCut);
         if keeps_suffix && self.log.last_index() >= meta.index {
             if matches {
                 self.log.compact_to(meta.index);

@@ -223,6 +223,7 @@ fn a_leader_counts_its_own_entry_only_once_synced() {
 }
 
 /// With the ack-before-sync bug the leader counts its write the moment it makes it.
+#[cfg(feature = "seeded-bugs")]
 #[test]
 fn with_ack_before_sync_a_lone_leader_commits_before_the_write_is_synced() {
     let mut n = buggy(1, 1, Bug::AckBeforeSync);

@@ -251,6 +251,7 @@ fn the_correct_lease_is_out_before_fast_followers_can_elect_anyone() {
     assert_eq!(stale_read_with_fast_followers(BugSet::NONE), None);
 }
 
+#[cfg(feature = "seeded-bugs")]
 #[test]
 fn lease_drift_bug_answers_a_stale_read_when_a_follower_clock_runs_fast() {
     let answer = stale_read_with_fast_followers(BugSet::NONE.with(Bug::LeaseDrift));

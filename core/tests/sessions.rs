@@ -46,10 +46,14 @@ fn a_request_re_proposed_after_a_leader_change_is_applied_once() {
     assert_eq!(c.node(3).state_machine().get("k"), Some("x"));
 
     // The same history with the dedup-lost bug applies the write twice: the test can fail.
+    // The bug is there only where the seeded bugs are compiled in (the `seeded-bugs` feature).
+    if !verraft_core::bugs::COMPILED {
+        return;
+    }
     let mut b = Cluster::with_bugs(3, BugSet::NONE);
     for (i, slot) in b.nodes.iter_mut().enumerate() {
         let cfg = config(i as u8 + 1, 3, BugSet::NONE);
-        *slot = Some(Node::new(cfg, KvStore::without_dedup()).unwrap());
+        *slot = Some(Node::new(cfg, KvStore::without_dedup().unwrap()).unwrap());
     }
     b.elect(1);
     b.propose(1, put(7, 1, "k", "x")).unwrap();

@@ -187,7 +187,7 @@ fn a_matching_suffix_is_kept() {
 /// terms go back (entries of term 2 after a snapshot of term 3).
 #[test]
 fn a_conflicting_suffix_is_dropped_and_snapshot_cut_keeps_it() {
-    for bugs in [BugSet::NONE, BugSet::NONE.with(Bug::SnapshotCut)] {
+    for bugs in correct_then_with(Bug::SnapshotCut) {
         let mut n = follower_with_log(&[1, 2, 2, 2], bugs);
         let out = install(&mut n, 3, 3, 3);
         assert_eq!(acknowledged(&out), Some(3));

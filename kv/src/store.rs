@@ -3,7 +3,7 @@
 use crate::command::{ClientId, KvCommand, KvOp, KvOutput, Text};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use verraft_core::{Index, StateMachine};
+use verraft_core::{Bug, BugSet, ConfigError, Index, StateMachine};
 
 /// What the store remembers of one client: its latest applied request and that request's
 /// answer. One request per client, not a window: a client must not send request `n + 1`
@@ -22,7 +22,9 @@ pub struct Session {
 pub struct KvStore {
     data: BTreeMap<Text, Text>,
     sessions: BTreeMap<ClientId, Session>,
-    /// Seeded bug `dedup-lost`: apply retried requests again.
+    /// Seeded bug `dedup-lost`: apply retried requests again. There in every build, so a
+    /// snapshot's format does not depend on the build, but read only where the core's seeded
+    /// bugs are compiled in (see `skips_dedup`).
     skip_dedup: bool,
 }
 
@@ -32,12 +34,20 @@ impl KvStore {
         KvStore::default()
     }
 
-    /// A store with the `dedup-lost` bug: it ignores sessions.
-    pub fn without_dedup() -> KvStore {
-        KvStore {
+    /// A store with the seeded bug `dedup-lost`: it ignores sessions. The store's bug is
+    /// compiled in exactly when the core's are (its `seeded-bugs` feature, which the harness
+    /// turns on), so this crate needs no feature of its own; in a build without them, as a
+    /// library user's is, the switch is refused rather than quietly giving a correct store.
+    pub fn without_dedup() -> Result<KvStore, ConfigError> {
+        if !verraft_core::bugs::COMPILED {
+            return Err(ConfigError::SeededBugsNotCompiled(
+                BugSet::NONE.with(Bug::DedupLost),
+            ));
+        }
+        Ok(KvStore {
             skip_dedup: true,
             ..KvStore::default()
-        }
+        })
     }
 
     /// The value of `key` in this replica, read directly: not linearizable on its own (this
@@ -56,6 +66,14 @@ impl KvStore {
     /// The session of `client`; `None` until one of its requests has been applied.
     pub fn session(&self, client: ClientId) -> Option<&Session> {
         self.sessions.get(&client)
+    }
+
+    /// Whether this store has the `dedup-lost` bug. A constant `false` where the core's
+    /// seeded bugs are not compiled in, so the branch it guards is dropped, even for a store
+    /// restored from a snapshot a buggy node wrote.
+    #[inline(always)]
+    fn skips_dedup(&self) -> bool {
+        verraft_core::bugs::COMPILED && self.skip_dedup
     }
 
     fn execute(&mut self, op: &KvOp) -> KvOutput {
@@ -92,7 +110,7 @@ impl StateMachine for KvStore {
     type Output = KvOutput;
 
     fn apply(&mut self, _index: Index, cmd: &KvCommand) -> KvOutput {
-        if !self.skip_dedup {
+        if !self.skips_dedup() {
             if let Some(session) = self.sessions.get(&cmd.client) {
                 if cmd.seq == session.last_seq {
                     return session.last_output.clone();
@@ -209,11 +227,25 @@ mod tests {
         assert_eq!(kv.get("k"), Some("xyz"));
     }
 
+    /// Where the core's seeded bugs are compiled in (a workspace build), the bug applies a
+    /// retry twice; where they are not (`cargo test -p verraft-kv` alone, a library user's
+    /// build), asking for it is refused.
     #[test]
-    fn the_dedup_lost_bug_applies_a_retry_twice() {
-        let mut kv = KvStore::without_dedup();
-        kv.apply(1, &cmd(7, 1, append("k", "x")));
-        kv.apply(2, &cmd(7, 1, append("k", "x")));
-        assert_eq!(kv.get("k"), Some("xx"));
+    fn the_dedup_lost_bug_applies_a_retry_twice_where_it_is_compiled_in() {
+        let store = KvStore::without_dedup();
+        assert_eq!(store.is_ok(), verraft_core::bugs::COMPILED);
+        match store {
+            Ok(mut kv) => {
+                kv.apply(1, &cmd(7, 1, append("k", "x")));
+                kv.apply(2, &cmd(7, 1, append("k", "x")));
+                assert_eq!(kv.get("k"), Some("xx"));
+            }
+            Err(e) => {
+                assert_eq!(
+                    e,
+                    ConfigError::SeededBugsNotCompiled(BugSet::NONE.with(Bug::DedupLost))
+                );
+            }
+        }
     }
 }

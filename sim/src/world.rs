@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
-use verraft_core::{Config, Index, Message, Node, NodeId, Ready, Role, Term};
+use verraft_core::{Config, ConfigError, Index, Message, Node, NodeId, Ready, Role, Term};
 use verraft_kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore, Text};
 
 /// Why an event could not be applied: it is not possible in this state (a scenario that does
@@ -121,7 +121,8 @@ impl World {
         let nodes = config
             .node_ids()
             .map(|id| {
-                Node::new(node_config(&config, id), state_machine(&config))
+                let store = state_machine(&config).map_err(|e| e.to_string())?;
+                Node::new(node_config(&config, id), store)
                     .map(|n| Some(Arc::new(Memo::new(n))))
                     .map_err(|e| e.to_string())
             })
@@ -914,11 +915,10 @@ impl World {
                     return Err(EventError::NotEnabled(format!("n{id} is running")));
                 }
                 let cfg = node_config(&self.config, *id);
-                match Node::restart(
-                    cfg,
-                    &**self.disks[*id as usize - 1].durable,
-                    state_machine(&self.config),
-                ) {
+                // The store is built as `World::new` built it, so it is not refused here.
+                let store = state_machine(&self.config)
+                    .map_err(|e| EventError::NotEnabled(format!("n{id}: {e}")))?;
+                match Node::restart(cfg, &**self.disks[*id as usize - 1].durable, store) {
                     Ok(node) => {
                         if node.snapshot().index > 0 {
                             self.ghost.recovered_from_snapshot = true;
@@ -1477,11 +1477,13 @@ fn node_config(world: &WorldConfig, id: NodeId) -> Config {
     c
 }
 
-fn state_machine(world: &WorldConfig) -> KvStore {
+/// A node's store, with the `dedup-lost` bug if the world has it (refused where the seeded
+/// bugs are not compiled in, as the node's configuration is).
+fn state_machine(world: &WorldConfig) -> Result<KvStore, ConfigError> {
     if world.bugs.contains(verraft_core::Bug::DedupLost) {
         KvStore::without_dedup()
     } else {
-        KvStore::new()
+        Ok(KvStore::new())
     }
 }
 

@@ -19,8 +19,22 @@ pub fn node(id: NodeId, n: u8) -> KvNode {
     Node::new(config(id, n, BugSet::NONE), KvStore::new()).unwrap()
 }
 
+/// A node with the seeded bug `bug` switched on: only where the bugs are compiled in (the
+/// `seeded-bugs` feature), since elsewhere the node refuses the configuration.
+#[cfg(feature = "seeded-bugs")]
 pub fn buggy(id: NodeId, n: u8, bug: Bug) -> KvNode {
     Node::new(config(id, n, BugSet::NONE.with(bug)), KvStore::new()).unwrap()
+}
+
+/// The bug sets a test of a rule runs through: none, then `bug`, the seeded bug that removes
+/// the rule, where the bugs are compiled in (the `seeded-bugs` feature). A build without
+/// them still checks the rule on the correct node.
+pub fn correct_then_with(bug: Bug) -> Vec<BugSet> {
+    let mut sets = vec![BugSet::NONE];
+    if verraft_core::bugs::COMPILED {
+        sets.push(BugSet::NONE.with(bug));
+    }
+    sets
 }
 
 /// Drain a node's output as a driver with a perfect disk would (the write is synced and
