@@ -131,31 +131,46 @@ fn local_reads_on_a_cut_off_leader_are_caught() {
     );
 }
 
+/// A SIGKILL loses only what a node had not yet handed to the operating system, so whether
+/// an acknowledged write is lost depends on where each kill lands, which the machine's load
+/// varies (seed 2 alone once passed under load). Four schedules are tried, stopping at the
+/// first that catches it; on this machine seeds 2, 7, 8 and 12 each do alone.
 #[test]
 fn acknowledged_writes_lost_in_a_crash_are_caught() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let dir = common::temp_dir("nemesis-ack-before-sync");
-    let out = nemesis(
-        &dir,
-        &[
-            "--duration",
-            "12",
-            "--seed",
-            "2",
-            "--faults",
-            "kill",
-            "--bug",
-            "ack-before-sync",
-        ],
+    let mut outputs = Vec::new();
+    for seed in ["2", "7", "8", "12"] {
+        let out = nemesis(
+            &dir,
+            &[
+                "--duration",
+                "12",
+                "--seed",
+                seed,
+                "--faults",
+                "kill",
+                "--bug",
+                "ack-before-sync",
+            ],
+        );
+        if out.status.code() != Some(0) {
+            // Lost appends are named; a lost put or compare-and-set shows as a history that
+            // is not linearizable.
+            assert_fails_and_keeps(
+                &dir,
+                &out,
+                &["lost write: append", "checker: NOT linearizable"],
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+            return;
+        }
+        outputs.push(show(&out));
+    }
+    panic!(
+        "ack-before-sync not caught by any of the runs:\n{}",
+        outputs.join("\n")
     );
-    // Lost appends are named; a lost put or compare-and-set shows as a history that is not
-    // linearizable.
-    assert_fails_and_keeps(
-        &dir,
-        &out,
-        &["lost write: append", "checker: NOT linearizable"],
-    );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
