@@ -20,11 +20,21 @@ fn stat(node: &Node, key: &str) -> Option<u64> {
     field(&info(node.client)?, key)?.parse().ok()
 }
 
-/// Poll `cond` until it holds; fail with `what` after 30 s.
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+/// Poll `cond` until it holds; fail with `what` after 30 s, showing every node's log (a
+/// timeout alone says nothing of why).
+fn wait_until(nodes: &[Node], what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !cond() {
-        assert!(Instant::now() < deadline, "timed out: {what}");
+        if Instant::now() >= deadline {
+            let logs: Vec<String> = nodes
+                .iter()
+                .map(|n| {
+                    let log = fs::read_to_string(&n.log).unwrap_or_default();
+                    format!("--- n{} ({}) ---\n{log}", n.id, n.log.display())
+                })
+                .collect();
+            panic!("timed out: {what}\n{}", logs.join("\n"));
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -85,7 +95,7 @@ fn snapshots_restart_nodes_and_catch_up_a_follower_over_tcp() {
     // 100 commands: five snapshots on every node, the first keys long compacted away.
     let mut expected = Vec::new();
     write(&mut client(), 0..50, &mut expected);
-    wait_until("every node took four snapshots", || {
+    wait_until(&nodes, "every node took four snapshots", || {
         nodes
             .iter()
             .all(|n| stat(n, "snapshot_index") >= Some(4 * EVERY))
@@ -105,7 +115,7 @@ fn snapshots_restart_nodes_and_catch_up_a_follower_over_tcp() {
         let at = opened_at_snapshot(n);
         assert!(at >= 4 * EVERY, "n{} restarted from index {at}", n.id);
     }
-    wait_until("the restarted nodes converge", || converged(&nodes));
+    wait_until(&nodes, "the restarted nodes converge", || converged(&nodes));
 
     // A follower goes down; the others write on, and the leader compacts its log past the
     // follower's last entry: the follower's next entry exists only in a snapshot.
@@ -117,15 +127,19 @@ fn snapshots_restart_nodes_and_catch_up_a_follower_over_tcp() {
     kill(&mut nodes[idx(follower)]);
     write(&mut client(), 50..90, &mut expected);
     let leader = wait_leader(&nodes);
-    wait_until("the leader compacted past the follower's log", || {
-        stat(&nodes[idx(leader)], "snapshot_index") > Some(follower_last)
-    });
+    wait_until(
+        &nodes,
+        "the leader compacted past the follower's log",
+        || stat(&nodes[idx(leader)], "snapshot_index") > Some(follower_last),
+    );
     start(&mut nodes[idx(follower)], &peers);
-    wait_until("the follower installed a snapshot sent over TCP", || {
-        stat(&nodes[idx(follower)], "snapshots_installed") >= Some(1)
-    });
+    wait_until(
+        &nodes,
+        "the follower installed a snapshot sent over TCP",
+        || stat(&nodes[idx(follower)], "snapshots_installed") >= Some(1),
+    );
     assert!(stat(&nodes[idx(leader)], "snapshots_sent") >= Some(1));
-    wait_until("the follower caught up", || converged(&nodes));
+    wait_until(&nodes, "the follower caught up", || converged(&nodes));
 
     // The two others stop, and one comes back with an empty disk: the follower is the only
     // node with the data, the only one that can be elected, and answers every read from the
@@ -137,8 +151,10 @@ fn snapshots_restart_nodes_and_catch_up_a_follower_over_tcp() {
     start(&mut nodes[idx(third)], &peers);
     assert_eq!(wait_leader(&nodes), follower);
     read_all(&mut client(), &expected);
-    wait_until("the emptied node installed the follower's snapshot", || {
-        stat(&nodes[idx(third)], "snapshots_installed") >= Some(1)
-    });
+    wait_until(
+        &nodes,
+        "the emptied node installed the follower's snapshot",
+        || stat(&nodes[idx(third)], "snapshots_installed") >= Some(1),
+    );
     cleanup(&dir, &mut nodes);
 }

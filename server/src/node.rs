@@ -139,11 +139,7 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
         node.snapshot().index,
         node.last_index()
     );
-    let bind = |addr: SocketAddr| async move {
-        TcpListener::bind(addr)
-            .await
-            .map_err(|err| NodeFailure::Bind { addr, err })
-    };
+    let bind = |addr: SocketAddr| async move { bind_retrying(me, addr).await };
     let peer_listener = bind(my_peer_addr).await?;
     let client_listener = bind(opts.client_addr).await?;
     let client_addr = client_listener
@@ -206,4 +202,32 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
         t.abort();
     }
     result
+}
+
+/// How long a starting node keeps trying a port that is in use.
+const BIND_PATIENCE: Duration = Duration::from_secs(10);
+
+/// Listen on `addr`, retrying for a while when the port is in use: a node restarted at once
+/// on its old port can find it held for a moment by the connection of another process that
+/// the kernel gave the same number as its local port while this node was down (loopback
+/// clusters take their ports from the same range as outgoing connections).
+async fn bind_retrying(me: NodeId, addr: SocketAddr) -> Result<TcpListener, NodeFailure> {
+    let started = tokio::time::Instant::now();
+    let mut logged = false;
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(listener) => return Ok(listener),
+            Err(err)
+                if err.kind() == std::io::ErrorKind::AddrInUse
+                    && started.elapsed() < BIND_PATIENCE =>
+            {
+                if !logged {
+                    eprintln!("[n{me}] {addr} is in use; retrying for {BIND_PATIENCE:?}");
+                    logged = true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(err) => return Err(NodeFailure::Bind { addr, err }),
+        }
+    }
 }

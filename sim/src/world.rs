@@ -673,7 +673,81 @@ impl World {
             return Err(EventError::AfterViolation);
         }
         self.check_ids(event)?;
+        self.check_limits(event)?;
         self.step_checked(event.node(), |w| w.perform(event))
+    }
+
+    /// The world's limits for an event named from outside (a scenario, the minimizer, the
+    /// random simulation), as the enabled choices apply them: without this a replayed or
+    /// minimized scenario could hold more messages in flight, or more crashes, heartbeats,
+    /// terms, partitions or client timeouts than its own `limits` line allows, and a
+    /// counterexample would leave the bounds it was found in. (The bounds checked in
+    /// `perform` itself, ticks, snapshots and transfers, are not repeated here.)
+    fn check_limits(&self, event: &Event) -> Result<(), EventError> {
+        let limits = &self.config.limits;
+        let refuse = |what: String| Err(EventError::NotEnabled(what));
+        let in_flight = |what: &str| {
+            if self.room_in_flight() {
+                Ok(())
+            } else {
+                refuse(format!(
+                    "{what}: {} messages are in flight, the limit",
+                    self.network.len()
+                ))
+            }
+        };
+        match event {
+            Event::Duplicate { .. } => in_flight("no duplicate"),
+            Event::Invoke { .. } => in_flight("no request"),
+            Event::Heartbeat(id) => {
+                if !Self::under(limits.max_heartbeats, self.counters.heartbeats) {
+                    return refuse(format!(
+                        "n{id}: the run's {} heartbeats are used",
+                        self.counters.heartbeats
+                    ));
+                }
+                in_flight("no heartbeat")
+            }
+            // A leader's election timer (check-quorum, or an abandoned transfer) sends
+            // nothing, and is bounded neither by terms nor by room in flight.
+            Event::Timeout(id) => match self.node(*id) {
+                Some(node) if node.role() != Role::Leader => {
+                    if limits.max_term.is_some_and(|t| node.term() >= t) {
+                        return refuse(format!(
+                            "n{id} is at term {}, the limit: no election",
+                            node.term()
+                        ));
+                    }
+                    in_flight("no election")
+                }
+                _ => Ok(()),
+            },
+            Event::Crash(id) | Event::CrashKeeping { node: id, .. }
+                if !Self::under(limits.max_crashes, self.counters.crashes) =>
+            {
+                refuse(format!(
+                    "n{id}: the run's {} crashes are used",
+                    self.counters.crashes
+                ))
+            }
+            Event::Partition(_)
+                if !Self::under(limits.max_partitions, self.counters.partitions) =>
+            {
+                refuse(format!(
+                    "the run's {} partitions are used",
+                    self.counters.partitions
+                ))
+            }
+            Event::ClientTimeout(c)
+                if !Self::under(limits.max_client_timeouts, self.counters.client_timeouts) =>
+            {
+                refuse(format!(
+                    "c{c}: the run's {} client timeouts are used",
+                    self.counters.client_timeouts
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Run one event's effect on the node it targets, then the invariants.
