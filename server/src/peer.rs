@@ -146,6 +146,19 @@ pub async fn dial(
         let _ = stream.set_nodelay(true);
         backoff = Duration::from_millis(50);
         logged = false;
+        // What the core queued while the peer was unreachable is dropped, as a connection
+        // that was down would have lost it: heartbeats resend from what the peer last
+        // acknowledged. Delivered now, those old appends would hand a restarted peer
+        // entries in an order and at a time the leader no longer tracks, and, since the
+        // queue is bounded, only the first of them: the leader's snapshot and its latest
+        // heartbeats would wait behind them.
+        let mut stale = 0;
+        while queue.try_recv().is_ok() {
+            stale += 1;
+        }
+        if stale > 0 {
+            eprintln!("[n{me}] connected to n{to}; dropped {stale} messages queued while it was unreachable");
+        }
         let hello = PeerFrame::Hello {
             from: me,
             to,

@@ -1,0 +1,105 @@
+//! The harness's fast engines as a test suite for mutation testing (`scripts/mutants`):
+//! each test fails when its engine raises an alarm on the core it was built with. On the
+//! correct core all three pass; a mutant of `core/src` is caught by an engine when that
+//! engine's test fails.
+//!
+//! They are `#[ignore]`d: `cargo test` (the README's test command) already runs the same
+//! engines in their own tests, and these exist to be run on a mutated core, each alone:
+//! `cargo test --release -p verraft --test mutation_engines -- --ignored engine_check`.
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use verraft_harness::{regression, schedule, FuzzOptions};
+use verraft_models::{check, Bounds, CheckOptions, RaftModel};
+use verraft_sim::random::{run_one, SimOptions};
+
+/// The model checker: the portfolio's bound sets that finish in seconds (all but the
+/// largest, "the core as it runs by default"), each exhaustively, every invariant and every
+/// `sometimes` property required.
+#[test]
+#[ignore]
+fn engine_check() {
+    let mut alarms = Vec::new();
+    for (label, bounds) in Bounds::portfolio().into_iter().skip(1) {
+        let model = RaftModel::new(bounds).unwrap();
+        let opts = CheckOptions {
+            threads: 1,
+            ..CheckOptions::default()
+        };
+        let report = check(&model, &opts, Duration::from_secs(1), |_| {}).unwrap();
+        if report.violated() || !report.exhaustive || !report.unreached().is_empty() {
+            alarms.push(format!(
+                "{label}: violated {}, exhaustive {}, unreached {:?}",
+                report.violated(),
+                report.exhaustive,
+                report.unreached()
+            ));
+        }
+    }
+    assert!(alarms.is_empty(), "{alarms:#?}");
+}
+
+/// The random simulation: 300 runs of 3 nodes and 100 of 5, every fault and feature the
+/// swarm draws from, safety after every event, liveness after the faults stop, and the
+/// client history's linearizability.
+#[test]
+#[ignore]
+fn engine_sim() {
+    let mut alarms = Vec::new();
+    for (nodes, runs) in [(3u8, 300u64), (5, 100)] {
+        let opts = SimOptions {
+            nodes,
+            ..SimOptions::default()
+        };
+        for seed in 0..runs {
+            match run_one(&opts, seed) {
+                Ok(r) if r.violation.is_none() => {}
+                Ok(r) => alarms.push(format!("{nodes} nodes, seed {seed}: {:?}", r.violation)),
+                Err(e) => alarms.push(format!("{nodes} nodes, seed {seed}: {e}")),
+            }
+            if alarms.len() >= 3 {
+                break;
+            }
+        }
+    }
+    assert!(alarms.is_empty(), "{alarms:#?}");
+}
+
+fn corpus(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus")
+        .join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The fuzz regression corpus: every `schedule` seed input runs clean, and every regression
+/// and bug counterexample still fails with its bug and runs clean without it.
+#[test]
+#[ignore]
+fn engine_fuzz_corpus() {
+    let mut alarms = Vec::new();
+    let opts = FuzzOptions::default();
+    for file in corpus("schedule") {
+        let bytes = std::fs::read(&file).unwrap();
+        match schedule::check(&bytes, &opts) {
+            Ok(Ok(())) => {}
+            Ok(Err(f)) => alarms.push(format!("{}: {:?}", file.display(), f.finding)),
+            Err(e) => alarms.push(format!("{}: {e}", file.display())),
+        }
+    }
+    for file in corpus("regressions").into_iter().chain(corpus("bugs")) {
+        if file.extension().is_none_or(|e| e != "scn") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        if let Err(e) = regression::check(&text) {
+            alarms.push(format!("{}: {e}", file.display()));
+        }
+    }
+    assert!(alarms.is_empty(), "{alarms:#?}");
+}
