@@ -5,7 +5,7 @@
 //!
 //! They are `#[ignore]`d: `cargo test` (the README's test command) already runs the same
 //! engines in their own tests, and these exist to be run on a mutated core, each alone:
-//! `cargo test --release -p verraft --test mutation_engines -- --ignored engine_check`.
+//! `cargo test --release -p verraft-models --test mutation_engines -- --ignored engine_check`.
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use verraft_harness::{regression, schedule, FuzzOptions};
