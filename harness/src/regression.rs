@@ -136,6 +136,23 @@ pub fn file_text(scenario: &Scenario, found_by: &str) -> String {
     format!("# {found_by}\n{body}")
 }
 
+/// The files of `corpus/DIR` in this repository (`regressions`, `bugs`, `schedule`, …),
+/// sorted by name: what the tests that replay the corpus read.
+pub fn corpus_files(dir: &str) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus")
+        .join(dir);
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,16 +5,7 @@ use std::path::{Path, PathBuf};
 use verraft_harness::{regression, scenario_target, schedule, FuzzOptions};
 
 fn corpus(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus")
-        .join(dir);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    files
+    regression::corpus_files(dir).unwrap_or_else(|e| panic!("corpus/{dir}: {e}"))
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! They are `#[ignore]`d: `cargo test` (the README's test command) already runs the same
 //! engines in their own tests, and these exist to be run on a mutated core, each alone:
 //! `cargo test --release -p verraft-models --test mutation_engines -- --ignored engine_check`.
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use verraft_harness::{regression, schedule, FuzzOptions};
 use verraft_models::{check, Bounds, CheckOptions, RaftModel};
@@ -66,16 +66,7 @@ fn engine_sim() {
 }
 
 fn corpus(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus")
-        .join(dir);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    files
+    regression::corpus_files(dir).unwrap_or_else(|e| panic!("corpus/{dir}: {e}"))
 }
 
 /// The fuzz regression corpus: every `schedule` seed input runs clean, and every regression
