@@ -139,9 +139,8 @@ pub async fn run(opts: NodeOptions, shutdown: impl Future<Output = ()>) -> Resul
         node.snapshot().index,
         node.last_index()
     );
-    let bind = |addr: SocketAddr| async move { bind_retrying(me, addr).await };
-    let peer_listener = bind(my_peer_addr).await?;
-    let client_listener = bind(opts.client_addr).await?;
+    let peer_listener = bind_retrying(me, my_peer_addr).await?;
+    let client_listener = bind_retrying(me, opts.client_addr).await?;
     let client_addr = client_listener
         .local_addr()
         .map_err(|err| NodeFailure::Bind {
