@@ -13,7 +13,10 @@
 //! - **Vote Sound**: the votes a candidate counts are votes really cast for it in that term,
 //!   a leader holds a quorum of them, and a vote goes only to a log at least as up to date as
 //!   the voter's (Verdi's `votes_correct`/`cronies_correct`, `votes_received_leaders`; the
-//!   TLA+ proof's `VotesGrantedInv`).
+//!   TLA+ proof's `VotesGrantedInv`). Pre-votes likewise: granted only for a term later
+//!   than the voter's, to a log at least as up to date, and counted only as such grants (a
+//!   wrong pre-vote breaks no safety property itself, but it is how a node that cannot win
+//!   disrupts a working leader, which pre-vote exists to prevent).
 //! - **Term Order**: log terms never decrease along a log and never exceed the node's current
 //!   term (Verdi's `entries_sorted` and `allEntries_term_sanity`).
 //! - **Leader Sublog**: every entry of term t in any log is, at the same index, in the log of
@@ -203,6 +206,83 @@ pub fn vote_granted_sound(
             voter.last_term()
         ),
     ))
+}
+
+/// Vote Sound for pre-votes, at the moment `voter` answers a PreVote: a grant goes only to a
+/// pre-candidate asking about a term later than the voter's own, whose log (as its PreVote
+/// said, `request`) is at least as up to date as the voter's. A pre-vote changes nobody's
+/// state, so a wrong grant breaks no safety property by itself; it lets a node that could
+/// not win (a stale log, a term nobody is behind) disrupt a working leader, which is what
+/// pre-vote exists to stop.
+pub fn pre_vote_granted_sound(
+    voter: &KvNode,
+    to: NodeId,
+    msg: &Message<KvCommand>,
+    request: Option<(NodeId, Term, Index, Term)>,
+) -> Result<(), Violation> {
+    let Message::PreVoteResponse {
+        term,
+        granted: true,
+    } = *msg
+    else {
+        return Ok(());
+    };
+    let me = voter.id();
+    let Some((candidate, asked, last_index, last_term)) = request.filter(|r| r.0 == to) else {
+        return Err(Violation::new(
+            Invariant::VoteSound,
+            format!("n{me} granted n{to} a pre-vote for term {term} that n{to} did not ask for"),
+        ));
+    };
+    let behind = (last_term, last_index) < (voter.last_term(), voter.last_index());
+    if term == asked && asked > voter.term() && !behind {
+        return Ok(());
+    }
+    Err(Violation::new(
+        Invariant::VoteSound,
+        format!(
+            "n{me} (term {}, last {}/{}) granted n{candidate} a pre-vote for term {term}, asked about term {asked} with its log at last {last_index}/{last_term}",
+            voter.term(),
+            voter.last_index(),
+            voter.last_term()
+        ),
+    )
+    .detail("a pre-vote is granted only for a later term than the voter's, to a log at least as up to date as its own".to_string()))
+}
+
+/// Vote Sound for pre-votes, at the moment a PreVoteResponse reaches a node: only a grant
+/// for the term a pre-candidate is about to campaign in (its own term + 1) counts. Any other
+/// answer, or any answer to a node that is not a pre-candidate, adds no vote and starts no
+/// campaign (a higher term may still make the node a follower, as every message's does).
+pub fn pre_vote_counted_sound(
+    before: &Before,
+    node: &KvNode,
+    voter: Option<NodeId>,
+    term: Term,
+    granted: bool,
+) -> Result<(), Violation> {
+    if before.role == Role::PreCandidate && granted && term == before.term + 1 {
+        return Ok(());
+    }
+    let same = node.role() == before.role && node.term() == before.term;
+    let campaigned = matches!(node.role(), Role::Candidate | Role::Leader) && !same;
+    let counted = same && node.votes().len() > before.votes.len();
+    if !campaigned && !counted {
+        return Ok(());
+    }
+    let voter = voter.map_or("?".to_string(), |v| format!("n{v}"));
+    let answer = if granted { "grant" } else { "refusal" };
+    Err(Violation::new(
+        Invariant::VoteSound,
+        format!(
+            "n{} ({:?} of term {}) counted {voter}'s pre-vote {answer} for term {term}{}",
+            node.id(),
+            before.role,
+            before.term,
+            if campaigned { " and campaigned" } else { "" }
+        ),
+    )
+    .detail("only a grant for a pre-candidate's next term counts".to_string()))
 }
 
 /// Vote Sound for a candidate or leader: every vote it counts in its term is a vote the

@@ -85,6 +85,11 @@ pub(crate) struct Touched {
     /// The RequestVote the event delivered: its candidate and the last index and term of its
     /// log, as it said.
     pub vote_request: Option<(NodeId, Index, Term)>,
+    /// The PreVote the event delivered: its pre-candidate, the term it asked about, and the
+    /// last index and term of its log.
+    pub pre_vote_request: Option<(NodeId, Term, Index, Term)>,
+    /// The PreVoteResponse the event delivered: its term and whether it granted.
+    pub pre_vote_answer: Option<(Term, bool)>,
     /// The sender of the message the event delivered.
     pub delivered_from: Option<NodeId>,
 }
@@ -1151,6 +1156,20 @@ impl World {
         {
             self.touched.vote_request = Some((env.from, last_log_index, last_log_term));
         }
+        match env.msg {
+            Message::PreVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => {
+                self.touched.pre_vote_request =
+                    Some((env.from, term, last_log_index, last_log_term));
+            }
+            Message::PreVoteResponse { term, granted } => {
+                self.touched.pre_vote_answer = Some((term, granted));
+            }
+            _ => {}
+        }
         let installs = matches!(env.msg, Message::InstallSnapshot { .. });
         let timeout_now = matches!(env.msg, Message::TimeoutNow { .. });
         let node = self.live_mut(to)?;
@@ -1255,8 +1274,10 @@ impl World {
         }
         if self.config.auxiliary {
             if let Some(node) = self.node(id) {
+                let pre_vote = self.touched.pre_vote_request;
                 for env in &ready.messages {
                     auxiliary::append_sound(node, env.to, &env.msg)?;
+                    auxiliary::pre_vote_granted_sound(node, env.to, &env.msg, pre_vote)?;
                 }
             }
         }
@@ -1471,6 +1492,9 @@ impl World {
             if newly && node.voted_for() == Some(candidate) {
                 auxiliary::vote_granted_sound(node, candidate, last_index, last_term)?;
             }
+        }
+        if let Some((term, granted)) = touched.pre_vote_answer {
+            auxiliary::pre_vote_counted_sound(before, node, touched.delivered_from, term, granted)?;
         }
         let quorum = self.config.nodes as usize / 2 + 1;
         if node.role() != Role::Follower

@@ -367,3 +367,78 @@ fn correct_runs_break_no_auxiliary_invariant() {
         }
     }
 }
+
+fn pre_vote_grant(term: Term) -> Message<KvCommand> {
+    Message::PreVoteResponse {
+        term,
+        granted: true,
+    }
+}
+
+/// n1 of a cluster of `nodes` with pre-vote on, just become a pre-candidate in term 1.
+fn pre_candidate(nodes: u8) -> KvNode {
+    let mut c = config(1, nodes, BugSet::NONE);
+    c.pre_vote = true;
+    let mut n = Node::restart(c, &MemStorage::default(), KvStore::new()).unwrap();
+    n.fire_election_timeout();
+    assert_eq!(n.role(), Role::PreCandidate);
+    n
+}
+
+#[test]
+fn vote_sound_wants_pre_votes_granted_only_to_later_terms_and_logs_as_long() {
+    let voter = restarted(2, 3, BugSet::NONE, 1, vec![noop(1), noop(1)]);
+    let grant = pre_vote_grant(2);
+    // The pre-candidate's log ends at 1/1, behind the voter's 2/1.
+    let why = broken(
+        auxiliary::pre_vote_granted_sound(&voter, 1, &grant, Some((1, 2, 1, 1))),
+        Invariant::VoteSound,
+    );
+    assert!(why.contains("granted n1 a pre-vote for term 2"), "{why}");
+    // A grant for the voter's own term.
+    let same_term = pre_vote_grant(1);
+    assert!(auxiliary::pre_vote_granted_sound(&voter, 1, &same_term, Some((1, 1, 2, 1))).is_err());
+    // A grant nobody asked for.
+    assert!(auxiliary::pre_vote_granted_sound(&voter, 1, &grant, None).is_err());
+    assert!(auxiliary::pre_vote_granted_sound(&voter, 3, &grant, Some((1, 2, 2, 1))).is_err());
+    // Made right: a later term and a log as up to date; refusals are never judged.
+    assert!(auxiliary::pre_vote_granted_sound(&voter, 1, &grant, Some((1, 2, 2, 1))).is_ok());
+    let refusal = Message::PreVoteResponse {
+        term: 1,
+        granted: false,
+    };
+    assert!(auxiliary::pre_vote_granted_sound(&voter, 1, &refusal, None).is_ok());
+}
+
+#[test]
+fn vote_sound_wants_only_grants_for_the_next_term_counted_as_pre_votes() {
+    // Five nodes: one grant adds a pre-vote without reaching the quorum of three.
+    let mut counting = pre_candidate(5);
+    let before = Before::of(1, Some(&counting));
+    counting.step(2, pre_vote_grant(1)).unwrap();
+    assert_eq!(counting.votes().len(), 2);
+    let why = broken(
+        auxiliary::pre_vote_counted_sound(&before, &counting, Some(2), 1, false),
+        Invariant::VoteSound,
+    );
+    assert!(
+        why.contains("counted n2's pre-vote refusal for term 1"),
+        "{why}"
+    );
+    assert!(auxiliary::pre_vote_counted_sound(&before, &counting, Some(2), 1, true).is_ok());
+    // Three nodes: the grant is a quorum and the pre-candidate campaigns.
+    let mut campaigning = pre_candidate(3);
+    let before = Before::of(1, Some(&campaigning));
+    campaigning.step(2, pre_vote_grant(1)).unwrap();
+    assert_eq!(campaigning.role(), Role::Candidate);
+    let why = broken(
+        auxiliary::pre_vote_counted_sound(&before, &campaigning, Some(2), 2, true),
+        Invariant::VoteSound,
+    );
+    assert!(why.contains("and campaigned"), "{why}");
+    assert!(auxiliary::pre_vote_counted_sound(&before, &campaigning, Some(2), 1, true).is_ok());
+    // A follower counts no pre-vote at all.
+    let follower = restarted(2, 3, BugSet::NONE, 1, vec![]);
+    let before = Before::of(2, Some(&follower));
+    assert!(auxiliary::pre_vote_counted_sound(&before, &follower, Some(1), 2, true).is_ok());
+}
