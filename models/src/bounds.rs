@@ -32,6 +32,9 @@ pub struct Bounds {
     pub max_in_flight: u32,
     /// Heartbeats in the whole run: each one re-sends what followers have not acknowledged.
     pub heartbeats: u32,
+    /// With loss on: messages lost in the whole run (`None`: as many as the other bounds
+    /// allow).
+    pub losses: Option<u32>,
     pub partitions: u32,
     pub client_timeouts: u32,
     pub crash_mode: CrashMode,
@@ -89,6 +92,7 @@ impl Default for Bounds {
             ticks: 8,
             max_in_flight: 1,
             heartbeats: 1,
+            losses: None,
             partitions: 0,
             client_timeouts: 0,
             crash_mode: CrashMode::KeepUnsynced,
@@ -257,6 +261,7 @@ impl Bounds {
             max_snapshots: self.features.snapshots.then_some(self.snapshots),
             max_transfers: self.features.transfer.then_some(self.transfers),
             max_ticks: self.features.lease_reads.then_some(self.ticks),
+            max_losses: self.losses.filter(|_| self.faults.loss),
         };
         if self.features.lease_reads {
             c.timing = Self::MODEL_TIMING;
@@ -282,6 +287,12 @@ impl Bounds {
         }
         if self.clients == 0 {
             return Err("--clients must be at least 1".into());
+        }
+        if self.losses.is_some_and(|l| l > 0) && !self.faults.loss {
+            return Err(format!(
+                "--losses {} needs 'loss' in --faults",
+                self.losses.unwrap_or(0)
+            ));
         }
         if self.crashes > 0 && !self.faults.crash {
             return Err(format!(
@@ -352,6 +363,10 @@ impl Bounds {
             f.insert(at, format!("--snapshots {}", self.snapshots));
             f.insert(at, format!("--snapshot-every {}", self.snapshot_every));
         }
+        // Only when given, for the same reason.
+        if let Some(l) = self.losses.filter(|_| self.faults.loss) {
+            f.push(format!("--losses {l}"));
+        }
         if self.crash_mode == CrashMode::LoseUnsynced {
             f.push("--lose-unsynced".into());
         }
@@ -383,6 +398,9 @@ impl Bounds {
         }
         if self.partitions > 0 {
             s += &format!(" partitions={}", self.partitions);
+        }
+        if let Some(l) = self.losses.filter(|_| self.faults.loss) {
+            s += &format!(" losses={l}");
         }
         if self.client_timeouts > 0 {
             s += &format!(" client-timeouts={}", self.client_timeouts);

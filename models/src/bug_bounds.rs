@@ -46,6 +46,7 @@ fn small(bug: Bug) -> Bounds {
         ticks: 8,
         max_in_flight: 3,
         heartbeats: 1,
+        losses: None,
         partitions: 0,
         client_timeouts: 0,
         crash_mode: CrashMode::KeepUnsynced,

@@ -218,6 +218,9 @@ pub struct Limits {
     pub max_transfers: Option<u32>,
     /// `tick` and `tick nN` events allowed in the whole run (with lease reads).
     pub max_ticks: Option<u32>,
+    /// Messages lost (`drop` events) in the whole run; sends to a down node or across a
+    /// partition are lost on the wire and not counted.
+    pub max_losses: Option<u32>,
 }
 
 impl Limits {
@@ -231,6 +234,7 @@ impl Limits {
         max_snapshots: None,
         max_transfers: None,
         max_ticks: None,
+        max_losses: None,
     };
 }
 

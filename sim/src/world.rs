@@ -44,6 +44,8 @@ pub struct Counters {
     pub transfers: u32,
     /// `tick` and `tick nN` events so far (with lease reads).
     pub ticks: u32,
+    /// `drop` events so far.
+    pub losses: u32,
 }
 
 /// A world is cloned for every state the model checker generates, and one event changes
@@ -576,8 +578,16 @@ impl World {
         self.config.features.check_quorum && self.config.nodes > 1
     }
 
+    /// Losses are counted only under a limit: the count is part of the state, and without a
+    /// limit it would tell apart states that differ in nothing else.
+    fn count_loss(&mut self) {
+        if self.config.limits.max_losses.is_some() {
+            self.counters.losses += 1;
+        }
+    }
+
     fn drops_enabled(&self) -> bool {
-        self.config.faults.loss
+        self.config.faults.loss && Self::under(self.config.limits.max_losses, self.counters.losses)
     }
 
     fn copies_enabled(&self) -> bool {
@@ -658,6 +668,7 @@ impl World {
             }
             Choice::Drop(i) => self.step_checked(None, |w| {
                 w.network.take(i);
+                w.count_loss();
                 Ok(Ok(()))
             }),
             Choice::Duplicate(i) => self.step_checked(None, |w| {
@@ -690,7 +701,7 @@ impl World {
     /// The world's limits for an event named from outside (a scenario, the minimizer, the
     /// random simulation), as the enabled choices apply them: without this a replayed or
     /// minimized scenario could hold more messages in flight, or more crashes, heartbeats,
-    /// terms, partitions or client timeouts than its own `limits` line allows, and a
+    /// terms, partitions, losses or client timeouts than its own `limits` line allows, and a
     /// counterexample would leave the bounds it was found in. (The bounds checked in
     /// `perform` itself, ticks, snapshots and transfers, are not repeated here.)
     fn check_limits(&self, event: &Event) -> Result<(), EventError> {
@@ -708,6 +719,9 @@ impl World {
         };
         match event {
             Event::Duplicate { .. } => in_flight("no duplicate"),
+            Event::Drop { .. } if !Self::under(limits.max_losses, self.counters.losses) => refuse(
+                format!("the run's {} message losses are used", self.counters.losses),
+            ),
             Event::Invoke { .. } => in_flight("no request"),
             Event::Heartbeat(id) => {
                 if !Self::under(limits.max_heartbeats, self.counters.heartbeats) {
@@ -881,6 +895,7 @@ impl World {
                 }
                 let at = self.find_any(*from, *to, msg)?;
                 self.network.take(at);
+                self.count_loss();
                 Ok(Ok(()))
             }
             Event::Duplicate { from, to, msg } => {

@@ -106,6 +106,34 @@ fn heartbeats_past_their_limit_are_refused() {
 }
 
 #[test]
+fn losses_past_their_limit_are_refused() {
+    let mut w = world(Limits {
+        max_losses: Some(1),
+        ..Limits::NONE
+    });
+    w.apply(&Event::Timeout(1)).unwrap();
+    let drops: Vec<Event> = w
+        .enabled_events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::Drop { .. }))
+        .collect();
+    assert_eq!(drops.len(), 2, "both vote requests may be lost");
+    w.apply(&drops[0]).unwrap();
+    assert!(agrees_with_enabled(&w, &drops[1]));
+    assert!(refused(&mut w, &drops[1]));
+    // A bound of zero: no message is ever lost.
+    let mut none = world(Limits {
+        max_losses: Some(0),
+        ..Limits::NONE
+    });
+    none.apply(&Event::Timeout(1)).unwrap();
+    assert!(!none
+        .enabled_events()
+        .iter()
+        .any(|e| matches!(e, Event::Drop { .. })));
+}
+
+#[test]
 fn without_limits_nothing_is_refused_for_bounds() {
     let mut w = world(Limits::NONE);
     for _ in 0..3 {

@@ -218,6 +218,9 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                             config.timing.clock_drift = (seed >> 16) as u32 % 5;
                             config.limits.max_ticks = Some((seed >> 24) as u32 % 50);
                         }
+                        if seed & 256 != 0 {
+                            config.limits.max_losses = Some((seed >> 32) as u32 % 4);
+                        }
                         Scenario {
                             notes,
                             config,

@@ -65,6 +65,10 @@ pub struct BoundArgs {
     /// Leader heartbeats in the whole run
     #[arg(long, value_name = "H")]
     heartbeats: Option<u32>,
+    /// With loss in --faults: messages lost in the whole run (default: no limit beyond the
+    /// other bounds)
+    #[arg(long, value_name = "L")]
+    losses: Option<u32>,
     /// Network partitions in the whole run (needs partition in --faults)
     #[arg(long, value_name = "P")]
     partitions: Option<u32>,
@@ -120,6 +124,7 @@ impl BoundArgs {
             ticks,
             max_in_flight,
             heartbeats,
+            losses,
             partitions,
             client_timeouts,
             max_append,
@@ -142,6 +147,7 @@ impl BoundArgs {
             && ticks.is_none()
             && max_in_flight.is_none()
             && heartbeats.is_none()
+            && losses.is_none()
             && partitions.is_none()
             && client_timeouts.is_none()
             && max_append.is_none()
@@ -237,6 +243,9 @@ impl BoundArgs {
         }
         if let Some(v) = self.heartbeats {
             b.heartbeats = v;
+        }
+        if self.losses.is_some() {
+            b.losses = self.losses;
         }
         if let Some(v) = self.client_timeouts {
             b.client_timeouts = v;

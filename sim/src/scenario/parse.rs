@@ -253,9 +253,10 @@ fn limits(rest: &str) -> R<Limits> {
             "snapshots" => l.max_snapshots = Some(small()?),
             "transfers" => l.max_transfers = Some(small()?),
             "ticks" => l.max_ticks = Some(small()?),
+            "losses" => l.max_losses = Some(small()?),
             other => {
                 return Err(format!(
-                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots, transfers, ticks)"
+                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots, transfers, ticks, losses)"
                 ))
             }
         }

@@ -100,6 +100,7 @@ pub(super) fn limits_text(l: &Limits) -> String {
         ("snapshots", l.max_snapshots.map(u64::from)),
         ("transfers", l.max_transfers.map(u64::from)),
         ("ticks", l.max_ticks.map(u64::from)),
+        ("losses", l.max_losses.map(u64::from)),
     ];
     parts
         .iter()
