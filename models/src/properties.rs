@@ -11,7 +11,7 @@ use verraft_kv::{KvOp, KvOutput};
 use verraft_sim::{Invariant, World};
 
 /// The invariants the world checks after every event, each an `always` property.
-pub const CHECKED: [Invariant; 16] = Invariant::PER_EVENT;
+pub const CHECKED: [Invariant; 17] = Invariant::PER_EVENT;
 
 pub const LEADER_ELECTED: &str = "a leader is elected";
 pub const ENTRY_COMMITS: &str = "an entry commits";
@@ -157,6 +157,7 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
         Property::always(CHECKED[13].name(), holds::<13>),
         Property::always(CHECKED[14].name(), holds::<14>),
         Property::always(CHECKED[15].name(), holds::<15>),
+        Property::always(CHECKED[16].name(), holds::<16>),
     ];
     let c = &model.config;
     if c.clients.iter().any(|s| !s.is_empty()) {

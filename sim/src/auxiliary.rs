@@ -17,6 +17,9 @@
 //!   than the voter's, to a log at least as up to date, and counted only as such grants (a
 //!   wrong pre-vote breaks no safety property itself, but it is how a node that cannot win
 //!   disrupts a working leader, which pre-vote exists to prevent).
+//! - **Check-Quorum Sound**: a leader steps down in its own term only when fewer than a
+//!   quorum answered it since its last check (a liveness guard rather than a safety lemma:
+//!   a needless step-down stops a working cluster for an election).
 //! - **Term Order**: log terms never decrease along a log and never exceed the node's current
 //!   term (Verdi's `entries_sorted` and `allEntries_term_sanity`).
 //! - **Leader Sublog**: every entry of term t in any log is, at the same index, in the log of
@@ -283,6 +286,30 @@ pub fn pre_vote_counted_sound(
         ),
     )
     .detail("only a grant for a pre-candidate's next term counts".to_string()))
+}
+
+/// Check-Quorum Sound: a leader steps down in its own term (check-quorum: nothing else makes
+/// a leader a follower without a higher term) only when it has heard from fewer than a
+/// quorum, itself included, since its last check, as its progress records it
+/// (`Before::heard`). A leader that steps down while a quorum answers it breaks no safety
+/// property, but it stops a working cluster for an election.
+pub fn check_quorum_sound(before: &Before, node: &KvNode, quorum: usize) -> Result<(), Violation> {
+    let stepped_down = before.alive
+        && before.role == Role::Leader
+        && node.role() != Role::Leader
+        && node.term() == before.term;
+    if !stepped_down || before.heard < quorum {
+        return Ok(());
+    }
+    Err(Violation::new(
+        Invariant::CheckQuorumSound,
+        format!(
+            "leader n{} of term {} stepped down for lack of a quorum, but it had heard from {} nodes (itself included) since its last check, a quorum of {quorum}",
+            node.id(),
+            before.term,
+            before.heard
+        ),
+    ))
 }
 
 /// Vote Sound for a candidate or leader: every vote it counts in its term is a vote the

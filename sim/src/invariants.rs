@@ -33,12 +33,13 @@ pub enum Invariant {
     LeaderSublog,
     CommitTerm,
     AppendSound,
+    CheckQuorumSound,
     Linearizability,
     Liveness,
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 18] = [
+    pub const ALL: [Invariant; 19] = [
         Invariant::ElectionSafety,
         Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
@@ -55,12 +56,13 @@ impl Invariant {
         Invariant::LeaderSublog,
         Invariant::CommitTerm,
         Invariant::AppendSound,
+        Invariant::CheckQuorumSound,
         Invariant::Linearizability,
         Invariant::Liveness,
     ];
 
     /// The invariants checked after every event (the others judge a whole run).
-    pub const PER_EVENT: [Invariant; 16] = [
+    pub const PER_EVENT: [Invariant; 17] = [
         Invariant::ElectionSafety,
         Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
@@ -77,11 +79,12 @@ impl Invariant {
         Invariant::LeaderSublog,
         Invariant::CommitTerm,
         Invariant::AppendSound,
+        Invariant::CheckQuorumSound,
     ];
 
     /// The auxiliary invariants of the safety proofs: stronger than the properties of the
     /// paper's Figure 3, they break at the first wrong step (see `auxiliary`).
-    pub const AUXILIARY: [Invariant; 7] = [
+    pub const AUXILIARY: [Invariant; 8] = [
         Invariant::CommitQuorum,
         Invariant::MatchSound,
         Invariant::VoteSound,
@@ -89,6 +92,7 @@ impl Invariant {
         Invariant::LeaderSublog,
         Invariant::CommitTerm,
         Invariant::AppendSound,
+        Invariant::CheckQuorumSound,
     ];
 
     /// Whether this is one of `AUXILIARY`.
@@ -114,6 +118,7 @@ impl Invariant {
             Invariant::LeaderSublog => "Leader Sublog",
             Invariant::CommitTerm => "Commit Term",
             Invariant::AppendSound => "Append Sound",
+            Invariant::CheckQuorumSound => "Check-Quorum Sound",
             Invariant::Linearizability => "Linearizability",
             Invariant::Liveness => "Liveness",
         }
@@ -317,6 +322,9 @@ pub struct Before {
     /// Append-Only needs them). The node keeps the digest of every prefix up to date, so
     /// this costs nothing however long the log.
     pub leader_log: Option<(usize, u64)>,
+    /// A leader: how many nodes (itself included) it has heard from since its last
+    /// check-quorum check, as its progress records them.
+    pub heard: usize,
 }
 
 impl Before {
@@ -335,6 +343,11 @@ impl Before {
                     let len = n.last_index() as usize;
                     (len, n.log_prefix_digest(len).unwrap_or(0))
                 }),
+                heard: if n.role() == Role::Leader {
+                    1 + n.progress().values().filter(|p| p.recent_active).count()
+                } else {
+                    0
+                },
             },
             None => Before {
                 node: id,
@@ -346,6 +359,7 @@ impl Before {
                 commit: 0,
                 snapshot: 0,
                 leader_log: None,
+                heard: 0,
             },
         }
     }

@@ -1508,6 +1508,7 @@ impl World {
                 auxiliary::vote_granted_sound(node, candidate, last_index, last_term)?;
             }
         }
+        auxiliary::check_quorum_sound(before, node, self.config.nodes as usize / 2 + 1)?;
         if let Some((term, granted)) = touched.pre_vote_answer {
             auxiliary::pre_vote_counted_sound(before, node, touched.delivered_from, term, granted)?;
         }

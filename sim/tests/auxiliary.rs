@@ -442,3 +442,44 @@ fn vote_sound_wants_only_grants_for_the_next_term_counted_as_pre_votes() {
     let before = Before::of(2, Some(&follower));
     assert!(auxiliary::pre_vote_counted_sound(&before, &follower, Some(1), 2, true).is_ok());
 }
+
+/// n1 of three with check-quorum on, leader of term 1 with n2's vote; nobody heard since.
+fn check_quorum_leader() -> KvNode {
+    let mut c = config(1, 3, BugSet::NONE);
+    c.check_quorum = true;
+    let mut n = Node::restart(c, &MemStorage::default(), KvStore::new()).unwrap();
+    n.fire_election_timeout();
+    n.step(2, grant(1)).unwrap();
+    n.ready();
+    assert_eq!(n.role(), Role::Leader);
+    n
+}
+
+#[test]
+fn check_quorum_sound_wants_a_step_down_only_without_a_quorum() {
+    let mut answered = check_quorum_leader();
+    answered.step(2, ack(1, 1)).unwrap();
+    let heard_quorum = Before::of(1, Some(&answered));
+    assert_eq!(heard_quorum.heard, 2, "itself and n2");
+    // A leader nobody answered steps down at its check, in its own term.
+    let mut lone = check_quorum_leader();
+    let heard_nobody = Before::of(1, Some(&lone));
+    lone.fire_leader_timeout();
+    assert_eq!((lone.role(), lone.term()), (Role::Follower, 1));
+    // Paired with the state of a leader that n2 did answer, the step-down is needless.
+    let why = broken(
+        auxiliary::check_quorum_sound(&heard_quorum, &lone, 2),
+        Invariant::CheckQuorumSound,
+    );
+    assert!(
+        why.contains(
+            "had heard from 2 nodes (itself included) since its last check, a quorum of 2"
+        ),
+        "{why}"
+    );
+    assert!(auxiliary::check_quorum_sound(&heard_nobody, &lone, 2).is_ok());
+    // The answered leader keeps its place at the check.
+    answered.fire_leader_timeout();
+    assert_eq!(answered.role(), Role::Leader);
+    assert!(auxiliary::check_quorum_sound(&heard_quorum, &answered, 2).is_ok());
+}
