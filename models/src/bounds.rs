@@ -35,6 +35,9 @@ pub struct Bounds {
     /// With loss on: messages lost in the whole run (`None`: as many as the other bounds
     /// allow).
     pub losses: Option<u32>,
+    /// Election timeouts at followers and candidates in the whole run (`None`: as many as
+    /// the term bound allows; pre-vote rounds do not raise the term).
+    pub elections: Option<u32>,
     pub partitions: u32,
     pub client_timeouts: u32,
     pub crash_mode: CrashMode,
@@ -93,6 +96,7 @@ impl Default for Bounds {
             max_in_flight: 1,
             heartbeats: 1,
             losses: None,
+            elections: None,
             partitions: 0,
             client_timeouts: 0,
             crash_mode: CrashMode::KeepUnsynced,
@@ -262,6 +266,7 @@ impl Bounds {
             max_transfers: self.features.transfer.then_some(self.transfers),
             max_ticks: self.features.lease_reads.then_some(self.ticks),
             max_losses: self.losses.filter(|_| self.faults.loss),
+            max_elections: self.elections.filter(|_| !self.features.lease_reads),
         };
         if self.features.lease_reads {
             c.timing = Self::MODEL_TIMING;
@@ -287,6 +292,11 @@ impl Bounds {
         }
         if self.clients == 0 {
             return Err("--clients must be at least 1".into());
+        }
+        if self.elections.is_some() && self.features.lease_reads {
+            return Err(
+                "--elections bounds election timeouts in a world without clocks; with lease-reads timers fire on ticks (bound them with --ticks)".into(),
+            );
         }
         if self.losses.is_some_and(|l| l > 0) && !self.faults.loss {
             return Err(format!(
@@ -367,6 +377,9 @@ impl Bounds {
         if let Some(l) = self.losses.filter(|_| self.faults.loss) {
             f.push(format!("--losses {l}"));
         }
+        if let Some(e) = self.elections {
+            f.push(format!("--elections {e}"));
+        }
         if self.crash_mode == CrashMode::LoseUnsynced {
             f.push("--lose-unsynced".into());
         }
@@ -401,6 +414,9 @@ impl Bounds {
         }
         if let Some(l) = self.losses.filter(|_| self.faults.loss) {
             s += &format!(" losses={l}");
+        }
+        if let Some(e) = self.elections {
+            s += &format!(" elections={e}");
         }
         if self.client_timeouts > 0 {
             s += &format!(" client-timeouts={}", self.client_timeouts);

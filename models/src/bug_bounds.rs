@@ -47,6 +47,7 @@ fn small(bug: Bug) -> Bounds {
         max_in_flight: 3,
         heartbeats: 1,
         losses: None,
+        elections: None,
         partitions: 0,
         client_timeouts: 0,
         crash_mode: CrashMode::KeepUnsynced,

@@ -221,6 +221,10 @@ pub struct Limits {
     /// Messages lost (`drop` events) in the whole run; sends to a down node or across a
     /// partition are lost on the wire and not counted.
     pub max_losses: Option<u32>,
+    /// Election timeouts at followers and candidates (a pre-vote round or an election) in
+    /// the whole run, in a world without clocks. Pre-vote rounds change no term, so
+    /// `max_term` alone does not bound them.
+    pub max_elections: Option<u32>,
 }
 
 impl Limits {
@@ -235,6 +239,7 @@ impl Limits {
         max_transfers: None,
         max_ticks: None,
         max_losses: None,
+        max_elections: None,
     };
 }
 

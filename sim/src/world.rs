@@ -46,6 +46,8 @@ pub struct Counters {
     pub ticks: u32,
     /// `drop` events so far.
     pub losses: u32,
+    /// Election timeouts at followers and candidates so far.
+    pub elections: u32,
 }
 
 /// A world is cloned for every state the model checker generates, and one event changes
@@ -329,7 +331,7 @@ impl World {
                 let timer = leader_timer || node.transfer_target().is_some();
                 timers += usize::from(heartbeats) + usize::from(timer);
             } else {
-                timers += usize::from(room && limits.max_term.is_none_or(|t| node.term() < t));
+                timers += usize::from(room && self.may_campaign(node));
             }
         }
         let timeouts = Self::under(limits.max_client_timeouts, self.counters.client_timeouts);
@@ -436,8 +438,7 @@ impl World {
                 }
                 continue;
             }
-            let timer = (room && limits.max_term.is_none_or(|t| node.term() < t))
-                .then_some(Choice::Timeout(id));
+            let timer = (room && self.may_campaign(node)).then_some(Choice::Timeout(id));
             if timer.is_some_and(&mut visit) {
                 return;
             }
@@ -584,6 +585,14 @@ impl World {
         if self.config.limits.max_losses.is_some() {
             self.counters.losses += 1;
         }
+    }
+
+    /// Whether a follower's or candidate's election timer may fire: within the term bound and
+    /// the run's elections (room in flight is checked by the caller).
+    fn may_campaign(&self, node: &KvNode) -> bool {
+        let limits = &self.config.limits;
+        limits.max_term.is_none_or(|t| node.term() < t)
+            && Self::under(limits.max_elections, self.counters.elections)
     }
 
     fn drops_enabled(&self) -> bool {
@@ -740,6 +749,12 @@ impl World {
                         return refuse(format!(
                             "n{id} is at term {}, the limit: no election",
                             node.term()
+                        ));
+                    }
+                    if !Self::under(limits.max_elections, self.counters.elections) {
+                        return refuse(format!(
+                            "n{id}: the run's {} elections are used",
+                            self.counters.elections
                         ));
                     }
                     in_flight("no election")
@@ -940,8 +955,13 @@ impl World {
                         "n{id} is leader, check-quorum is off and it transfers nothing: its election timer does not run"
                     )));
                 }
+                let campaigns = node.role() != Role::Leader;
                 node.fire_election_timeout();
                 let mut ready = take_ready(node);
+                // Counted only under a limit, as losses are (the count is part of the state).
+                if campaigns && self.config.limits.max_elections.is_some() {
+                    self.counters.elections += 1;
+                }
                 Ok(self.flush_ready(*id, ready.as_mut()))
             }
             Event::Heartbeat(id) => {

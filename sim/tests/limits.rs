@@ -134,6 +134,37 @@ fn losses_past_their_limit_are_refused() {
 }
 
 #[test]
+fn elections_past_their_limit_are_refused() {
+    let mut w = world(Limits {
+        max_elections: Some(1),
+        ..Limits::NONE
+    });
+    w.apply(&Event::Timeout(1)).unwrap();
+    // Both requests lost: n1 or another node would campaign again, but the run's one
+    // election is used (the term bound alone would allow it).
+    while let Some(e) = w
+        .enabled_events()
+        .into_iter()
+        .find(|e| matches!(e, Event::Drop { .. }))
+    {
+        w.apply(&e).unwrap();
+    }
+    assert!(agrees_with_enabled(&w, &Event::Timeout(2)));
+    assert!(refused(&mut w, &Event::Timeout(2)));
+    assert!(refused(&mut w, &Event::Timeout(1)));
+    // A bound of zero: nobody ever campaigns.
+    let mut none = world(Limits {
+        max_elections: Some(0),
+        ..Limits::NONE
+    });
+    assert!(!none
+        .enabled_events()
+        .iter()
+        .any(|e| matches!(e, Event::Timeout(_))));
+    assert!(refused(&mut none, &Event::Timeout(1)));
+}
+
+#[test]
 fn without_limits_nothing_is_refused_for_bounds() {
     let mut w = world(Limits::NONE);
     for _ in 0..3 {

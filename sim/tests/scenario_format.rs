@@ -220,6 +220,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         }
                         if seed & 256 != 0 {
                             config.limits.max_losses = Some((seed >> 32) as u32 % 4);
+                            config.limits.max_elections = Some((seed >> 40) as u32 % 6);
                         }
                         Scenario {
                             notes,

@@ -69,6 +69,10 @@ pub struct BoundArgs {
     /// other bounds)
     #[arg(long, value_name = "L")]
     losses: Option<u32>,
+    /// Election timeouts at followers and candidates in the whole run, pre-vote rounds
+    /// included (default: as many as --max-term allows; not with lease-reads)
+    #[arg(long, value_name = "E")]
+    elections: Option<u32>,
     /// Network partitions in the whole run (needs partition in --faults)
     #[arg(long, value_name = "P")]
     partitions: Option<u32>,
@@ -125,6 +129,7 @@ impl BoundArgs {
             max_in_flight,
             heartbeats,
             losses,
+            elections,
             partitions,
             client_timeouts,
             max_append,
@@ -148,6 +153,7 @@ impl BoundArgs {
             && max_in_flight.is_none()
             && heartbeats.is_none()
             && losses.is_none()
+            && elections.is_none()
             && partitions.is_none()
             && client_timeouts.is_none()
             && max_append.is_none()
@@ -246,6 +252,9 @@ impl BoundArgs {
         }
         if self.losses.is_some() {
             b.losses = self.losses;
+        }
+        if self.elections.is_some() {
+            b.elections = self.elections;
         }
         if let Some(v) = self.client_timeouts {
             b.client_timeouts = v;

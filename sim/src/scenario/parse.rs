@@ -254,9 +254,10 @@ fn limits(rest: &str) -> R<Limits> {
             "transfers" => l.max_transfers = Some(small()?),
             "ticks" => l.max_ticks = Some(small()?),
             "losses" => l.max_losses = Some(small()?),
+            "elections" => l.max_elections = Some(small()?),
             other => {
                 return Err(format!(
-                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots, transfers, ticks, losses)"
+                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots, transfers, ticks, losses, elections)"
                 ))
             }
         }

@@ -101,6 +101,7 @@ pub(super) fn limits_text(l: &Limits) -> String {
         ("transfers", l.max_transfers.map(u64::from)),
         ("ticks", l.max_ticks.map(u64::from)),
         ("losses", l.max_losses.map(u64::from)),
+        ("elections", l.max_elections.map(u64::from)),
     ];
     parts
         .iter()
