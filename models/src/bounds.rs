@@ -298,11 +298,8 @@ impl Bounds {
                 "--elections bounds election timeouts in a world without clocks; with lease-reads timers fire on ticks (bound them with --ticks)".into(),
             );
         }
-        if self.losses.is_some_and(|l| l > 0) && !self.faults.loss {
-            return Err(format!(
-                "--losses {} needs 'loss' in --faults",
-                self.losses.unwrap_or(0)
-            ));
+        if let Some(l) = self.losses.filter(|l| *l > 0 && !self.faults.loss) {
+            return Err(format!("--losses {l} needs 'loss' in --faults"));
         }
         if self.crashes > 0 && !self.faults.crash {
             return Err(format!(

@@ -579,11 +579,11 @@ impl World {
         self.config.features.check_quorum && self.config.nodes > 1
     }
 
-    /// Losses are counted only under a limit: the count is part of the state, and without a
-    /// limit it would tell apart states that differ in nothing else.
-    fn count_loss(&mut self) {
-        if self.config.limits.max_losses.is_some() {
-            self.counters.losses += 1;
+    /// Counts one use of a bounded fault, but only under a limit: the count is part of the
+    /// state, and without a limit it would tell apart states that differ in nothing else.
+    fn count_under(limit: Option<u32>, used: &mut u32) {
+        if limit.is_some() {
+            *used += 1;
         }
     }
 
@@ -677,7 +677,7 @@ impl World {
             }
             Choice::Drop(i) => self.step_checked(None, |w| {
                 w.network.take(i);
-                w.count_loss();
+                Self::count_under(w.config.limits.max_losses, &mut w.counters.losses);
                 Ok(Ok(()))
             }),
             Choice::Duplicate(i) => self.step_checked(None, |w| {
@@ -910,7 +910,7 @@ impl World {
                 }
                 let at = self.find_any(*from, *to, msg)?;
                 self.network.take(at);
-                self.count_loss();
+                Self::count_under(self.config.limits.max_losses, &mut self.counters.losses);
                 Ok(Ok(()))
             }
             Event::Duplicate { from, to, msg } => {
@@ -958,9 +958,11 @@ impl World {
                 let campaigns = node.role() != Role::Leader;
                 node.fire_election_timeout();
                 let mut ready = take_ready(node);
-                // Counted only under a limit, as losses are (the count is part of the state).
-                if campaigns && self.config.limits.max_elections.is_some() {
-                    self.counters.elections += 1;
+                if campaigns {
+                    Self::count_under(
+                        self.config.limits.max_elections,
+                        &mut self.counters.elections,
+                    );
                 }
                 Ok(self.flush_ready(*id, ready.as_mut()))
             }
@@ -1183,15 +1185,14 @@ impl World {
         }
         let env = self.network.take(at);
         self.touched.delivered_from = Some(env.from);
-        if let Message::RequestVote {
-            last_log_index,
-            last_log_term,
-            ..
-        } = env.msg
-        {
-            self.touched.vote_request = Some((env.from, last_log_index, last_log_term));
-        }
         match env.msg {
+            Message::RequestVote {
+                last_log_index,
+                last_log_term,
+                ..
+            } => {
+                self.touched.vote_request = Some((env.from, last_log_index, last_log_term));
+            }
             Message::PreVote {
                 term,
                 last_log_index,
@@ -1528,11 +1529,11 @@ impl World {
                 auxiliary::vote_granted_sound(node, candidate, last_index, last_term)?;
             }
         }
-        auxiliary::check_quorum_sound(before, node, self.config.nodes as usize / 2 + 1)?;
+        let quorum = self.config.nodes as usize / 2 + 1;
+        auxiliary::check_quorum_sound(before, node, quorum)?;
         if let Some((term, granted)) = touched.pre_vote_answer {
             auxiliary::pre_vote_counted_sound(before, node, touched.delivered_from, term, granted)?;
         }
-        let quorum = self.config.nodes as usize / 2 + 1;
         if node.role() != Role::Follower
             && (before.votes != *node.votes()
                 || before.role != node.role()

@@ -251,12 +251,8 @@ impl BoundArgs {
         if let Some(v) = self.heartbeats {
             b.heartbeats = v;
         }
-        if self.losses.is_some() {
-            b.losses = self.losses;
-        }
-        if self.elections.is_some() {
-            b.elections = self.elections;
-        }
+        b.losses = self.losses.or(b.losses);
+        b.elections = self.elections.or(b.elections);
         if let Some(v) = self.client_timeouts {
             b.client_timeouts = v;
         }
