@@ -203,11 +203,21 @@ pub fn sim_options(bug: Bug) -> SimOptions {
     };
     match bug {
         Bug::VoteCount => o.nodes = 4,
+        // Lease reads, and runs long enough in ticks for a leader to win its lease, be cut
+        // off, and a new leader to be elected and commit while it still believes in it,
+        // with clients that still have operations left by then. Other faults only cut that
+        // window short (a crash ends the old leader; losses delay the new one).
         Bug::LeaseDrift => {
             o.features = Features {
                 lease_reads: true,
                 ..Features::ALL
-            }
+            };
+            o.faults = Faults {
+                partition: true,
+                ..Faults::NONE
+            };
+            o.steps = 1000;
+            o.ops_per_client = 20;
         }
         _ => {}
     }
@@ -259,6 +269,18 @@ pub fn sim_command(bug: Bug) -> String {
             o.features.list()
         };
         cmd += &format!(" --features {list}");
+    }
+    if o.faults != d.faults {
+        cmd += &format!(" --faults {}", o.faults.list());
+    }
+    if o.steps != d.steps {
+        cmd += &format!(" --steps {}", o.steps);
+    }
+    if o.clients != d.clients {
+        cmd += &format!(" --clients {}", o.clients);
+    }
+    if o.ops_per_client != d.ops_per_client {
+        cmd += &format!(" --ops {}", o.ops_per_client);
     }
     if o.crash_mode == CrashMode::KeepUnsynced {
         cmd += " --keep-unsynced";

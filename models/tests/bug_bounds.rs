@@ -59,3 +59,39 @@ fn the_readme_lists_every_bug_with_the_bounds_of_the_table() {
         );
     }
 }
+
+/// A `corpus/bugs/BUG.scn` that `verraft bughunt` found with the simulator names its seed:
+/// the simulator's options for the bug, from the same table, must break the file's
+/// invariant again at that seed (before minimizing), so its found-by line reproduces.
+#[test]
+fn every_simulated_counterexample_reproduces_at_its_seed_with_the_table_s_options() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/bugs");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let found_by_sim = text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .any(|l| l.starts_with("# found by verraft bughunt") && l.contains("--engine sim"));
+        if !found_by_sim {
+            continue;
+        }
+        let bug: Bug = name.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let scenario = verraft_sim::scenario::parse(&text).unwrap();
+        let opts = verraft_models::bug_bounds::sim_options(bug);
+        let run = verraft_sim::random::run_one(&opts, scenario.config.seed).unwrap();
+        assert_eq!(
+            run.violation.map(|v| v.invariant),
+            scenario.expect,
+            "{name}: seed {} with the table's options",
+            scenario.config.seed
+        );
+        seen += 1;
+    }
+    assert!(
+        seen >= 2,
+        "the simulator's corpus files are missing ({seen} seen)"
+    );
+}

@@ -54,6 +54,16 @@ impl Faults {
             .collect()
     }
 
+    /// The command-line list of these faults (`none` for none).
+    pub fn list(&self) -> String {
+        let names = self.names();
+        if names.is_empty() {
+            "none".into()
+        } else {
+            names.join(",")
+        }
+    }
+
     /// Parse a comma-separated list such as `loss,dup,crash`; `none` and `all` also work.
     pub fn parse(list: &str) -> Result<Faults, String> {
         let mut f = Faults::NONE;

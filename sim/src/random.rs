@@ -112,6 +112,9 @@ struct Swarm {
     client_timeout: u32,
     tick: u32,
     tick_one: u32,
+    /// In a run that keeps time: a node cut off from the majority never runs its clock
+    /// ahead, so the majority's clocks gain on it as far as the drift bound allows.
+    slow_cut_off: bool,
 }
 
 impl Swarm {
@@ -142,6 +145,7 @@ impl Swarm {
             // Drawn by `setup` from the lease generator, in runs that keep time.
             tick: 0,
             tick_one: 0,
+            slow_cut_off: false,
         };
         (swarm, faults)
     }
@@ -199,14 +203,18 @@ fn workload(rng: &mut SplitMix64, clients: usize, ops: usize) -> Vec<Vec<KvOp>> 
 }
 
 /// Pick one enabled event with the swarm's weights.
-fn pick(rng: &mut SplitMix64, swarm: &Swarm, choices: &[Choice]) -> Option<Choice> {
-    let total: u64 = choices.iter().map(|c| u64::from(swarm.weight(c))).sum();
+fn pick(rng: &mut SplitMix64, swarm: &Swarm, choices: &[Choice], world: &World) -> Option<Choice> {
+    let weight = |c: &Choice| match c {
+        Choice::TickOne(id) if swarm.slow_cut_off && world.cut_off(*id) => 0,
+        c => swarm.weight(c),
+    };
+    let total: u64 = choices.iter().map(|c| u64::from(weight(c))).sum();
     if total == 0 {
         return None;
     }
     let mut r = rng.next_u64() % total;
     for c in choices {
-        let w = u64::from(swarm.weight(c));
+        let w = u64::from(weight(c));
         if r < w {
             return Some(*c);
         }
@@ -244,14 +252,25 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
     // read-index), from a generator of their own for the same reason.
     let mut lease = SplitMix64(seed ^ 0x1ea5_e0c1_0c45_0002);
     config.features.lease_reads = opts.features.lease_reads
-        && config.features.check_quorum
-        && config.features.read_index
+        && opts.features.check_quorum
+        && opts.features.read_index
         && lease.up_to(1) > 0;
+    // A lease rests on check-quorum's promises and serves reads by the read-index path.
+    config.features.check_quorum |= config.features.lease_reads;
+    config.features.read_index |= config.features.lease_reads;
     if config.features.lease_reads {
         let mut w = |(lo, hi): (u32, u32)| lo + lease.up_to(hi - lo);
         swarm.tick = w(TICK_WEIGHTS);
         swarm.tick_one = w(DRIFT_WEIGHTS);
         config.timing = draw_timing(&mut lease);
+        // A partition lasts about an election timeout or more, measured in ticks: long
+        // enough for the majority side to elect a leader while the cut-off one still
+        // believes it leads.
+        swarm.heal = (swarm.tick / 4).max(1);
+        // The adversary's clocks, in half the runs: a node cut off from the majority runs
+        // slow, the worst case for leases (the one that believes it leads counts its lease
+        // on the slowest clock while the majority's timers run out first).
+        swarm.slow_cut_off = lease.up_to(1) == 0;
     }
     config.limits = Limits::NONE;
     config.max_append_entries = 1 + rng.up_to(7);
@@ -260,18 +279,24 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
     (config, swarm, rng)
 }
 
-/// The timing of a run that keeps time: an election timeout of 4 to 8 ticks, a jitter of 1
-/// or 2 (without any, clocks that tick together split every vote for ever), and a drift bound from 2 ticks up to one below the timeout. A drift close
-/// to the timeout leaves the correct lease a single tick and lets followers' clocks run
-/// furthest ahead of their leader's, where a lease that ignores drift outlives their
-/// promises longest.
+/// The timing of a run that keeps time: an election timeout of 4 to 12 ticks, a jitter of
+/// 1 or 2 (without any, clocks that tick together split every vote for ever), and a drift
+/// bound from 2 ticks up to one below the timeout. A drift close to the timeout leaves the
+/// correct lease a single tick and lets followers' clocks run furthest ahead of their
+/// leader's, where a lease that ignores drift outlives their promises longest; a long
+/// timeout gives clocks room to run apart by several ticks.
 fn draw_timing(rng: &mut SplitMix64) -> Timing {
-    let election_ticks = 4 + rng.up_to(4);
+    let election_ticks = 4 + rng.up_to(8);
     Timing {
         election_ticks,
         election_jitter: 1 + rng.up_to(1),
         heartbeat_ticks: 1 + rng.up_to(1),
-        clock_drift: 2 + rng.up_to(election_ticks - 3),
+        // The largest drift the timeout allows in half the runs: the edge where a lease
+        // that ignores drift outlives the followers' promises longest.
+        clock_drift: match rng.up_to(1) {
+            0 => election_ticks - 1,
+            _ => 2 + rng.up_to(election_ticks - 3),
+        },
     }
 }
 
@@ -284,7 +309,7 @@ pub fn run_one(opts: &SimOptions, seed: u64) -> Result<RunResult, String> {
     let mut choices = Vec::new();
     for _ in 0..opts.steps {
         world.choices(&mut choices);
-        let Some(c) = pick(&mut rng, &swarm, &choices) else {
+        let Some(c) = pick(&mut rng, &swarm, &choices, &world) else {
             break;
         };
         // Only the chosen event is spelled out, for the scenario.

@@ -557,6 +557,15 @@ impl World {
         Ok(())
     }
 
+    /// Whether node `id` is on the minority side of a partition (or an even split): it
+    /// cannot reach a majority.
+    pub fn cut_off(&self, id: NodeId) -> bool {
+        self.partition.as_ref().is_some_and(|group| {
+            let mine = group[id as usize - 1];
+            group.iter().filter(|g| **g == mine).count() * 2 <= group.len()
+        })
+    }
+
     /// Whether node `id`'s clock can tick alone (`tick nN`): it runs no further ahead of the
     /// slowest than the drift bound allows.
     fn can_tick_alone(&self, id: NodeId) -> bool {
