@@ -9,7 +9,9 @@
 //! `cargo test --release -p verraft-models --test mutation_engines -- --ignored engine_check`.
 use std::path::PathBuf;
 use std::time::Duration;
+use verraft_core::{Bug, BugSet};
 use verraft_harness::{regression, schedule, FuzzOptions};
+use verraft_models::bug_bounds::sim_options;
 use verraft_models::{check, Bounds, CheckOptions, RaftModel};
 use verraft_sim::random::{run_one, SimOptions};
 
@@ -41,16 +43,36 @@ fn engine_check() {
 
 /// The random simulation: 300 runs of 3 nodes and 100 of 5, every fault and feature the
 /// swarm draws from, safety after every event, liveness after the faults stop, and the
-/// client history's linearizability.
+/// client history's linearizability; then 2,000 runs that keep time with lease reads on,
+/// with the options that hunt lease-drift (long runs, partitions alone) and no bug, since
+/// only they exercise the lease and the followers' promises it rests on.
 #[test]
 #[ignore]
 fn engine_sim() {
     let mut alarms = Vec::new();
-    for (nodes, runs) in [(3u8, 300u64), (5, 100)] {
-        let opts = SimOptions {
-            nodes,
-            ..SimOptions::default()
-        };
+    let leases = SimOptions {
+        bugs: BugSet::NONE,
+        ..sim_options(Bug::LeaseDrift)
+    };
+    let sets = [
+        (
+            SimOptions {
+                nodes: 3,
+                ..SimOptions::default()
+            },
+            300u64,
+        ),
+        (
+            SimOptions {
+                nodes: 5,
+                ..SimOptions::default()
+            },
+            100,
+        ),
+        (leases, 2000),
+    ];
+    for (opts, runs) in sets {
+        let nodes = opts.nodes;
         for seed in 0..runs {
             match run_one(&opts, seed) {
                 Ok(r) if r.violation.is_none() => {}
