@@ -273,6 +273,7 @@ impl Bounds {
         }
         c.clients = self.scripts();
         c.auxiliary = self.auxiliary;
+        c.promises = false;
         c
     }
 

@@ -508,3 +508,37 @@ pub fn append_sound(
         .detail(format!("n{}: {}", leader.id(), node_log_summary(leader)))),
     }
 }
+
+/// The promise behind check-quorum (the dissertation's §4.2.3) and behind a leader's lease:
+/// a node that heard from a leader of its term within an election timeout by its own clock
+/// (`promised`, tracked by the world in `Promises`) grants no vote and no pre-vote for a
+/// later term, unless a leadership transfer asked for it. A node that breaks it lets a cut-off
+/// or removed node depose a working leader, and with lease reads lets a new leader commit
+/// while the old one still answers reads from its lease.
+pub fn promise_kept(
+    voter: NodeId,
+    to: NodeId,
+    msg: &Message<KvCommand>,
+    promised: bool,
+) -> Result<(), Violation> {
+    let (kind, term) = match *msg {
+        Message::RequestVoteResponse {
+            term,
+            granted: true,
+        } => ("vote", term),
+        Message::PreVoteResponse {
+            term,
+            granted: true,
+        } => ("pre-vote", term),
+        _ => return Ok(()),
+    };
+    if !promised {
+        return Ok(());
+    }
+    Err(Violation::new(
+        Invariant::VoteSound,
+        format!(
+            "n{voter} granted n{to} a {kind} for term {term} within an election timeout of hearing its leader (check-quorum's promise)"
+        ),
+    ))
+}

@@ -303,6 +303,8 @@ impl World {
             .hash(h);
         ghost.transfer_completed.hash(h);
         ghost.lease_read.hash(h);
+        // `ghost.promises` is left out: the model checker does not track them (see
+        // `WorldConfig::promises`).
         let mut leaders = Sum::default();
         for (term, record) in ghost.leaders.iter() {
             let node = u64::from(rename(map, record.node));

@@ -280,6 +280,8 @@ pub struct Ghost {
     /// A leader answered a read while its lease held (lease reads): recorded once, for the
     /// model checker's `sometimes` property.
     pub lease_read: bool,
+    /// What each node promised its leader (check-quorum's rule), as the world saw it.
+    pub promises: crate::promises::Promises,
 }
 
 impl Ghost {

@@ -19,6 +19,7 @@ pub mod memo;
 pub mod minimize;
 pub mod narrate;
 pub mod network;
+pub mod promises;
 pub mod random;
 pub mod replay;
 mod rounds;

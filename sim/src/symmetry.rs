@@ -133,6 +133,7 @@ impl World {
                 .map(|(n, t)| (rename(map, n), t)),
             transfer_completed: self.ghost.transfer_completed,
             lease_read: self.ghost.lease_read,
+            promises: self.ghost.promises.renamed(n as u8, |id| rename(map, id)),
         };
         Some(World {
             config: self.config.clone(),

@@ -96,6 +96,9 @@ pub(crate) struct Touched {
     pub pre_vote_answer: Option<(Term, bool)>,
     /// The sender of the message the event delivered.
     pub delivered_from: Option<NodeId>,
+    /// The event delivered a RequestVote (not a transfer's) or a PreVote for a term later
+    /// than the receiver's: one its promise to a leader must make it ignore.
+    pub asks_past_promise: bool,
 }
 
 fn lowest(a: Option<Index>, b: Option<Index>) -> Option<Index> {
@@ -968,6 +971,8 @@ impl World {
                 node.fire_election_timeout();
                 let mut ready = take_ready(node);
                 if campaigns {
+                    // Its election timer fired: whatever it promised is over.
+                    self.ghost.promises.set(*id, 0);
                     Self::count_under(
                         self.config.limits.max_elections,
                         &mut self.counters.elections,
@@ -1054,6 +1059,11 @@ impl World {
                             self.ghost.recovered_from_snapshot = true;
                         }
                         self.nodes[*id as usize - 1] = Some(Arc::new(Memo::new(node)));
+                        // With leases a restarted node keeps the promise it may have made
+                        // before the crash, for an election timeout from now.
+                        let keeps = self.config.features.lease_reads;
+                        let ticks = if keeps { self.promise_ticks() } else { 0 };
+                        self.ghost.promises.set(*id, ticks);
                         Ok(Ok(()))
                     }
                     Err(e) => Ok(Err(Violation::new(
@@ -1147,6 +1157,7 @@ impl World {
             }
         }
         self.nodes[id as usize - 1] = None;
+        self.ghost.promises.set(id, 0);
         let live = |n: NodeId| self.nodes[n as usize - 1].is_some();
         self.clocks = self.clocks.stopped(id, live, self.config.nodes);
         self.counters.crashes += 1;
@@ -1217,6 +1228,18 @@ impl World {
         }
         let installs = matches!(env.msg, Message::InstallSnapshot { .. });
         let timeout_now = matches!(env.msg, Message::TimeoutNow { .. });
+        let msg_term = env.msg.term();
+        let from_leader = matches!(env.msg, Message::AppendEntries { .. });
+        let asks_vote = matches!(
+            env.msg,
+            Message::RequestVote {
+                transfer: false,
+                ..
+            } | Message::PreVote { .. }
+        );
+        let promises = self.config.promises;
+        let term_before = self.node(to).map_or(0, |n| n.term());
+        self.touched.asks_past_promise = promises && asks_vote && msg_term > term_before;
         let node = self.live_mut(to)?;
         let snapshot_before = node.snapshot().index;
         node.step(env.from, env.msg)
@@ -1230,8 +1253,34 @@ impl World {
             self.ghost.transfer_campaign = campaign;
         }
         let node = self.live_mut(to)?;
+        let term_after = node.term();
         let mut ready = take_ready(node);
-        Ok(self.flush_ready(to, ready.as_mut()))
+        let checked = self.flush_ready(to, ready.as_mut());
+        if promises {
+            self.track_promise(
+                to,
+                from_leader && msg_term >= term_before,
+                term_after > term_before,
+            );
+        }
+        Ok(checked)
+    }
+
+    /// Node `to` heard from a leader of its term or a later one (`heard`), or moved to a
+    /// later term without one (`new_term`): a promise starts, or ends (it outlives a term
+    /// change only with leases, whose safety rests on it).
+    fn track_promise(&mut self, to: NodeId, heard: bool, new_term: bool) {
+        if heard {
+            self.ghost.promises.set(to, self.promise_ticks());
+        } else if new_term && !self.config.features.lease_reads {
+            self.ghost.promises.set(to, 0);
+        }
+    }
+
+    /// How long a promise lasts, in ticks of the node's clock (in a world without clocks
+    /// nothing counts it down: it lasts until the node's election timer fires).
+    fn promise_ticks(&self) -> u32 {
+        self.config.timing.election_ticks
     }
 
     fn find_any(
@@ -1320,9 +1369,13 @@ impl World {
         if self.config.auxiliary {
             if let Some(node) = self.node(id) {
                 let pre_vote = self.touched.pre_vote_request;
+                let promised = self.config.features.check_quorum
+                    && self.touched.asks_past_promise
+                    && self.ghost.promises.left(id) > 0;
                 for env in &ready.messages {
                     auxiliary::append_sound(node, env.to, &env.msg)?;
                     auxiliary::pre_vote_granted_sound(node, env.to, &env.msg, pre_vote)?;
+                    auxiliary::promise_kept(id, env.to, &env.msg, promised)?;
                 }
             }
         }
@@ -1683,6 +1736,9 @@ type KvReady = Ready<KvCommand, KvOutput>;
 impl World {
     /// One tick of node `id`'s clock, if it runs: its timers may fire.
     fn tick_node(&mut self, id: NodeId) -> Option<Violation> {
+        if self.config.promises {
+            self.ghost.promises.tick(id);
+        }
         let node = self.nodes[id as usize - 1].as_mut()?;
         let node = &mut **Arc::make_mut(node);
         node.tick();

@@ -483,3 +483,65 @@ fn check_quorum_sound_wants_a_step_down_only_without_a_quorum() {
     assert_eq!(answered.role(), Role::Leader);
     assert!(auxiliary::check_quorum_sound(&heard_quorum, &answered, 2).is_ok());
 }
+
+fn vote_grant(term: Term) -> Message<KvCommand> {
+    Message::RequestVoteResponse {
+        term,
+        granted: true,
+    }
+}
+
+#[test]
+fn vote_sound_wants_no_grant_for_a_later_term_while_a_leader_s_promise_holds() {
+    for grant in [vote_grant(3), pre_vote_grant(3)] {
+        let why = broken(
+            auxiliary::promise_kept(2, 3, &grant, true),
+            Invariant::VoteSound,
+        );
+        assert!(why.contains("n2 granted n3 a"), "{why}");
+        assert!(why.contains("check-quorum's promise"), "{why}");
+        // Made right: no promise held (the timer fired, or none was made).
+        assert!(auxiliary::promise_kept(2, 3, &grant, false).is_ok());
+    }
+    // Refusals are what a promise asks for.
+    let refusal = Message::RequestVoteResponse {
+        term: 3,
+        granted: false,
+    };
+    assert!(auxiliary::promise_kept(2, 3, &refusal, true).is_ok());
+}
+
+/// The world, not the node, keeps what each node promised: hearing its leader's append
+/// starts a promise, the node's own election timeout ends it, and the correct core keeps it
+/// (a cut-off node's campaign is ignored without alarm).
+#[test]
+fn the_world_tracks_each_node_s_promise_and_the_correct_core_keeps_it() {
+    use verraft_sim::{Event, Features, World, WorldConfig};
+    let mut c = WorldConfig::new(3);
+    c.features = Features {
+        check_quorum: true,
+        pre_vote: false,
+        ..Features::NONE
+    };
+    c.clients = vec![];
+    let mut w = World::new(c).unwrap();
+    let settle = |w: &mut World| loop {
+        let next = w
+            .enabled_events()
+            .into_iter()
+            .find(|e| matches!(e, Event::Deliver { .. }));
+        let Some(e) = next else { break };
+        assert_eq!(w.apply(&e).unwrap(), None, "{e}");
+    };
+    w.apply(&Event::Timeout(1)).unwrap();
+    settle(&mut w);
+    assert_eq!(w.leaders(), vec![1]);
+    assert!(w.ghost.promises.left(2) > 0 && w.ghost.promises.left(3) > 0);
+    assert_eq!(w.ghost.promises.left(1), 0, "a leader's own timer fired");
+    // n3's timer fires (as if cut off): its promise ends, n2's holds and it ignores n3.
+    w.apply(&Event::Timeout(3)).unwrap();
+    assert_eq!(w.ghost.promises.left(3), 0);
+    settle(&mut w);
+    assert!(w.ghost.promises.left(2) > 0);
+    assert_eq!(w.node(2).unwrap().voted_for(), Some(1));
+}
