@@ -56,12 +56,7 @@ impl Faults {
 
     /// The command-line list of these faults (`none` for none).
     pub fn list(&self) -> String {
-        let names = self.names();
-        if names.is_empty() {
-            "none".into()
-        } else {
-            names.join(",")
-        }
+        list_of(&self.names())
     }
 
     /// Parse a comma-separated list such as `loss,dup,crash`; `none` and `all` also work.
@@ -161,12 +156,7 @@ impl Features {
 
     /// The names as one word: a comma-separated list, or `none`.
     pub fn list(&self) -> String {
-        let names = self.names();
-        if names.is_empty() {
-            "none".into()
-        } else {
-            names.join(",")
-        }
+        list_of(&self.names())
     }
 
     /// Parse a comma-separated list such as `pre-vote,check-quorum`; `none` and `all` too.
@@ -461,5 +451,14 @@ impl Serialize for SharedConfig {
 impl<'de> Deserialize<'de> for SharedConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SharedConfig, D::Error> {
         WorldConfig::deserialize(d).map(SharedConfig::from)
+    }
+}
+
+/// Names as one command-line word: a comma-separated list, or `none`.
+fn list_of(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(",")
     }
 }
