@@ -65,10 +65,8 @@ fn the_readme_lists_every_bug_with_the_bounds_of_the_table() {
 /// invariant again at that seed (before minimizing), so its found-by line reproduces.
 #[test]
 fn every_simulated_counterexample_reproduces_at_its_seed_with_the_table_s_options() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/bugs");
     let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
+    for path in verraft_harness::regression::corpus_files("bugs").unwrap() {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
         let found_by_sim = text

@@ -972,7 +972,7 @@ impl World {
                 let mut ready = take_ready(node);
                 if campaigns {
                     // Its election timer fired: whatever it promised is over.
-                    self.ghost.promises.set(*id, 0);
+                    self.set_promise(*id, 0);
                     Self::count_under(
                         self.config.limits.max_elections,
                         &mut self.counters.elections,
@@ -1063,7 +1063,7 @@ impl World {
                         // before the crash, for an election timeout from now.
                         let keeps = self.config.features.lease_reads;
                         let ticks = if keeps { self.promise_ticks() } else { 0 };
-                        self.ghost.promises.set(*id, ticks);
+                        self.set_promise(*id, ticks);
                         Ok(Ok(()))
                     }
                     Err(e) => Ok(Err(Violation::new(
@@ -1157,7 +1157,7 @@ impl World {
             }
         }
         self.nodes[id as usize - 1] = None;
-        self.ghost.promises.set(id, 0);
+        self.set_promise(id, 0);
         let live = |n: NodeId| self.nodes[n as usize - 1].is_some();
         self.clocks = self.clocks.stopped(id, live, self.config.nodes);
         self.counters.crashes += 1;
@@ -1237,9 +1237,9 @@ impl World {
                 ..
             } | Message::PreVote { .. }
         );
-        let promises = self.config.promises;
         let term_before = self.node(to).map_or(0, |n| n.term());
-        self.touched.asks_past_promise = promises && asks_vote && msg_term > term_before;
+        self.touched.asks_past_promise =
+            self.config.promises && asks_vote && msg_term > term_before;
         let node = self.live_mut(to)?;
         let snapshot_before = node.snapshot().index;
         node.step(env.from, env.msg)
@@ -1256,24 +1256,20 @@ impl World {
         let term_after = node.term();
         let mut ready = take_ready(node);
         let checked = self.flush_ready(to, ready.as_mut());
-        if promises {
-            self.track_promise(
-                to,
-                from_leader && msg_term >= term_before,
-                term_after > term_before,
-            );
+        // Hearing a leader of its term or a later one starts a promise; a later term without
+        // one ends it (it outlives a term change only with leases, whose safety rests on it).
+        if from_leader && msg_term >= term_before {
+            self.set_promise(to, self.promise_ticks());
+        } else if term_after > term_before && !self.config.features.lease_reads {
+            self.set_promise(to, 0);
         }
         Ok(checked)
     }
 
-    /// Node `to` heard from a leader of its term or a later one (`heard`), or moved to a
-    /// later term without one (`new_term`): a promise starts, or ends (it outlives a term
-    /// change only with leases, whose safety rests on it).
-    fn track_promise(&mut self, to: NodeId, heard: bool, new_term: bool) {
-        if heard {
-            self.ghost.promises.set(to, self.promise_ticks());
-        } else if new_term && !self.config.features.lease_reads {
-            self.ghost.promises.set(to, 0);
+    /// Record what node `id` promised its leader, when the world tracks promises.
+    fn set_promise(&mut self, id: NodeId, ticks: u32) {
+        if self.config.promises {
+            self.ghost.promises.set(id, ticks);
         }
     }
 
