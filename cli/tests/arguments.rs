@@ -131,3 +131,23 @@ fn the_tlc_preset_is_the_figure_2_core_at_its_published_count() {
     assert!(text.contains("features=none"), "{text}");
     assert!(text.contains("exhaustive: 8,226 unique states"), "{text}");
 }
+
+/// `--preset full` turns on every untimed feature and every fault; what keeps it finite in
+/// ten minutes is counting the one-off events (one loss, two elections, no heartbeat). The
+/// whole run (34,107,675 states) is measured in `models/BENCHMARKS.md`, not here: this
+/// pins the bounds it is measured at.
+#[test]
+fn the_full_preset_has_every_feature_and_fault_at_the_measured_bounds() {
+    let out = verraft(&["check", "--preset", "full", "--max-states", "2000"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    for bound in [
+        "nodes=3 max-term=2 max-ops=2 clients=1 crashes=1 in-flight=1 heartbeats=0 max-log=3",
+        "partitions=1 losses=1 elections=2",
+        "features=pre-vote,check-quorum,read-index,snapshots,transfer",
+        "transfers=1",
+        "faults=loss,dup,reorder,crash,partition",
+    ] {
+        assert!(text.contains(bound), "{bound}: {text}");
+    }
+}
