@@ -13,13 +13,15 @@ pub type Voters = SmallVec<[NodeId; 9]>;
 ///
 /// Build one with [`Config::new`] and change fields as needed; [`Node::new`](crate::Node::new)
 /// and [`Node::restart`](crate::Node::restart) check it with [`Config::validate`]. A restarted
-/// node must get the same configuration it had before the crash: the core has no membership
-/// changes, so `voters` is fixed for the cluster's life.
+/// node must get the same configuration it had before the crash (its current membership
+/// comes back from its log and snapshot).
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct Config {
     /// This node.
     pub id: NodeId,
-    /// Every voting member, this node included.
+    /// The voting members the cluster started with, this node included (empty for a node
+    /// that joins a running cluster, see [`Config::joining`]). Membership changes go
+    /// through the log ([`membership`](crate::membership)); these stay what they were.
     pub voters: Voters,
     /// Ticks without hearing from a leader before a follower becomes a candidate (lower bound;
     /// see `election_jitter`). A candidate whose election has not ended by then starts another.
@@ -74,7 +76,8 @@ pub struct Config {
 /// Why [`Config::validate`] refused a configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    /// `id` is missing from `voters`: a node must count itself in every quorum it is part of.
+    /// `id` is missing from a non-empty `voters`: a node must count itself in every quorum
+    /// it starts in.
     #[error("node {0} is not among the voters")]
     NotAVoter(NodeId),
     /// A voter appears twice in `voters`, which would count its vote twice.
@@ -138,6 +141,13 @@ impl Config {
         }
     }
 
+    /// A node joining a running cluster: no starting voters, so it never campaigns, and
+    /// it learns its configuration from the first leader that replicates to it (after the
+    /// leader was asked to add it, [`Node::change_membership`](crate::Node::change_membership)).
+    pub fn joining(id: NodeId) -> Config {
+        Config::new(id, [])
+    }
+
     /// This configuration without the optional protocol parts (pre-vote, check-quorum): the
     /// bare algorithm of the Raft paper's Figure 2, which tests of its rules drive.
     pub fn without_options(mut self) -> Config {
@@ -155,7 +165,7 @@ impl Config {
         if self.voters.contains(&0) {
             return Err(ConfigError::Zero("a node id"));
         }
-        if !self.voters.contains(&self.id) {
+        if !self.voters.is_empty() && !self.voters.contains(&self.id) {
             return Err(ConfigError::NotAVoter(self.id));
         }
         for (i, v) in self.voters.iter().enumerate() {

@@ -3,6 +3,7 @@
 use crate::bugs::Bug;
 use crate::message::Message;
 use crate::node::{Node, Progress};
+use crate::node_set::NodeSet;
 use crate::state_machine::StateMachine;
 use crate::types::{Index, NodeId, Payload, Role, Term};
 
@@ -18,6 +19,12 @@ impl<M: StateMachine> Node<M> {
         }
         // An election timeout without word from a leader: the promise to it has run out.
         self.lease.promised = false;
+        if !self.membership.is_voter(self.config.id) {
+            // A learner, a removed node or one that has not learned its configuration yet
+            // cannot win, and would only disturb the cluster by trying.
+            self.reset_election_timer();
+            return;
+        }
         if self.config.pre_vote {
             self.become_pre_candidate();
         } else {
@@ -44,7 +51,7 @@ impl<M: StateMachine> Node<M> {
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
         };
-        let peers = self.peers();
+        let peers = self.voter_peers();
         for peer in peers {
             self.send(peer, request.clone());
         }
@@ -78,7 +85,7 @@ impl<M: StateMachine> Node<M> {
             last_log_term: self.log.last_term(),
             transfer,
         };
-        let peers = self.peers();
+        let peers = self.voter_peers();
         for peer in peers {
             self.send(peer, request.clone());
         }
@@ -159,8 +166,13 @@ impl<M: StateMachine> Node<M> {
         if !self.config.check_quorum {
             return;
         }
-        let heard = 1 + self.progress.values().filter(|p| p.recent_active).count();
-        if heard < self.config.quorum() {
+        let heard: NodeSet = self
+            .progress
+            .iter()
+            .filter(|(_, p)| p.recent_active)
+            .map(|(id, _)| id)
+            .collect();
+        if !self.membership.has_quorum(&self.with_self_if_voter(heard)) {
             let term = self.term;
             self.become_follower(term, None);
             return;
@@ -191,12 +203,11 @@ impl<M: StateMachine> Node<M> {
     }
 
     fn has_won_election(&self) -> bool {
-        let count = if self.config.bug(Bug::VoteCount) {
-            self.vote_tally as usize
+        if self.config.bug(Bug::VoteCount) {
+            self.vote_tally as usize > self.membership.voters.len() / 2
         } else {
-            self.votes.len()
-        };
-        count >= self.config.quorum()
+            self.membership.has_quorum(&self.votes)
+        }
     }
 
     /// A new leader appends a no-op of its own term (so that it can commit earlier entries,

@@ -112,12 +112,12 @@ impl<M: StateMachine> Node<M> {
     /// The newest round a majority answered gives the lease: `lease_ticks` from its sending.
     /// It and every older round are then done.
     fn count_lease_answers(&mut self) {
-        let quorum = self.config.quorum();
+        let membership = self.membership;
         let Some(done) = self
             .lease
             .rounds
             .iter()
-            .rposition(|r| r.acks.len() >= quorum)
+            .rposition(|r| membership.has_quorum(&r.acks))
         else {
             return;
         };

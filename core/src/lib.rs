@@ -46,7 +46,6 @@
 //!   [`Node::compact`]) bound how much is replayed.
 //! - **The log after the snapshot is in memory**, read back on restart: without snapshots a
 //!   long-running node's memory grows with its log.
-//! - No membership changes yet: the voters are fixed.
 //!
 //! The seeded bugs ([`Bug`], [`Config::bugs`]) exist so the test engines can prove they catch
 //! them; they are off unless switched on, and can be switched on only in a build with the
@@ -59,12 +58,14 @@ pub mod digest;
 mod election;
 pub mod lease;
 pub mod log;
+pub mod membership;
 pub mod message;
 pub mod node;
 pub mod node_set;
 pub mod peer_map;
 pub mod read;
 pub mod ready;
+mod reconfiguration;
 mod replication;
 pub mod rng;
 pub mod snapshot;
@@ -77,6 +78,7 @@ pub mod types;
 
 pub use bugs::{Bug, BugSet};
 pub use config::{Config, ConfigError, Voters};
+pub use membership::{Membership, MembershipChange, MembershipError};
 pub use message::{Envelope, Message, Outgoing};
 pub use node::{Node, NodeError, Progress, Proposal, ProposeError};
 pub use node_set::NodeSet;

@@ -4,6 +4,7 @@ use crate::bugs::Bug;
 use crate::config::{Config, ConfigError};
 use crate::lease::Lease;
 use crate::log::RaftLog;
+use crate::membership::Membership;
 use crate::message::{Envelope, Message, Outgoing};
 use crate::node_set::NodeSet;
 use crate::peer_map::PeerMap;
@@ -155,6 +156,10 @@ pub struct Node<M: StateMachine> {
     pub(crate) reads: Reads,
     /// The leader's lease and a follower's promise (see `lease`; idle without lease reads).
     pub(crate) lease: Lease,
+    /// The configuration in force (see `reconfiguration`), and the index of the entry that
+    /// set it (0: the voters the node was started with).
+    pub(crate) membership: Membership,
+    pub(crate) membership_index: Index,
     pub(crate) outbox: Outbox<M>,
 }
 
@@ -185,6 +190,8 @@ impl<M: StateMachine> Node<M> {
             transfer: None,
             reads: Reads::default(),
             lease: Lease::default(),
+            membership: Membership::of_voters(config.voters.iter().copied()),
+            membership_index: 0,
             outbox: Outbox {
                 snapshot_dirty: false,
                 hard_state_dirty: false,
@@ -236,6 +243,7 @@ impl<M: StateMachine> Node<M> {
         node.commit = start.index;
         node.applied = start.index;
         node.snapshot = snapshot;
+        node.refresh_membership();
         // What a restarted node reads back is on its disk by definition.
         node.synced = node.log.last_index();
         // It may have promised a leader to ignore other candidates before the crash: keep
@@ -297,7 +305,7 @@ impl<M: StateMachine> Node<M> {
         if from == self.config.id {
             return Err(NodeError::FromSelf(from));
         }
-        if !self.config.voters.contains(&from) {
+        if !self.knows(from, &msg) {
             return Err(NodeError::UnknownSender(from));
         }
         let msg_term = msg.term();
@@ -582,16 +590,41 @@ impl<M: StateMachine> Node<M> {
 
     // ----- shared helpers for the role modules -----
 
-    /// Every other voter. A list on the stack (not a borrow of the config), so that callers
-    /// can send to each peer while they iterate.
+    /// Every other member, voters and learners (what a leader replicates to). A list on the
+    /// stack (not a borrow of the config), so that callers can send to each peer while
+    /// they iterate.
     pub(crate) fn peers(&self) -> Peers {
         let me = self.config.id;
-        self.config
-            .voters
+        self.membership
+            .members()
             .iter()
-            .copied()
             .filter(|v| *v != me)
             .collect()
+    }
+
+    /// Every other voter, of either half of a joint configuration (whom a candidate asks).
+    pub(crate) fn voter_peers(&self) -> Peers {
+        let me = self.config.id;
+        let m = &self.membership;
+        m.members()
+            .iter()
+            .filter(|v| *v != me && m.is_voter(*v))
+            .collect()
+    }
+
+    /// Whether `from` may talk to this node: a member of its configuration or of the one it
+    /// started with, or a leader (whose appends carry a configuration this node has not
+    /// learned yet: a node added to the cluster hears from the leader first).
+    fn knows(&self, from: NodeId, msg: &Message<M::Command>) -> bool {
+        self.membership.members().contains(from)
+            || self.config.voters.contains(&from)
+            || matches!(
+                msg,
+                Message::AppendEntries { .. }
+                    | Message::InstallSnapshot { .. }
+                    | Message::TimeoutNow { .. }
+                    | Message::ReadConfirm { .. }
+            )
     }
 
     pub(crate) fn send(&mut self, to: NodeId, msg: Message<M::Command>) {
@@ -629,6 +662,9 @@ impl<M: StateMachine> Node<M> {
     pub(crate) fn truncate_log_from(&mut self, index: Index) {
         self.log.truncate_from(index);
         self.synced = self.synced.min(index.saturating_sub(1));
+        if index <= self.membership_index {
+            self.refresh_membership();
+        }
     }
 
     pub(crate) fn reset_election_timer(&mut self) {
@@ -673,7 +709,7 @@ impl<M: StateMachine> Node<M> {
                 break;
             };
             let output = match &entry.payload {
-                Payload::Noop => None,
+                Payload::Noop | Payload::Config(_) => None,
                 Payload::Command(c) => Some(self.state_machine.apply(self.applied, c)),
             };
             self.outbox.applied.push(Applied {
@@ -685,6 +721,7 @@ impl<M: StateMachine> Node<M> {
         if !self.reads.is_idle() {
             self.serve_reads();
         }
+        self.on_commit_membership();
         let every = Index::from(self.config.snapshot_every);
         if every > 0 && self.applied >= self.snapshot.meta.index + every {
             // A state machine that cannot be saved keeps its log whole: compaction is an

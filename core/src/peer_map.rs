@@ -54,6 +54,11 @@ impl<V> PeerMap<V> {
         }
     }
 
+    /// Drop the record of `id`, returning it.
+    pub fn remove(&mut self, id: NodeId) -> Option<V> {
+        self.position(id).ok().map(|i| self.entries.remove(i).1)
+    }
+
     /// The number of peers with a record.
     pub fn len(&self) -> usize {
         self.entries.len()

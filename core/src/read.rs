@@ -124,9 +124,9 @@ impl<M: StateMachine> Node<M> {
         // it runs out. The read still waits for an entry of this term to commit.
         let leased = self.lease_holds();
         if leased {
-            self.config.voters.iter().for_each(|v| {
-                acks.insert(*v);
-            });
+            for v in self.membership.members().iter() {
+                acks.insert(v);
+            }
         }
         self.reads.pending.push(PendingRead {
             id,
@@ -234,7 +234,7 @@ impl<M: StateMachine> Node<M> {
     /// leader's term committed (leader), and applied up to its index (the node answering).
     pub(crate) fn serve_reads(&mut self) {
         if self.role == Role::Leader && !self.reads.pending.is_empty() {
-            let quorum = self.config.quorum();
+            let membership = self.membership;
             let own_term_committed = self.log.term_at(self.commit) == Some(self.term);
             let applied = self.applied;
             let term = self.term;
@@ -242,7 +242,7 @@ impl<M: StateMachine> Node<M> {
             while i < self.reads.pending.len() {
                 let r = &self.reads.pending[i];
                 let ready = own_term_committed
-                    && r.acks.len() >= quorum
+                    && membership.has_quorum(&r.acks)
                     && (r.from.is_some() || applied >= r.index);
                 if !ready {
                     i += 1;

@@ -3,7 +3,7 @@ use crate::bugs::Bug;
 use crate::message::Message;
 use crate::node::Node;
 use crate::state_machine::StateMachine;
-use crate::types::{Entry, Index, NodeId, Role, Term};
+use crate::types::{Entry, Index, NodeId, Payload, Role, Term};
 use smallvec::SmallVec;
 use std::sync::Arc;
 
@@ -175,10 +175,15 @@ impl<M: StateMachine> Node<M> {
                 }
                 None => {}
             }
+            let mut configures = false;
             for e in &entries[offset..] {
+                configures |= matches!(e.payload, Payload::Config(_));
                 self.log.push(e.clone());
             }
             self.persist_log_from(index);
+            if configures {
+                self.refresh_membership();
+            }
             break;
         }
 
@@ -255,15 +260,26 @@ impl<M: StateMachine> Node<M> {
     /// entry is of the current term (Figure 8: counting replicas of older entries is unsafe).
     /// The leader's own copy counts only as far as its disk holds it (`synced`).
     pub(crate) fn maybe_commit(&mut self) {
-        let mut matched: SmallVec<[Index; 9]> = self.progress.values().map(|p| p.matched).collect();
-        matched.push(self.synced.min(self.log.last_index()));
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let quorum = if self.config.bug(Bug::WrongQuorum) {
-            (self.config.voters.len() / 2).max(1)
+        let own = self.synced.min(self.log.last_index());
+        let candidate = if self.config.bug(Bug::WrongQuorum) {
+            let mut matched: SmallVec<[Index; 9]> =
+                self.progress.values().map(|p| p.matched).collect();
+            matched.push(own);
+            matched.sort_unstable_by(|a, b| b.cmp(a));
+            matched[(self.membership.voters.len() / 2).max(1) - 1]
         } else {
-            self.config.quorum()
+            // Only voters count, the leader itself included only while it is one (a leader
+            // removing itself leads the change to its commit without counting its copy).
+            let me = self.config.id;
+            let progress = &self.progress;
+            self.membership.quorum_index(|id| {
+                if id == me {
+                    own
+                } else {
+                    progress.get(id).map_or(0, |p| p.matched)
+                }
+            })
         };
-        let candidate = matched[quorum - 1];
         let own_term = self.log.term_at(candidate) == Some(self.term);
         if candidate > self.commit && (own_term || self.config.bug(Bug::Figure8)) {
             self.advance_commit(candidate);

@@ -28,6 +28,10 @@ pub struct SnapshotMeta {
 pub struct Snapshot {
     /// The log position it replaces.
     pub meta: SnapshotMeta,
+    /// The configuration in force at `meta.index` (`None`: the voters the nodes were
+    /// started with, as long as no configuration entry came before `meta.index`).
+    #[serde(default)]
+    pub membership: Option<crate::membership::Membership>,
     /// The serialized state machine, with everything applied up to `meta.index` (for the
     /// key-value store this includes the client sessions, so a retried request is still
     /// recognized after the entries that first applied it are compacted away).

@@ -20,12 +20,20 @@ impl<M: StateMachine> Node<M> {
             return Ok(None);
         }
         let data: Arc<[u8]> = self.state_machine.snapshot()?.into();
+        // The configuration must survive the entries that set it (index 0: the starting
+        // one, which every node knows anyway).
+        let (m, set_at) = self.membership_at(self.applied);
+        let membership = (set_at > 0).then_some(m);
         let Some(meta) = self.log.compact_to(self.applied) else {
             // The applied entries are in the log by construction; a log that lacks them is
             // left alone rather than compacted wrongly.
             return Ok(None);
         };
-        self.snapshot = Snapshot { meta, data };
+        self.snapshot = Snapshot {
+            meta,
+            data,
+            membership,
+        };
         self.outbox.snapshot_dirty = true;
         Ok(Some(meta))
     }
@@ -98,6 +106,7 @@ impl<M: StateMachine> Node<M> {
         self.applied = meta.index;
         self.snapshot = snapshot;
         self.outbox.snapshot_dirty = true;
+        self.refresh_membership();
         if !self.reads.is_idle() {
             self.serve_reads();
         }

@@ -234,6 +234,7 @@ mod tests {
                 digest: index,
             },
             data: std::sync::Arc::from(&b"state"[..]),
+            membership: None,
         }
     }
 

@@ -2,12 +2,13 @@
 //! only in which id each node has behave the same, so the checker explores one of them.
 //! Node fields are private to this crate, so the renaming of a node lives here.
 use crate::config::Config;
+use crate::membership::Membership;
 use crate::message::Envelope;
 use crate::node::Node;
 use crate::node_set::NodeSet;
 use crate::rng::SplitMix64;
 use crate::state_machine::StateMachine;
-use crate::types::NodeId;
+use crate::types::{Entry, NodeId, Payload};
 use std::hash::{Hash, Hasher};
 
 /// A renaming of node ids: id `i` becomes `map[i - 1]`. Must be a permutation of `1..=n`.
@@ -72,6 +73,27 @@ impl<M: StateMachine> Node<M> {
         for r in &mut n.lease.rounds {
             r.acks = r.acks.map(|v| rename(map, v));
         }
+        n.membership = rename_membership(&self.membership, map);
+        n.snapshot.membership = self.snapshot.membership.map(|m| rename_membership(&m, map));
+        if n.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e.payload, Payload::Config(_)))
+        {
+            let entries = n
+                .log
+                .entries()
+                .iter()
+                .map(|e| match &e.payload {
+                    Payload::Config(m) => Entry {
+                        term: e.term,
+                        payload: Payload::Config(rename_membership(m, map)),
+                    },
+                    _ => e.clone(),
+                })
+                .collect();
+            n.log = crate::log::RaftLog::after_snapshot(self.log.start(), entries);
+        }
         Some(n)
     }
 
@@ -103,6 +125,8 @@ impl<M: StateMachine> Node<M> {
             transfer: _,
             reads,
             lease,
+            membership: _,
+            membership_index,
             outbox,
         } = self;
         let Config {
@@ -157,6 +181,7 @@ impl<M: StateMachine> Node<M> {
         for r in &lease.rounds {
             (r.round, r.age, r.acks.len()).hash(h);
         }
+        membership_index.hash(h);
         outbox.hash(h);
     }
 
@@ -188,6 +213,7 @@ impl<M: StateMachine> Node<M> {
             self.rng.hash(h);
         }
         self.votes.map(|v| rename(map, v)).hash(h);
+        rename_membership(&self.membership, map).hash(h);
         one(self.transfer).hash(h);
         // Followers' progress as a set of (renamed peer, progress): summed, so that no
         // renamed copy needs sorting.
@@ -368,5 +394,14 @@ mod tests {
         assert_ne!(both(&a, &[1, 2, 3]), both(&a, &[2, 1, 3]));
         a.fire_heartbeat();
         assert!(!a.hash_ids_renamed(&[1, 2, 3], &mut DefaultHasher::new()));
+    }
+}
+
+/// A configuration with every id renamed by `map`.
+fn rename_membership(m: &Membership, map: Renaming) -> Membership {
+    Membership {
+        voters: m.voters.map(|v| rename(map, v)),
+        outgoing: m.outgoing.map(|v| rename(map, v)),
+        learners: m.learners.map(|v| rename(map, v)),
     }
 }

@@ -38,7 +38,7 @@ impl<M: StateMachine> Node<M> {
                 leader: self.leader,
             });
         }
-        if target == self.config.id || !self.config.voters.contains(&target) {
+        if target == self.config.id || !self.membership.is_voter(target) {
             return Err(TransferError::NotAPeer(target));
         }
         if let Some(to) = self.transfer {
@@ -75,7 +75,11 @@ impl<M: StateMachine> Node<M> {
     /// `TimeoutNow` from the leader of this node's term: campaign at once, skipping pre-vote
     /// (the leader has stepped aside, so no node will refuse for lack of an election).
     pub(crate) fn handle_timeout_now(&mut self, from: NodeId, term: Term) {
-        if term != self.term || self.role != Role::Follower || self.leader != Some(from) {
+        if term != self.term
+            || self.role != Role::Follower
+            || self.leader != Some(from)
+            || !self.membership.is_voter(self.config.id)
+        {
             return;
         }
         self.campaign_with(true);

@@ -25,6 +25,9 @@ pub enum Payload<C> {
     Noop,
     /// A client command for the state machine.
     Command(C),
+    /// A cluster configuration (see [`membership`](crate::membership)): in force at every
+    /// node that holds it, from the moment it is appended.
+    Config(crate::membership::Membership),
 }
 
 /// One log entry. Its index is its position in the log.

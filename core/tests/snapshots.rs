@@ -149,6 +149,7 @@ fn install(
             digest: 0,
         },
         data: KvStore::new().snapshot().unwrap().into(),
+        membership: None,
     };
     node.step(1, Message::InstallSnapshot { term, snapshot })
         .unwrap();
@@ -224,6 +225,7 @@ fn old_and_damaged_snapshots_change_nothing() {
             digest: 0,
         },
         data: Arc::from(&[0xff, 0xff, 0xff][..]),
+        membership: None,
     };
     n.step(1, Message::InstallSnapshot { term: 1, snapshot })
         .unwrap();
@@ -243,6 +245,7 @@ fn a_damaged_stored_snapshot_is_an_error() {
                 digest: 0,
             },
             data: Arc::from(&[0xff][..]),
+            membership: None,
         }),
         log: vec![entry(1)],
     };

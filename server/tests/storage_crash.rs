@@ -225,6 +225,7 @@ fn snap(index: Index, term: u64) -> Snapshot {
             digest: 0xabcd,
         },
         data: vec![1, 2, 3, index as u8].into(),
+        membership: None,
     }
 }
 

@@ -243,6 +243,7 @@ mod tests {
                 digest: 7,
             },
             data: Arc::from(&b"kv"[..]),
+            membership: None,
         };
         for (keep, snapshot_index, term, stored) in
             [(0, 0, 0, 4), (1, 3, 0, 1), (2, 3, 2, 1), (3, 3, 2, 2)]

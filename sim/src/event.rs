@@ -8,7 +8,7 @@
 use crate::client::read_of;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use verraft_core::{Entry, Envelope, Index, Message, NodeId, Payload, Term};
+use verraft_core::{Entry, Envelope, Index, Membership, Message, NodeId, Payload, Term};
 use verraft_kv::{ClientId, KvCommand};
 
 /// An entry as a message summary names it: its term and which client request it carries.
@@ -22,6 +22,10 @@ pub enum EntryRef {
         client: ClientId,
         seq: u64,
     },
+    Config {
+        term: Term,
+        membership: Membership,
+    },
 }
 
 impl EntryRef {
@@ -33,6 +37,10 @@ impl EntryRef {
                 client: c.client,
                 seq: c.seq,
             },
+            Payload::Config(membership) => EntryRef::Config {
+                term: entry.term,
+                membership: *membership,
+            },
         }
     }
 }
@@ -42,6 +50,7 @@ impl fmt::Display for EntryRef {
         match self {
             EntryRef::Noop { term } => write!(f, "{term}:noop"),
             EntryRef::Command { term, client, seq } => write!(f, "{term}:c{client}.{seq}"),
+            EntryRef::Config { term, membership } => write!(f, "{term}:config={membership}"),
         }
     }
 }

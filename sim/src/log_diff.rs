@@ -43,6 +43,7 @@ fn words(payload: &Payload<KvCommand>) -> String {
     match payload {
         Payload::Noop => "noop".into(),
         Payload::Command(c) => format!("c{}.{} {}", c.client, c.seq, c.op),
+        Payload::Config(m) => format!("config={m}"),
     }
 }
 

@@ -136,6 +136,7 @@ fn commit_quorum_wants_a_quorum_of_disks_holding_each_committed_entry() {
                 digest: committed.prefix_digest(2),
             },
             data: KvStore::new().snapshot().unwrap().into(),
+            membership: None,
         }),
         ..MemStorage::default()
     };

@@ -196,7 +196,7 @@ impl Cluster {
             .iter()
             .filter_map(|(_, e, _)| match &e.payload {
                 Payload::Command(c) => Some(c.clone()),
-                Payload::Noop => None,
+                Payload::Noop | Payload::Config(_) => None,
             })
             .collect()
     }

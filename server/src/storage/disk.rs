@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use verraft_core::snapshot::SnapshotMeta;
 use verraft_core::Snapshot;
 use verraft_core::{Data, Entry, HardState, Index, LogWrite, Storage, StorageError, Term};
 
@@ -419,9 +421,20 @@ fn load_snapshot(dir: &Path) -> Result<Option<Snapshot>, OpenError> {
     let [(_, body)] = recs[..] else {
         return Err(corrupt(&path, format!("{} records, not one", recs.len())));
     };
-    postcard::from_bytes(body)
-        .map(Some)
-        .map_err(|e| corrupt(&path, format!("does not decode: {e}")))
+    match postcard::from_bytes::<Snapshot>(body) {
+        Ok(s) => Ok(Some(s)),
+        // Written before snapshots carried the configuration: the cluster's membership had
+        // never changed then, so the starting voters are its configuration.
+        Err(e) => postcard::from_bytes::<(SnapshotMeta, Arc<[u8]>)>(body)
+            .map(|(meta, data)| {
+                Some(Snapshot {
+                    meta,
+                    data,
+                    membership: None,
+                })
+            })
+            .map_err(|_| corrupt(&path, format!("does not decode: {e}"))),
+    }
 }
 
 impl<C: Data> Storage<C> for DiskStorage<C> {

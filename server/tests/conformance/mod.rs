@@ -110,6 +110,7 @@ impl Model {
                 digest: index.wrapping_mul(0x9e37_79b9_7f4a_7c15),
             },
             data: Arc::from(store.snapshot().unwrap()),
+            membership: None,
         }
     }
 }

@@ -607,6 +607,12 @@ fn entry(s: &str) -> R<EntryRef> {
     if what == "noop" {
         return Ok(EntryRef::Noop { term });
     }
+    if let Some(m) = what.strip_prefix("config=") {
+        return Ok(EntryRef::Config {
+            term,
+            membership: m.parse()?,
+        });
+    }
     let (c, seq) = what
         .split_once('.')
         .ok_or_else(|| format!("expected an entry such as 1:noop or 2:c1.3, found '{s}'"))?;
