@@ -72,11 +72,15 @@ pub enum Bug {
     /// that every clock runs at the same rate: a follower whose clock runs faster times out,
     /// and a new leader commits writes, while the old one still answers reads from its lease.
     LeaseDrift,
+    /// A leader starts a membership change before an entry of its own term has committed
+    /// (the single-server change bug of the Raft dissertation's algorithm, raft-dev 2015):
+    /// an uncommitted change of an earlier leader and this one can have disjoint majorities.
+    EarlyConfig,
 }
 
 impl Bug {
     /// Every bug, in declaration order (which is also the order of `BugSet::iter`).
-    pub const ALL: [Bug; 15] = [
+    pub const ALL: [Bug; 16] = [
         Bug::VoteCount,
         Bug::StaleTermVote,
         Bug::ForgetVote,
@@ -92,6 +96,7 @@ impl Bug {
         Bug::LocalRead,
         Bug::SnapshotCut,
         Bug::LeaseDrift,
+        Bug::EarlyConfig,
     ];
 
     /// The name used in scenario files and on the command line.
@@ -112,6 +117,7 @@ impl Bug {
             Bug::LocalRead => "local-read",
             Bug::SnapshotCut => "snapshot-cut",
             Bug::LeaseDrift => "lease-drift",
+            Bug::EarlyConfig => "early-config",
         }
     }
 

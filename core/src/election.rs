@@ -19,9 +19,12 @@ impl<M: StateMachine> Node<M> {
         }
         // An election timeout without word from a leader: the promise to it has run out.
         self.lease.promised = false;
-        if !self.membership.is_voter(self.config.id) {
+        if !self.may_campaign() {
             // A learner, a removed node or one that has not learned its configuration yet
-            // cannot win, and would only disturb the cluster by trying.
+            // cannot win, and would only disturb the cluster by trying. It has not heard
+            // from a leader for a timeout, though: it no longer counts one as live, so its
+            // vote is free again (check-quorum's lease on votes ends).
+            self.leader = None;
             self.reset_election_timer();
             return;
         }

@@ -159,7 +159,7 @@ fn majority_of(set: &NodeSet, acks: &NodeSet) -> bool {
 }
 
 /// A change a leader is asked to make ([`Node::change_membership`](crate::Node::change_membership)).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum MembershipChange {
     /// Make `id` a voter (a learner is promoted; a new node joins voting at once, which
     /// stalls commits until it catches up: add it as a learner first).

@@ -48,10 +48,12 @@ pub enum NodeError {
         /// The first index whose entry has a lower term than the one before it.
         index: Index,
     },
-    /// [`Node::step`] got a message from an id that is not among the voters, or from the
-    /// node itself. The message is dropped and the node is unchanged; a driver can log this
-    /// and go on (it points at a misrouted message or a misconfigured peer).
-    #[error("message from {0}, which is not a member of this cluster")]
+    /// [`Node::step`] got a message from id 0, which no node has. The message is dropped and
+    /// the node is unchanged; a driver can log this and go on (it points at a misrouted
+    /// message). Messages from ids outside the node's configuration are taken: with
+    /// membership changes a node cannot know every member (one added or removed in an entry
+    /// it has not received yet), and what a non-member says counts toward no quorum.
+    #[error("message from {0}, which is not a node id")]
     UnknownSender(NodeId),
     /// `step` was handed a message that claims to come from this very node: a node never
     /// sends to itself, so the driver misrouted it.
@@ -300,12 +302,12 @@ impl<M: StateMachine> Node<M> {
 
     /// Feed a message that `from` sent to this node (the envelope's `from` and `msg`). Any
     /// message may be stale, duplicated or out of order; the node copes with all of them.
-    /// Errs, changing nothing, only when `from` is not another voter of the cluster.
+    /// Errs, changing nothing, only when `from` is this node itself or id 0.
     pub fn step(&mut self, from: NodeId, msg: Message<M::Command>) -> Result<(), NodeError> {
         if from == self.config.id {
             return Err(NodeError::FromSelf(from));
         }
-        if !self.knows(from, &msg) {
+        if from == 0 {
             return Err(NodeError::UnknownSender(from));
         }
         let msg_term = msg.term();
@@ -612,20 +614,6 @@ impl<M: StateMachine> Node<M> {
             .collect()
     }
 
-    /// Whether `from` may talk to this node: a member of its configuration or of the one it
-    /// started with, or a leader (whose appends carry a configuration this node has not
-    /// learned yet: a node added to the cluster hears from the leader first).
-    fn knows(&self, from: NodeId, msg: &Message<M::Command>) -> bool {
-        self.membership.members().contains(from)
-            || self.config.voters.contains(&from)
-            || matches!(
-                msg,
-                Message::AppendEntries { .. }
-                    | Message::InstallSnapshot { .. }
-                    | Message::TimeoutNow { .. }
-                    | Message::ReadConfirm { .. }
-            )
-    }
 
     pub(crate) fn send(&mut self, to: NodeId, msg: Message<M::Command>) {
         self.outbox.messages.push(Envelope {

@@ -1,5 +1,6 @@
 //! The node's side of membership change (see [`membership`](crate::membership)): which
 //! configuration is in force, how a leader proposes a change, and what committing one does.
+use crate::bugs::Bug;
 use crate::membership::{Membership, MembershipChange, MembershipError};
 use crate::node::{Node, Progress, Proposal};
 use crate::node_set::NodeSet;
@@ -92,6 +93,16 @@ impl<M: StateMachine> Node<M> {
         &mut self,
         change: MembershipChange,
     ) -> Result<Proposal, MembershipError> {
+        let next = self.check_membership_change(&change)?;
+        Ok(self.append_membership(next))
+    }
+
+    /// The configuration `change` would lead to if [`Node::change_membership`] were asked
+    /// now, or why it would be refused; changes nothing.
+    pub fn check_membership_change(
+        &self,
+        change: &MembershipChange,
+    ) -> Result<Membership, MembershipError> {
         if self.role != Role::Leader {
             return Err(MembershipError::NotLeader {
                 leader: self.leader,
@@ -100,7 +111,7 @@ impl<M: StateMachine> Node<M> {
         if let Some(to) = self.transfer {
             return Err(MembershipError::Transferring { to });
         }
-        if self.log.term_at(self.commit) != Some(self.term) {
+        if self.log.term_at(self.commit) != Some(self.term) && !self.config.bug(Bug::EarlyConfig) {
             return Err(MembershipError::TermNotCommitted);
         }
         if self.membership_index > self.commit {
@@ -108,8 +119,8 @@ impl<M: StateMachine> Node<M> {
                 index: self.membership_index,
             });
         }
-        let next = self.membership.apply(&change)?;
-        if let MembershipChange::Promote(id) = change {
+        let next = self.membership.apply(change)?;
+        if let MembershipChange::Promote(id) = *change {
             let matched = self.progress.get(id).map_or(0, |p| p.matched);
             if matched < self.commit {
                 return Err(MembershipError::LearnerBehind {
@@ -119,7 +130,7 @@ impl<M: StateMachine> Node<M> {
                 });
             }
         }
-        Ok(self.append_membership(next))
+        Ok(next)
     }
 
     fn append_membership(&mut self, m: Membership) -> Proposal {
@@ -168,6 +179,31 @@ impl<M: StateMachine> Node<M> {
             let term = self.term;
             self.become_follower(term, None);
         }
+    }
+
+    /// Whether this node's election timer may start an election: it votes in the
+    /// configuration at its commit index or in any later one in its log (the latest
+    /// included). Any of those may be where the cluster lands; a node that holds the most
+    /// up-to-date log refuses its vote to the others, so if it could not campaign because
+    /// its latest, uncommitted, configuration leaves it out, nobody could be elected.
+    /// (Who campaigns does not matter to safety: votes are counted in the candidate's
+    /// latest configuration.)
+    pub fn may_campaign(&self) -> bool {
+        let me = self.config.id;
+        if self.membership.is_voter(me) {
+            return true;
+        }
+        if self.membership_index <= self.commit {
+            return false;
+        }
+        if self.membership_at(self.commit).0.is_voter(me) {
+            return true;
+        }
+        let first = (self.commit + 1).max(self.log.snapshot_index() + 1);
+        self.log
+            .slice(first, self.log.last_index())
+            .iter()
+            .any(|e| matches!(e.payload, Payload::Config(m) if m.is_voter(me)))
     }
 
     /// How far behind the leader's log `id` is, in entries (leader only; `None` for a node

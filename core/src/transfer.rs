@@ -78,7 +78,7 @@ impl<M: StateMachine> Node<M> {
         if term != self.term
             || self.role != Role::Follower
             || self.leader != Some(from)
-            || !self.membership.is_voter(self.config.id)
+            || !self.may_campaign()
         {
             return;
         }

@@ -250,5 +250,5 @@ fn node_id_zero_and_messages_from_itself_are_refused() {
         granted: true,
     };
     assert_eq!(n.step(1, msg.clone()), Err(NodeError::FromSelf(1)));
-    assert_eq!(n.step(7, msg), Err(NodeError::UnknownSender(7)));
+    assert_eq!(n.step(0, msg), Err(NodeError::UnknownSender(0)));
 }

@@ -485,8 +485,8 @@ fn follower_propose_names_the_leader() {
 fn unknown_sender_is_an_error_not_a_panic() {
     let mut n = node(1, 3);
     assert_eq!(
-        n.step(9, request_vote(1, 0, 0)),
-        Err(NodeError::UnknownSender(9))
+        n.step(0, request_vote(1, 0, 0)),
+        Err(NodeError::UnknownSender(0))
     );
     assert_eq!(
         n.step(1, request_vote(1, 0, 0)),

@@ -47,6 +47,7 @@ pub fn config(u: &mut Unstructured<'_>, opts: &FuzzOptions) -> WorldConfig {
         snapshots: snapshots != 0,
         transfer: false,
         lease_reads: false,
+        membership: false,
     });
     c.snapshot_every = u32::from(snapshots.saturating_sub(1));
     c.bugs = opts.bugs;

@@ -127,6 +127,7 @@ mod tests {
                 snapshots: false,
                 transfer: false,
                 lease_reads: false,
+                membership: false,
             })
         );
         assert_eq!(

@@ -38,6 +38,11 @@ pub struct Bounds {
     /// Election timeouts at followers and candidates in the whole run (`None`: as many as
     /// the term bound allows; pre-vote rounds do not raise the term).
     pub elections: Option<u32>,
+    /// With membership changes on: `reconfig` events in the whole run.
+    pub reconfigs: u32,
+    /// With membership changes on: the voters the cluster starts with (nodes 1 to this;
+    /// the rest are spares that join when added). `None`: every node.
+    pub voters: Option<u8>,
     pub partitions: u32,
     pub client_timeouts: u32,
     pub crash_mode: CrashMode,
@@ -97,6 +102,8 @@ impl Default for Bounds {
             heartbeats: 1,
             losses: None,
             elections: None,
+            reconfigs: 2,
+            voters: None,
             partitions: 0,
             client_timeouts: 0,
             crash_mode: CrashMode::KeepUnsynced,
@@ -267,7 +274,9 @@ impl Bounds {
             max_ticks: self.features.lease_reads.then_some(self.ticks),
             max_losses: self.losses.filter(|_| self.faults.loss),
             max_elections: self.elections.filter(|_| !self.features.lease_reads),
+            max_reconfigs: self.features.membership.then_some(self.reconfigs),
         };
+        c.voters = self.voters.filter(|_| self.features.membership);
         if self.features.lease_reads {
             c.timing = Self::MODEL_TIMING;
         }
@@ -367,6 +376,12 @@ impl Bounds {
         if self.features.transfer {
             f.insert(at, format!("--transfers {}", self.transfers));
         }
+        if self.features.membership {
+            f.insert(at, format!("--reconfigs {}", self.reconfigs));
+            if let Some(v) = self.voters {
+                f.insert(at, format!("--voters {v}"));
+            }
+        }
         if self.features.snapshots {
             f.insert(at, format!("--snapshots {}", self.snapshots));
             f.insert(at, format!("--snapshot-every {}", self.snapshot_every));
@@ -428,6 +443,12 @@ impl Bounds {
         }
         if self.features.transfer {
             s += &format!(" transfers={}", self.transfers);
+        }
+        if self.features.membership {
+            if let Some(v) = self.voters {
+                s += &format!(" voters={v}");
+            }
+            s += &format!(" reconfigs={}", self.reconfigs);
         }
         s += &format!(
             " faults={}",

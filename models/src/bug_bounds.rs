@@ -48,6 +48,8 @@ fn small(bug: Bug) -> Bounds {
         heartbeats: 1,
         losses: None,
         elections: None,
+        reconfigs: 0,
+        voters: None,
         partitions: 0,
         client_timeouts: 0,
         crash_mode: CrashMode::KeepUnsynced,
@@ -168,6 +170,23 @@ pub fn check_bounds(bug: Bug) -> Bounds {
             snapshot_every: 1,
             ..lossy(bug)
         },
+        // Four voters and a spare: a leader adds the spare before its term's no-op commits,
+        // the next leader removes the first one likewise, and each change's majority
+        // misses the other's (the 2015 counterexample needs three terms).
+        Bug::EarlyConfig => Bounds {
+            nodes: 5,
+            voters: Some(4),
+            max_term: 3,
+            max_log: Some(3),
+            reconfigs: 2,
+            features: Features {
+                membership: true,
+                ..Features::NONE
+            },
+            max_in_flight: 2,
+            heartbeats: 0,
+            ..lossy(bug)
+        },
         // `verraft check --preset lease`: a model that keeps time, a partition, two
         // clients with two writes and a read.
         Bug::LeaseDrift => Bounds {
@@ -203,6 +222,15 @@ pub fn sim_options(bug: Bug) -> SimOptions {
     };
     match bug {
         Bug::VoteCount => o.nodes = 4,
+        // Membership changes on, four voters and a spare to add.
+        Bug::EarlyConfig => {
+            o.features = Features {
+                membership: true,
+                ..Features::ALL
+            };
+            o.nodes = 5;
+            o.voters = Some(4);
+        }
         // Lease reads, and runs long enough in ticks for a leader to win its lease, be cut
         // off, and a new leader to be elected and commit while it still believes in it,
         // with clients that still have operations left by then. Other faults only cut that
@@ -257,6 +285,9 @@ pub fn sim_command(bug: Bug) -> String {
     let mut cmd = format!("sim --bug {bug}");
     if o.nodes != d.nodes {
         cmd += &format!(" --nodes {}", o.nodes);
+    }
+    if let Some(v) = o.voters {
+        cmd += &format!(" --voters {v}");
     }
     if o.features != d.features {
         // `all` and what it leaves out (lease reads) when the bug's features include it.

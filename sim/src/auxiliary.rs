@@ -35,7 +35,9 @@ use crate::invariants::{
     disk_log_summary, node_log_summary, Before, CommittedEntries, Ghost, Invariant, KvNode,
     Violation,
 };
-use verraft_core::{Entry, Index, MemStorage, Message, NodeId, NodeSet, Role, Term};
+use verraft_core::{
+    Entry, Index, MemStorage, Membership, Message, NodeId, NodeSet, Role, Term,
+};
 use verraft_kv::KvCommand;
 
 /// One node's log as an invariant reads it: a running node's (with its prefix digests), or
@@ -97,13 +99,41 @@ impl LogView<'_> {
 /// A node and the log it holds (on disk, or in memory where a crash would keep it).
 pub type Holder<'a> = (NodeId, LogView<'a>);
 
+/// What Commit Quorum asks of the nodes holding a committed entry.
+pub enum Quorum {
+    /// A majority of a fixed cluster of this many nodes.
+    Majority(usize),
+    /// Membership changes: a quorum of the configuration of the node that committed it,
+    /// as it counted (checked when the entry is committed; with membership changes the
+    /// holders of an old entry need not stay a majority of later configurations, only
+    /// intersect their quorums, which takes logs into account to state).
+    Of(Membership),
+}
+
+impl Quorum {
+    /// Whether `holding` is enough.
+    pub fn holds(&self, holding: &[NodeId]) -> bool {
+        match self {
+            Quorum::Majority(n) => holding.len() > n / 2,
+            Quorum::Of(m) => m.has_quorum(&holding.iter().copied().collect()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Quorum::Majority(n) => format!("a quorum of {}", n / 2 + 1),
+            Quorum::Of(m) => format!("a quorum of the configuration {m} that committed it"),
+        }
+    }
+}
+
 /// Commit Quorum for the committed indices `first ..= last` (1-based): each is held, with the
 /// same entry, by at least `quorum` of `holders` (every node's durable log, or where a crash
 /// keeps unsynced writes, what a running node holds).
 pub fn commit_quorum(
     committed: &CommittedEntries,
     holders: &[Holder],
-    quorum: usize,
+    quorum: &Quorum,
     first: usize,
     last: usize,
 ) -> Result<(), Violation> {
@@ -114,15 +144,16 @@ pub fn commit_quorum(
             .filter(|(_, log)| log.holds(index as Index, entry))
             .map(|(id, _)| *id)
             .collect();
-        if holding.len() < quorum {
+        if !quorum.holds(&holding) {
             let names: Vec<String> = holding.iter().map(|n| format!("n{n}")).collect();
             return Err(Violation::new(
                 Invariant::CommitQuorum,
                 format!(
-                    "index {index} ({}) is committed but only {} of {} nodes hold it on disk, fewer than a quorum of {quorum}",
+                    "index {index} ({}) is committed but only {} of {} nodes hold it on disk, fewer than {}",
                     EntryRef::of(entry),
                     holding.len(),
-                    holders.len()
+                    holders.len(),
+                    quorum.describe()
                 ),
             )
             .detail(format!(
@@ -293,21 +324,26 @@ pub fn pre_vote_counted_sound(
 /// quorum, itself included, since its last check, as its progress records it
 /// (`Before::heard`). A leader that steps down while a quorum answers it breaks no safety
 /// property, but it stops a working cluster for an election.
-pub fn check_quorum_sound(before: &Before, node: &KvNode, quorum: usize) -> Result<(), Violation> {
+pub fn check_quorum_sound(before: &Before, node: &KvNode) -> Result<(), Violation> {
     let stepped_down = before.alive
         && before.role == Role::Leader
         && node.role() != Role::Leader
         && node.term() == before.term;
-    if !stepped_down || before.heard < quorum {
+    // (A leader that removed itself steps down once the change commits.)
+    let membership = node.membership();
+    if !stepped_down
+        || !membership.is_voter(node.id())
+        || !membership.has_quorum(&before.heard)
+    {
         return Ok(());
     }
     Err(Violation::new(
         Invariant::CheckQuorumSound,
         format!(
-            "leader n{} of term {} stepped down for lack of a quorum, but it had heard from {} nodes (itself included) since its last check, a quorum of {quorum}",
+            "leader n{} of term {} stepped down for lack of a quorum, but it had heard from {} since its last check (itself included), a quorum of {membership}",
             node.id(),
             before.term,
-            before.heard
+            names(&before.heard)
         ),
     ))
 }
@@ -316,12 +352,7 @@ pub fn check_quorum_sound(before: &Before, node: &KvNode, quorum: usize) -> Resu
 /// voter really cast for it in that term (as the record of votes has it; a vote whose record
 /// was forgotten, because the voter can never be in that term again, is not judged), and a
 /// leader counts a quorum. `floors[n - 1]` is the lowest term node n can still be in.
-pub fn votes_sound(
-    ghost: &Ghost,
-    node: &KvNode,
-    quorum: usize,
-    floors: &[Term],
-) -> Result<(), Violation> {
+pub fn votes_sound(ghost: &Ghost, node: &KvNode, floors: &[Term]) -> Result<(), Violation> {
     // A pre-candidate's votes are pre-votes for the next term, which nobody records.
     if matches!(node.role(), Role::Follower | Role::PreCandidate) {
         return Ok(());
@@ -341,11 +372,12 @@ pub fn votes_sound(
             ));
         }
     }
-    if node.role() == Role::Leader && node.votes().len() < quorum {
+    let membership = node.membership();
+    if node.role() == Role::Leader && !membership.has_quorum(node.votes()) {
         return Err(Violation::new(
             Invariant::VoteSound,
             format!(
-                "n{me} leads term {term} with the votes of {} alone, fewer than a quorum of {quorum}",
+                "n{me} leads term {term} with the votes of {} alone, no quorum of {membership}",
                 names(node.votes())
             ),
         ));

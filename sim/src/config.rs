@@ -104,6 +104,11 @@ pub struct Features {
     /// `tick nN` for a clock running ahead within the drift bound, see `Timing`) instead of
     /// firing at will. Opt-in, as in the core: `all` does not include it.
     pub lease_reads: bool,
+    /// Leaders can be asked to change the cluster's membership (`reconfig nL ...` events):
+    /// learners added and promoted, voters added and removed, joint changes. Nodes beyond
+    /// `WorldConfig::voters` start as spares that join only when added. Opt-in: `all` does
+    /// not include it.
+    pub membership: bool,
 }
 
 impl Features {
@@ -116,6 +121,7 @@ impl Features {
         snapshots: false,
         transfer: false,
         lease_reads: false,
+        membership: false,
     };
     /// What a node runs by default: every feature but the opt-in lease reads.
     pub const ALL: Features = Features {
@@ -125,16 +131,18 @@ impl Features {
         snapshots: true,
         transfer: true,
         lease_reads: false,
+        membership: false,
     };
 
     /// The names used in scenario headers and on the command line.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "pre-vote",
         "check-quorum",
         "read-index",
         "snapshots",
         "transfer",
         "lease-reads",
+        "membership",
     ];
 
     pub fn names(&self) -> Vec<&'static str> {
@@ -145,6 +153,7 @@ impl Features {
             self.snapshots,
             self.transfer,
             self.lease_reads,
+            self.membership,
         ];
         Features::NAMES
             .iter()
@@ -175,9 +184,10 @@ impl Features {
                 "snapshots" => f.snapshots = true,
                 "transfer" => f.transfer = true,
                 "lease-reads" => f.lease_reads = true,
+                "membership" => f.membership = true,
                 other => {
                     return Err(format!(
-                        "unknown feature '{other}' (known: pre-vote, check-quorum, read-index, snapshots, transfer, lease-reads; all (every one but lease-reads), none)"
+                        "unknown feature '{other}' (known: pre-vote, check-quorum, read-index, snapshots, transfer, lease-reads, membership; all (every one but lease-reads and membership), none)"
                     ))
                 }
             }
@@ -225,6 +235,8 @@ pub struct Limits {
     /// the whole run, in a world without clocks. Pre-vote rounds change no term, so
     /// `max_term` alone does not bound them.
     pub max_elections: Option<u32>,
+    /// `reconfig` events (membership changes asked of a leader) in the whole run.
+    pub max_reconfigs: Option<u32>,
 }
 
 impl Limits {
@@ -240,6 +252,7 @@ impl Limits {
         max_ticks: None,
         max_losses: None,
         max_elections: None,
+        max_reconfigs: None,
     };
 }
 
@@ -281,6 +294,10 @@ pub const DEFAULT_SNAPSHOT_EVERY: u32 = 2;
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct WorldConfig {
     pub nodes: u8,
+    /// With the membership feature: the voters the cluster starts with are nodes 1 to
+    /// this; the others are spares that join only when a leader adds them (`None`: every
+    /// node votes from the start).
+    pub voters: Option<u8>,
     pub bugs: BugSet,
     pub faults: Faults,
     /// The optional parts of the core the nodes run.
@@ -322,6 +339,7 @@ impl WorldConfig {
     pub fn new(nodes: u8) -> WorldConfig {
         WorldConfig {
             nodes,
+            voters: None,
             bugs: BugSet::NONE,
             faults: Faults::ALL,
             features: Features::ALL,
@@ -367,6 +385,20 @@ impl WorldConfig {
                 return Err(format!(
                     "the clock drift bound ({}) must be below the election timeout ({})",
                     t.clock_drift, t.election_ticks
+                ));
+            }
+        }
+        if let Some(v) = self.voters {
+            if v == 0 || v > self.nodes {
+                return Err(format!(
+                    "voters must be between 1 and the node count ({}), not {v}",
+                    self.nodes
+                ));
+            }
+            if v < self.nodes && !self.features.membership {
+                return Err(format!(
+                    "{} spare nodes but membership changes are off: they could never join",
+                    self.nodes - v
                 ));
             }
         }

@@ -8,7 +8,9 @@
 use crate::client::read_of;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use verraft_core::{Entry, Envelope, Index, Membership, Message, NodeId, Payload, Term};
+use verraft_core::{
+    Entry, Envelope, Index, Membership, MembershipChange, Message, NodeId, Payload, Term,
+};
 use verraft_kv::{ClientId, KvCommand};
 
 /// An entry as a message summary names it: its term and which client request it carries.
@@ -358,6 +360,45 @@ pub enum Event {
     /// A leader is asked to hand leadership to another node (`Node::transfer_leadership`).
     /// Only with the transfer feature.
     Transfer { from: NodeId, to: NodeId },
+    /// A leader is asked to change the cluster's membership (`Node::change_membership`).
+    /// Only with the membership feature.
+    Reconfig {
+        leader: NodeId,
+        change: MembershipChange,
+    },
+}
+
+/// A membership change as scenarios write it after `reconfig nL`: `add n4`, `remove n2`,
+/// `learner n4`, `promote n4`, `drop-learner n4`, `joint n1,n4,n5`.
+pub struct ChangeText<'a>(pub &'a MembershipChange);
+
+impl fmt::Display for ChangeText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self.0 {
+            MembershipChange::AddVoter(id) => write!(f, "add n{id}"),
+            MembershipChange::RemoveVoter(id) => write!(f, "remove n{id}"),
+            MembershipChange::AddLearner(id) => write!(f, "learner n{id}"),
+            MembershipChange::Promote(id) => write!(f, "promote n{id}"),
+            MembershipChange::RemoveLearner(id) => write!(f, "drop-learner n{id}"),
+            MembershipChange::Joint(voters) => {
+                let names: Vec<String> = voters.iter().map(|n| format!("n{n}")).collect();
+                write!(f, "joint {}", names.join(","))
+            }
+        }
+    }
+}
+
+/// The nodes a membership change names.
+pub fn change_ids(change: &MembershipChange) -> impl Iterator<Item = NodeId> {
+    let set = match *change {
+        MembershipChange::AddVoter(id)
+        | MembershipChange::RemoveVoter(id)
+        | MembershipChange::AddLearner(id)
+        | MembershipChange::Promote(id)
+        | MembershipChange::RemoveLearner(id) => std::iter::once(id).collect(),
+        MembershipChange::Joint(voters) => voters,
+    };
+    set.into_iter()
 }
 
 impl Event {
@@ -382,6 +423,7 @@ impl Event {
             | Event::Snapshot(n) => Some(*n),
             Event::Invoke { node, .. } | Event::CrashKeeping { node, .. } => Some(*node),
             Event::Transfer { from, .. } => Some(*from),
+            Event::Reconfig { leader, .. } => Some(*leader),
             _ => None,
         }
     }
@@ -432,6 +474,9 @@ impl fmt::Display for Event {
             Event::CrashKeeping { node, keep } => write!(f, "crash n{node} keep={keep}"),
             Event::Snapshot(n) => write!(f, "snapshot n{n}"),
             Event::Transfer { from, to } => write!(f, "transfer n{from}->n{to}"),
+            Event::Reconfig { leader, change } => {
+                write!(f, "reconfig n{leader} {}", ChangeText(change))
+            }
         }
     }
 }

@@ -324,9 +324,9 @@ pub struct Before {
     /// Append-Only needs them). The node keeps the digest of every prefix up to date, so
     /// this costs nothing however long the log.
     pub leader_log: Option<(usize, u64)>,
-    /// A leader: how many nodes (itself included) it has heard from since its last
-    /// check-quorum check, as its progress records them.
-    pub heard: usize,
+    /// A leader: the nodes (itself included) it has heard from since its last check-quorum
+    /// check, as its progress records them.
+    pub heard: NodeSet,
 }
 
 impl Before {
@@ -346,9 +346,16 @@ impl Before {
                     (len, n.log_prefix_digest(len).unwrap_or(0))
                 }),
                 heard: if n.role() == Role::Leader {
-                    1 + n.progress().values().filter(|p| p.recent_active).count()
+                    let mut heard: NodeSet = n
+                        .progress()
+                        .iter()
+                        .filter(|(_, p)| p.recent_active)
+                        .map(|(id, _)| id)
+                        .collect();
+                    heard.insert(id);
+                    heard
                 } else {
-                    0
+                    NodeSet::new()
                 },
             },
             None => Before {
@@ -361,7 +368,7 @@ impl Before {
                 commit: 0,
                 snapshot: 0,
                 leader_log: None,
-                heard: 0,
+                heard: NodeSet::new(),
             },
         }
     }

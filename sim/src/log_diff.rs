@@ -4,7 +4,7 @@
 //! it under the step, because the one entry two appends disagree on is often the whole
 //! story of a counterexample, and the node cells show only the last index.
 use crate::world::World;
-use verraft_core::{Index, NodeId, Payload, Term};
+use verraft_core::{Index, Membership, NodeId, Payload, Term};
 use verraft_kv::KvCommand;
 
 /// A node's log as the replay compares it: the index of its first entry held in memory
@@ -80,15 +80,19 @@ pub fn describe(id: NodeId, before: &LogView, after: &LogView) -> Option<String>
 #[derive(Default)]
 pub struct LogWatch {
     seen: Vec<Option<LogView>>,
+    /// The configuration each running node had in force (membership changes).
+    configs: Vec<Option<Membership>>,
 }
 
 impl LogWatch {
-    /// The changes since the last call, one line per node whose log changed; the first
-    /// call only takes note.
+    /// The changes since the last call, one line per node whose log changed, and one per
+    /// node whose configuration changed (`n4 config 1,3,4 (was 1,2,3,4)`); the first call
+    /// only takes note.
     pub fn step(&mut self, world: &World) -> Vec<String> {
         let mut lines = Vec::new();
         let ids: Vec<NodeId> = world.config.node_ids().collect();
         self.seen.resize(ids.len(), None);
+        self.configs.resize(ids.len(), None);
         for (slot, id) in ids.into_iter().enumerate() {
             let Some(now) = LogView::of(world, id) else {
                 continue;
@@ -97,6 +101,20 @@ impl LogWatch {
                 lines.extend(describe(id, before, &now));
             }
             self.seen[slot] = Some(now);
+            let config = world.node(id).map(|n| *n.membership());
+            if let (Some(before), Some(now)) = (self.configs[slot], config) {
+                if before != now {
+                    let shown = |m: &Membership| {
+                        if m.voters.is_empty() {
+                            "none".to_string()
+                        } else {
+                            m.to_string()
+                        }
+                    };
+                    lines.push(format!("n{id} config {} (was {})", shown(&now), shown(&before)));
+                }
+            }
+            self.configs[slot] = config;
         }
         lines
     }

@@ -17,6 +17,9 @@ use verraft_kv::{ClientId, KvOp, Text};
 #[derive(Clone, Debug)]
 pub struct SimOptions {
     pub nodes: u8,
+    /// With membership changes: the voters the cluster starts with (nodes 1 to this; the
+    /// others are spares a leader may add). `None`: every node.
+    pub voters: Option<u8>,
     /// Events in the fault phase.
     pub steps: usize,
     /// Faults that runs may switch on.
@@ -38,6 +41,7 @@ impl Default for SimOptions {
     fn default() -> Self {
         SimOptions {
             nodes: 3,
+            voters: None,
             steps: 200,
             faults: Faults::ALL,
             features: Features::ALL,
@@ -85,6 +89,9 @@ const SNAPSHOT_WEIGHT: u32 = 5;
 
 /// How likely a `transfer nA->nB` event is (per leader and target).
 const TRANSFER_WEIGHT: u32 = 2;
+
+/// How likely a `reconfig` event is (per leader and change it would accept).
+const RECONFIG_WEIGHT: u32 = 2;
 
 /// How likely time passes (`tick`, in a world with lease reads), against a delivery's 100,
 /// drawn per run: often enough that timers fire, rarely enough that messages usually
@@ -164,6 +171,7 @@ impl Swarm {
             // Fixed too, for the same reason; on the order of a timeout.
             Choice::Snapshot(_) => SNAPSHOT_WEIGHT,
             Choice::Transfer(..) => TRANSFER_WEIGHT,
+            Choice::Reconfig(..) => RECONFIG_WEIGHT,
             Choice::Tick => self.tick,
             Choice::TickOne(_) => self.tick_one,
             Choice::Restart(_) => self.restart,
@@ -240,6 +248,7 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
         snapshots: false,
         transfer: false,
         lease_reads: false,
+        membership: false,
     };
     // Draws for what came later (snapshots) use a generator of their own, so that runs
     // without it draw exactly what they drew before it existed.
@@ -248,6 +257,9 @@ fn setup(opts: &SimOptions, seed: u64) -> (WorldConfig, Swarm, SplitMix64) {
     // Compaction after every applied entry, every few, or only at snapshot events.
     config.snapshot_every = later.up_to(4);
     config.features.transfer = opts.features.transfer && later.up_to(2) > 0;
+    // Membership changes are opt-in: on in every run that asks for them.
+    config.features.membership = opts.features.membership;
+    config.voters = opts.voters.filter(|_| opts.features.membership);
     // Lease reads in about half the runs that allow them (they need check-quorum and
     // read-index), from a generator of their own for the same reason.
     let mut lease = SplitMix64(seed ^ 0x1ea5_e0c1_0c45_0002);
@@ -512,6 +524,16 @@ fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) 
         // abandons it.
         if let Some(e) = first(&|e| *e == Event::Timeout(l)) {
             return Some(e);
+        }
+    }
+    // A stale leader that the current one does not replicate to (membership changes took it
+    // out) hears of the newer term only in the answers to its own heartbeats.
+    if let Some(cur) = current.and_then(|l| world.node(l)) {
+        let members = cur.membership().members();
+        for l in leaders.iter().filter(|l| **l != cur.id() && !members.contains(**l)) {
+            if let Some(e) = first(&|e| *e == Event::Heartbeat(*l)) {
+                return Some(e);
+            }
         }
     }
     match current {

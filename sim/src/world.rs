@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
-use verraft_core::{Config, ConfigError, Index, Message, Node, NodeId, Ready, Role, Term};
+use verraft_core::{
+    Config, ConfigError, Index, MembershipChange, Message, Node, NodeId, NodeSet,
+    Ready, Role, Term,
+};
 use verraft_kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore, Text};
 
 /// Why an event could not be applied: it is not possible in this state (a scenario that does
@@ -48,6 +51,8 @@ pub struct Counters {
     pub losses: u32,
     /// Election timeouts at followers and candidates so far.
     pub elections: u32,
+    /// `reconfig` events so far.
+    pub reconfigs: u32,
 }
 
 /// A world is cloned for every state the model checker generates, and one event changes
@@ -369,7 +374,8 @@ impl World {
         }
         let snapshots = self.snapshot_choices_count();
         let transfers = self.transfer_choices_count();
-        timers + clients + syncs + snapshots + transfers + faults
+        let reconfigs = self.reconfig_choices_count();
+        timers + clients + syncs + snapshots + transfers + reconfigs + faults
     }
 
     /// Whether `transfer nA->nB` events are possible at all now (the feature, its bound, and
@@ -391,8 +397,94 @@ impl World {
         if !self.transfers_allowed() {
             return 0;
         }
+        if self.config.features.membership {
+            return self
+                .leaders_free_to_transfer()
+                .map(|l| self.transfer_targets(l).count())
+                .sum();
+        }
         let peers = self.config.nodes as usize - 1;
         self.leaders_free_to_transfer().count() * peers
+    }
+
+    /// Whom a leader can hand leadership to: every other node, or with membership changes
+    /// every other voter of its configuration.
+    fn transfer_targets<'a>(&'a self, leader: &'a KvNode) -> impl Iterator<Item = NodeId> + 'a {
+        let me = leader.id();
+        let membership = self.config.features.membership;
+        self.config
+            .node_ids()
+            .filter(move |to| *to != me && (!membership || leader.membership().is_voter(*to)))
+    }
+
+    /// Whether `reconfig` events are possible at all now (the feature, its bound, and room
+    /// in flight for what the leader sends).
+    fn reconfigs_allowed(&self) -> bool {
+        self.config.features.membership
+            && self.room_in_flight()
+            && Self::under(self.config.limits.max_reconfigs, self.counters.reconfigs)
+    }
+
+    /// The membership changes `leader` would accept now, in a fixed order, each handed to
+    /// `visit` until it returns `true` (then `true`): for every node, adding it as a learner
+    /// or a voter, promoting it, or removing it; and every joint change that swaps one
+    /// voter for one learner.
+    fn each_reconfig(leader: &KvNode, nodes: u8, mut visit: impl FnMut(MembershipChange) -> bool) -> bool {
+        let m = *leader.membership();
+        let mut offer = |c: MembershipChange| leader.check_membership_change(&c).is_ok() && visit(c);
+        for id in 1..=nodes {
+            let stop = if m.voters.contains(id) {
+                offer(MembershipChange::RemoveVoter(id))
+            } else if m.learners.contains(id) {
+                offer(MembershipChange::Promote(id))
+            } else {
+                offer(MembershipChange::AddLearner(id)) || offer(MembershipChange::AddVoter(id))
+            };
+            if stop {
+                return true;
+            }
+        }
+        for out in m.voters.iter() {
+            for learner in m.learners.iter() {
+                let mut voters = m.voters;
+                voters.remove(out);
+                voters.insert(learner);
+                if offer(MembershipChange::Joint(voters)) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn reconfig_choices_count(&self) -> usize {
+        if !self.reconfigs_allowed() {
+            return 0;
+        }
+        let mut count = 0;
+        for leader in self.live_nodes().filter(|n| n.role() == Role::Leader) {
+            Self::each_reconfig(leader, self.config.nodes, |_| {
+                count += 1;
+                false
+            });
+        }
+        count
+    }
+
+    /// The `k`-th change `each_reconfig` offers at `leader`.
+    fn nth_reconfig(&self, leader: NodeId, k: u16) -> Option<MembershipChange> {
+        let node = self.node(leader)?;
+        let mut seen = 0;
+        let mut found = None;
+        Self::each_reconfig(node, self.config.nodes, |c| {
+            if seen == k {
+                found = Some(c);
+                return true;
+            }
+            seen += 1;
+            false
+        });
+        found
     }
 
     /// Whether `snapshot nN` events are possible at all now (the feature, and its bound).
@@ -488,10 +580,23 @@ impl World {
         if self.transfers_allowed() {
             for leader in self.leaders_free_to_transfer() {
                 let from = leader.id();
-                for to in self.config.node_ids().filter(|to| *to != from) {
+                for to in self.transfer_targets(leader) {
                     if visit(Choice::Transfer(from, to)) {
                         return;
                     }
+                }
+            }
+        }
+        if self.reconfigs_allowed() {
+            for leader in self.live_nodes().filter(|n| n.role() == Role::Leader) {
+                let mut k = 0u16;
+                let stop = Self::each_reconfig(leader, self.config.nodes, |_| {
+                    let stop = visit(Choice::Reconfig(leader.id(), k));
+                    k += 1;
+                    stop
+                });
+                if stop {
+                    return;
                 }
             }
         }
@@ -610,6 +715,11 @@ impl World {
         let limits = &self.config.limits;
         limits.max_term.is_none_or(|t| node.term() < t)
             && Self::under(limits.max_elections, self.counters.elections)
+            // (A node outside the voters ignores its timer: no event.)
+            && (!self.config.features.membership
+                || node.may_campaign()
+                // (Its timer still ends check-quorum's lease on its vote.)
+                || (self.config.features.check_quorum && node.leader().is_some()))
     }
 
     fn drops_enabled(&self) -> bool {
@@ -670,6 +780,14 @@ impl World {
             Choice::Sync(id) => Event::Sync(id),
             Choice::Snapshot(id) => Event::Snapshot(id),
             Choice::Transfer(from, to) => Event::Transfer { from, to },
+            Choice::Reconfig(leader, k) => match self.nth_reconfig(leader, k) {
+                Some(change) => Event::Reconfig { leader, change },
+                // Not listed by `choices` in this state: an event no world accepts.
+                None => Event::Reconfig {
+                    leader,
+                    change: MembershipChange::Joint(NodeSet::EMPTY),
+                },
+            },
             Choice::Restart(id) => Event::Restart(id),
             Choice::Partition(mask) => Event::Partition(split(self.config.nodes, mask)),
             Choice::Heal => Event::Heal,
@@ -749,6 +867,15 @@ impl World {
                 format!("the run's {} message losses are used", self.counters.losses),
             ),
             Event::Invoke { .. } => in_flight("no request"),
+            Event::Reconfig { .. } => {
+                if !Self::under(limits.max_reconfigs, self.counters.reconfigs) {
+                    return refuse(format!(
+                        "the run's {} membership changes are used",
+                        self.counters.reconfigs
+                    ));
+                }
+                in_flight("no membership change")
+            }
             Event::Heartbeat(id) => {
                 if !Self::under(limits.max_heartbeats, self.counters.heartbeats) {
                     return refuse(format!(
@@ -883,6 +1010,10 @@ impl World {
             Event::Transfer { from, to } => {
                 node_ok(*from)?;
                 node_ok(*to)
+            }
+            Event::Reconfig { leader, change } => {
+                node_ok(*leader)?;
+                crate::event::change_ids(change).try_for_each(node_ok)
             }
             Event::Partition(groups) => groups.iter().flatten().try_for_each(|id| node_ok(*id)),
             Event::Heal => Ok(()),
@@ -1049,6 +1180,17 @@ impl World {
                 let mut ready = take_ready(node);
                 self.counters.transfers += 1;
                 Ok(self.flush_ready(*from, ready.as_mut()))
+            }
+            Event::Reconfig { leader, change } => {
+                if !self.config.features.membership {
+                    return Err(EventError::NotEnabled("membership changes are off".into()));
+                }
+                let node = self.live_mut(*leader)?;
+                node.change_membership(*change)
+                    .map_err(|e| EventError::NotEnabled(format!("n{leader}: {e}")))?;
+                let mut ready = take_ready(node);
+                self.counters.reconfigs += 1;
+                Ok(self.flush_ready(*leader, ready.as_mut()))
             }
             Event::Restart(id) => {
                 if self.node(*id).is_some() {
@@ -1592,8 +1734,7 @@ impl World {
                 auxiliary::vote_granted_sound(node, candidate, last_index, last_term)?;
             }
         }
-        let quorum = self.config.nodes as usize / 2 + 1;
-        auxiliary::check_quorum_sound(before, node, quorum)?;
+        auxiliary::check_quorum_sound(before, node)?;
         if let Some((term, granted)) = touched.pre_vote_answer {
             auxiliary::pre_vote_counted_sound(before, node, touched.delivered_from, term, granted)?;
         }
@@ -1607,7 +1748,7 @@ impl World {
                 .iter()
                 .map(|d| d.durable.hard_state.term)
                 .collect();
-            auxiliary::votes_sound(&self.ghost, node, quorum, &floors)?;
+            auxiliary::votes_sound(&self.ghost, node, &floors)?;
         }
         if node.role() == Role::Leader {
             // A leader's count for a follower rises only with that follower's answer, and a
@@ -1629,7 +1770,13 @@ impl World {
         // taken away (a truncation, a write a crash tore).
         let committed = self.ghost.committed.len();
         let from_durable = touched.durable_from.map_or(usize::MAX, |f| f as usize);
-        let first = (committed_before + 1).min(from_durable);
+        let membership = self.config.features.membership;
+        let first = if membership {
+            // (See `Quorum::Of`: only as they are committed.)
+            committed_before + 1
+        } else {
+            (committed_before + 1).min(from_durable)
+        };
         if first <= committed {
             let keep_unsynced = self.config.crash_mode == CrashMode::KeepUnsynced;
             let holders: SmallVec<[auxiliary::Holder; 9]> = self
@@ -1641,7 +1788,12 @@ impl World {
                     _ => (n, LogView::Disk(&self.disks[n as usize - 1].durable)),
                 })
                 .collect();
-            auxiliary::commit_quorum(&self.ghost.committed, &holders, quorum, first, committed)?;
+            let quorum = if membership {
+                auxiliary::Quorum::Of(*node.membership())
+            } else {
+                auxiliary::Quorum::Majority(self.config.nodes as usize)
+            };
+            auxiliary::commit_quorum(&self.ghost.committed, &holders, &quorum, first, committed)?;
         }
         Ok(())
     }
@@ -1660,7 +1812,13 @@ impl World {
 }
 
 fn node_config(world: &WorldConfig, id: NodeId) -> Config {
-    let mut c = Config::new(id, world.node_ids());
+    let voters = world.voters.unwrap_or(world.nodes);
+    let mut c = if id <= voters {
+        Config::new(id, 1..=voters)
+    } else {
+        // A spare: it joins when a leader adds it.
+        Config::joining(id)
+    };
     c.election_jitter = 0;
     c.max_append_entries = world.max_append_entries;
     c.pre_vote = world.features.pre_vote;
@@ -1723,6 +1881,9 @@ pub enum Choice {
     Snapshot(NodeId),
     /// The leader is asked to hand leadership to the second node.
     Transfer(NodeId, NodeId),
+    /// The leader is asked for the `k`-th membership change it would accept now (see
+    /// `each_reconfig`; a number, so that choices stay small).
+    Reconfig(NodeId, u16),
     Partition(u32),
     Heal,
     Invoke(ClientId, NodeId),

@@ -74,6 +74,13 @@ pub struct BoundArgs {
     /// included (default: as many as --max-term allows; not with lease-reads)
     #[arg(long, value_name = "E")]
     elections: Option<u32>,
+    /// With membership: membership changes (`reconfig` events) in the whole run (default 2)
+    #[arg(long, value_name = "R")]
+    reconfigs: Option<u32>,
+    /// With membership: voters at the start (nodes 1 to V; the others are spares that join
+    /// when a leader adds them; default: every node)
+    #[arg(long, value_name = "V")]
+    voters: Option<u8>,
     /// Network partitions in the whole run (needs partition in --faults)
     #[arg(long, value_name = "P")]
     partitions: Option<u32>,
@@ -131,6 +138,8 @@ impl BoundArgs {
             heartbeats,
             losses,
             elections,
+            reconfigs,
+            voters,
             partitions,
             client_timeouts,
             max_append,
@@ -155,6 +164,8 @@ impl BoundArgs {
             && heartbeats.is_none()
             && losses.is_none()
             && elections.is_none()
+            && reconfigs.is_none()
+            && voters.is_none()
             && partitions.is_none()
             && client_timeouts.is_none()
             && max_append.is_none()
@@ -253,6 +264,10 @@ impl BoundArgs {
         }
         b.losses = self.losses.or(b.losses);
         b.elections = self.elections.or(b.elections);
+        if let Some(v) = self.reconfigs {
+            b.reconfigs = v;
+        }
+        b.voters = self.voters.or(b.voters);
         if let Some(v) = self.client_timeouts {
             b.client_timeouts = v;
         }

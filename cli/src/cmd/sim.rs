@@ -22,11 +22,16 @@ pub struct SimArgs {
     /// Cluster size
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=9))]
     nodes: u8,
+    /// With --features ...,membership: voters at the start (nodes 1 to V; the others are
+    /// spares that join when a leader adds them; default: every node)
+    #[arg(long, value_name = "V", value_parser = clap::value_parser!(u8).range(1..=9))]
+    voters: Option<u8>,
     /// Faults runs may switch on (comma-separated: loss,dup,reorder,crash,partition; or all, none)
     #[arg(long, default_value = "all", value_parser = parse_faults)]
     faults: Faults,
     /// Optional parts of the core runs may switch on (each run picks some): a list of
-    /// pre-vote, check-quorum, read-index, snapshots, transfer, lease-reads (or all: every one but lease-reads; none)
+    /// pre-vote, check-quorum, read-index, snapshots, transfer, lease-reads, membership (or
+    /// all: every one but lease-reads and membership; none)
     #[arg(long, default_value = "all", value_parser = Features::parse)]
     features: Features,
     /// Switch on a seeded bug (repeatable), e.g. --bug figure-8
@@ -89,8 +94,18 @@ pub fn run(args: SimArgs) -> u8 {
         eprintln!("verraft sim: --out-dir {}: {e}", args.out_dir.display());
         return 2;
     }
+    if let Some(v) = args.voters {
+        if v > args.nodes || !args.features.membership {
+            eprintln!(
+                "verraft sim: --voters {v} needs membership in --features and at most --nodes ({}) voters",
+                args.nodes
+            );
+            return 2;
+        }
+    }
     let opts = SimOptions {
         nodes: args.nodes,
+        voters: args.voters,
         steps: args.steps,
         faults: args.faults,
         features: args.features,
@@ -246,6 +261,9 @@ fn reproduce(args: &SimArgs, opts: &SimOptions, seed: u64) -> String {
         args.ops,
         opts.quiet_bound()
     );
+    if let Some(v) = args.voters {
+        cmd += &format!(" --voters {v}");
+    }
     if args.keep_unsynced {
         cmd += " --keep-unsynced";
     }

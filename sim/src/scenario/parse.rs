@@ -1,9 +1,9 @@
 use super::{Scenario, Step};
 use crate::config::{CrashMode, Faults, Features, Limits, Timing, WorldConfig};
-use crate::event::{EntryRef, Event, MsgRef};
+use crate::event::{change_ids, EntryRef, Event, MsgRef};
 use crate::invariants::Invariant;
 use std::fmt;
-use verraft_core::{Bug, BugSet, NodeId};
+use verraft_core::{Bug, BugSet, MembershipChange, NodeId, NodeSet};
 use verraft_kv::{KvOp, Text};
 
 /// What went wrong, and on which line (1-based).
@@ -66,6 +66,7 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
         let is_header = matches!(
             keyword,
             "nodes"
+                | "voters"
                 | "bugs"
                 | "faults"
                 | "crash-mode"
@@ -128,6 +129,16 @@ fn header(
             }
             c.nodes = n;
             *seen_nodes = true;
+        }
+        "voters" => {
+            let v: u8 = number(rest, "a voter count")?;
+            if v == 0 || v > c.nodes {
+                return Err(format!(
+                    "voters must be between 1 and the node count ({}), found {v}",
+                    c.nodes
+                ));
+            }
+            c.voters = Some(v);
         }
         "bugs" => {
             c.bugs = if rest == "none" {
@@ -255,9 +266,10 @@ fn limits(rest: &str) -> R<Limits> {
             "ticks" => l.max_ticks = Some(small()?),
             "losses" => l.max_losses = Some(small()?),
             "elections" => l.max_elections = Some(small()?),
+            "reconfigs" => l.max_reconfigs = Some(small()?),
             other => {
                 return Err(format!(
-                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots, transfers, ticks, losses, elections)"
+                    "unknown limit '{other}' (known: term, crashes, in-flight, partitions, client-timeouts, heartbeats, snapshots, transfers, ticks, losses, elections, reconfigs)"
                 ))
             }
         }
@@ -386,6 +398,15 @@ fn event(keyword: &str, rest: &str) -> R<Event> {
             [l] => link(l).map(|(from, to)| Event::Transfer { from, to }),
             _ => Err(format!("expected 'transfer nA->nB', found 'transfer {rest}'")),
         },
+        "reconfig" => match args.as_slice() {
+            [l, kind, target] => Ok(Event::Reconfig {
+                leader: node_id(l)?,
+                change: membership_change(kind, target)?,
+            }),
+            _ => Err(format!(
+                "expected 'reconfig nL add|remove|learner|promote|drop-learner nN' or 'reconfig nL joint nA,nB,...', found 'reconfig {rest}'"
+            )),
+        },
         "restart" => one_node("restart nN").map(Event::Restart),
         "heal" if args.is_empty() => Ok(Event::Heal),
         "heal" => Err(format!("'heal' takes nothing, found '{rest}'")),
@@ -406,7 +427,7 @@ fn event(keyword: &str, rest: &str) -> R<Event> {
         "client-timeout" => one_client("client-timeout cN").map(Event::ClientTimeout),
         "reply" => one_client("reply cN").map(Event::Reply),
         other => Err(format!(
-            "unknown event '{other}' (known: deliver, drop, dup, timeout, heartbeat, crash, restart, sync, snapshot, transfer, partition, heal, invoke, client-timeout, reply)"
+            "unknown event '{other}' (known: deliver, drop, dup, timeout, heartbeat, crash, restart, sync, snapshot, transfer, reconfig, partition, heal, invoke, client-timeout, reply)"
         )),
     }
 }
@@ -599,6 +620,27 @@ fn request(s: &str) -> R<(u64, u64)> {
     Ok((number(c, "a client")?, number(seq, "a sequence number")?))
 }
 
+fn membership_change(kind: &str, target: &str) -> R<MembershipChange> {
+    Ok(match kind {
+        "add" => MembershipChange::AddVoter(node_id(target)?),
+        "remove" => MembershipChange::RemoveVoter(node_id(target)?),
+        "learner" => MembershipChange::AddLearner(node_id(target)?),
+        "promote" => MembershipChange::Promote(node_id(target)?),
+        "drop-learner" => MembershipChange::RemoveLearner(node_id(target)?),
+        "joint" => MembershipChange::Joint(
+            target
+                .split(',')
+                .map(|n| node_id(n.trim()))
+                .collect::<R<NodeSet>>()?,
+        ),
+        other => {
+            return Err(format!(
+                "unknown membership change '{other}' (known: add, remove, learner, promote, drop-learner, joint)"
+            ))
+        }
+    })
+}
+
 fn entry(s: &str) -> R<EntryRef> {
     let (t, what) = s
         .split_once(':')
@@ -664,6 +706,10 @@ fn check_ranges(e: &Event, c: &WorldConfig) -> R<()> {
         Event::Transfer { from, to } => {
             node(*from)?;
             node(*to)
+        }
+        Event::Reconfig { leader, change } => {
+            node(*leader)?;
+            change_ids(change).try_for_each(node)
         }
         Event::Partition(g) => g.iter().flatten().try_for_each(|n| node(*n)),
         Event::Heal => Ok(()),

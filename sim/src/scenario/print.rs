@@ -14,6 +14,9 @@ pub fn print(s: &Scenario) -> String {
     }
     let c = &s.config;
     let _ = writeln!(out, "nodes {}", c.nodes);
+    if let Some(v) = c.voters {
+        let _ = writeln!(out, "voters {v}");
+    }
     let bugs: Vec<&str> = c.bugs.iter().map(|b| b.name()).collect();
     let _ = writeln!(
         out,
@@ -102,6 +105,7 @@ pub(super) fn limits_text(l: &Limits) -> String {
         ("ticks", l.max_ticks.map(u64::from)),
         ("losses", l.max_losses.map(u64::from)),
         ("elections", l.max_elections.map(u64::from)),
+        ("reconfigs", l.max_reconfigs.map(u64::from)),
     ];
     parts
         .iter()
