@@ -614,7 +614,6 @@ impl<M: StateMachine> Node<M> {
             .collect()
     }
 
-
     pub(crate) fn send(&mut self, to: NodeId, msg: Message<M::Command>) {
         self.outbox.messages.push(Envelope {
             from: self.config.id,

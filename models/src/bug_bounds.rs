@@ -258,8 +258,8 @@ pub fn bug_bounds(bug: Bug) -> BugBounds {
     BugBounds {
         bug,
         check: check_bounds(bug),
-        fuzz_nodes: (bug == Bug::VoteCount).then_some(sim.nodes),
-        fuzz_features: (bug == Bug::LeaseDrift).then_some(sim.features),
+        fuzz_nodes: matches!(bug, Bug::VoteCount | Bug::EarlyConfig).then_some(sim.nodes),
+        fuzz_features: matches!(bug, Bug::LeaseDrift | Bug::EarlyConfig).then_some(sim.features),
         sim,
     }
 }

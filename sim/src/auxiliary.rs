@@ -35,9 +35,7 @@ use crate::invariants::{
     disk_log_summary, node_log_summary, Before, CommittedEntries, Ghost, Invariant, KvNode,
     Violation,
 };
-use verraft_core::{
-    Entry, Index, MemStorage, Membership, Message, NodeId, NodeSet, Role, Term,
-};
+use verraft_core::{Entry, Index, MemStorage, Membership, Message, NodeId, NodeSet, Role, Term};
 use verraft_kv::KvCommand;
 
 /// One node's log as an invariant reads it: a running node's (with its prefix digests), or
@@ -331,16 +329,13 @@ pub fn check_quorum_sound(before: &Before, node: &KvNode) -> Result<(), Violatio
         && node.term() == before.term;
     // (A leader that removed itself steps down once the change commits.)
     let membership = node.membership();
-    if !stepped_down
-        || !membership.is_voter(node.id())
-        || !membership.has_quorum(&before.heard)
-    {
+    if !stepped_down || !membership.is_voter(node.id()) || !membership.has_quorum(&before.heard) {
         return Ok(());
     }
     Err(Violation::new(
         Invariant::CheckQuorumSound,
         format!(
-            "leader n{} of term {} stepped down for lack of a quorum, but it had heard from {} since its last check (itself included), a quorum of {membership}",
+            "leader n{} of term {} stepped down for lack of a quorum, but it had heard from {} since its last check (itself included): a quorum of the voters {membership}",
             node.id(),
             before.term,
             names(&before.heard)
@@ -377,7 +372,7 @@ pub fn votes_sound(ghost: &Ghost, node: &KvNode, floors: &[Term]) -> Result<(), 
         return Err(Violation::new(
             Invariant::VoteSound,
             format!(
-                "n{me} leads term {term} with the votes of {} alone, no quorum of {membership}",
+                "n{me} leads term {term} with the votes of {} alone, no quorum of the voters {membership}",
                 names(node.votes())
             ),
         ));

@@ -111,7 +111,11 @@ impl LogWatch {
                             m.to_string()
                         }
                     };
-                    lines.push(format!("n{id} config {} (was {})", shown(&now), shown(&before)));
+                    lines.push(format!(
+                        "n{id} config {} (was {})",
+                        shown(&now),
+                        shown(&before)
+                    ));
                 }
             }
             self.configs[slot] = config;

@@ -530,7 +530,10 @@ fn next_quiet_event(world: &World, rng: &mut SplitMix64, idle_rounds: &mut u32) 
     // out) hears of the newer term only in the answers to its own heartbeats.
     if let Some(cur) = current.and_then(|l| world.node(l)) {
         let members = cur.membership().members();
-        for l in leaders.iter().filter(|l| **l != cur.id() && !members.contains(**l)) {
+        for l in leaders
+            .iter()
+            .filter(|l| **l != cur.id() && !members.contains(**l))
+        {
             if let Some(e) = first(&|e| *e == Event::Heartbeat(*l)) {
                 return Some(e);
             }

@@ -15,8 +15,7 @@ use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use verraft_core::{
-    Config, ConfigError, Index, MembershipChange, Message, Node, NodeId, NodeSet,
-    Ready, Role, Term,
+    Config, ConfigError, Index, MembershipChange, Message, Node, NodeId, NodeSet, Ready, Role, Term,
 };
 use verraft_kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore, Text};
 
@@ -429,9 +428,14 @@ impl World {
     /// `visit` until it returns `true` (then `true`): for every node, adding it as a learner
     /// or a voter, promoting it, or removing it; and every joint change that swaps one
     /// voter for one learner.
-    fn each_reconfig(leader: &KvNode, nodes: u8, mut visit: impl FnMut(MembershipChange) -> bool) -> bool {
+    fn each_reconfig(
+        leader: &KvNode,
+        nodes: u8,
+        mut visit: impl FnMut(MembershipChange) -> bool,
+    ) -> bool {
         let m = *leader.membership();
-        let mut offer = |c: MembershipChange| leader.check_membership_change(&c).is_ok() && visit(c);
+        let mut offer =
+            |c: MembershipChange| leader.check_membership_change(&c).is_ok() && visit(c);
         for id in 1..=nodes {
             let stop = if m.voters.contains(id) {
                 offer(MembershipChange::RemoveVoter(id))
