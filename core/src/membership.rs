@@ -16,6 +16,7 @@
 //!   *and* of the new; once that entry commits it appends C_new on its own.
 //!
 //! Learners receive the log but neither vote nor count toward any quorum.
+use crate::node::ProposeError;
 use crate::node_set::NodeSet;
 use crate::types::{Index, NodeId};
 use serde::{Deserialize, Serialize};
@@ -180,18 +181,10 @@ pub enum MembershipChange {
 /// Why a membership change was refused. Nothing was appended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum MembershipError {
-    /// Only the leader changes membership.
-    #[error("not the leader (known leader: {leader:?})")]
-    NotLeader {
-        /// The leader this node knows of, if any.
-        leader: Option<NodeId>,
-    },
-    /// A leadership transfer is under way.
-    #[error("leadership is being transferred to node {to}")]
-    Transferring {
-        /// The transfer's target.
-        to: NodeId,
-    },
+    /// Refused as a proposal would be: this node does not lead, or it is handing
+    /// leadership over.
+    #[error(transparent)]
+    Propose(#[from] ProposeError),
     /// The leader has not committed an entry of its own term yet: a change now could
     /// conflict with an uncommitted change of an earlier leader.
     #[error("no entry of the leader's term has committed yet")]

@@ -403,14 +403,7 @@ impl<M: StateMachine> Node<M> {
     /// [`Proposal`] for how to tell that it is this command). A leader cut off from the
     /// majority still takes proposals, which then never commit there: clients need a timeout.
     pub fn propose(&mut self, command: M::Command) -> Result<Proposal, ProposeError> {
-        if self.role != Role::Leader {
-            return Err(ProposeError::NotLeader {
-                leader: self.leader,
-            });
-        }
-        if let Some(to) = self.transfer {
-            return Err(ProposeError::Transferring { to });
-        }
+        self.may_propose()?;
         let index = self.append_own(Payload::Command(command));
         self.replicate_new_entries();
         if self.synced >= index {
@@ -422,6 +415,20 @@ impl<M: StateMachine> Node<M> {
             index,
             term: self.term,
         })
+    }
+
+    /// Why this node would refuse a proposal now, if it would: it does not lead, or it is
+    /// handing leadership over.
+    pub(crate) fn may_propose(&self) -> Result<(), ProposeError> {
+        if self.role != Role::Leader {
+            return Err(ProposeError::NotLeader {
+                leader: self.leader,
+            });
+        }
+        if let Some(to) = self.transfer {
+            return Err(ProposeError::Transferring { to });
+        }
+        Ok(())
     }
 
     /// The driver has made the log durable up to `index`, whose entry has `term`: the

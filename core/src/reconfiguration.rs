@@ -103,14 +103,7 @@ impl<M: StateMachine> Node<M> {
         &self,
         change: &MembershipChange,
     ) -> Result<Membership, MembershipError> {
-        if self.role != Role::Leader {
-            return Err(MembershipError::NotLeader {
-                leader: self.leader,
-            });
-        }
-        if let Some(to) = self.transfer {
-            return Err(MembershipError::Transferring { to });
-        }
+        self.may_propose()?;
         if self.log.term_at(self.commit) != Some(self.term) && !self.config.bug(Bug::EarlyConfig) {
             return Err(MembershipError::TermNotCommitted);
         }

@@ -33,6 +33,13 @@ fn cluster() -> Cluster {
     c
 }
 
+/// Bring `id` back from its disk with the voters it started with (the helper's own restart
+/// gives every node all of the slots as voters).
+fn restart(c: &mut Cluster, id: NodeId, voters: &[NodeId]) {
+    let disk = &c.disks[id as usize - 1];
+    c.nodes[id as usize - 1] = Some(Node::restart(cfg(id, voters), disk, KvStore::new()).unwrap());
+}
+
 fn change(c: &mut Cluster, id: NodeId, ch: MembershipChange) -> Result<Proposal, MembershipError> {
     let r = c.node_mut(id).change_membership(ch);
     c.flush(id);
@@ -91,19 +98,8 @@ fn a_learner_catches_up_then_is_promoted_and_counts() {
         c.node(1).commit_index() < last,
         "n1 and learner n4 are no quorum"
     );
-    c.restart(2);
-    c.restart(3);
-    // (the restarts use the three-voter helper config: give them theirs back)
-    for id in [2, 3] {
-        c.nodes[id as usize - 1] = Some(
-            Node::restart(
-                cfg(id, &[1, 2, 3]),
-                &c.disks[id as usize - 1],
-                KvStore::new(),
-            )
-            .unwrap(),
-        );
-    }
+    restart(&mut c, 2, &[1, 2, 3]);
+    restart(&mut c, 3, &[1, 2, 3]);
     spread(&mut c, 1);
     assert_eq!(c.node(1).commit_index(), last);
     let p = change(&mut c, 1, MembershipChange::Promote(4)).unwrap();
@@ -155,7 +151,9 @@ fn a_change_waits_for_an_entry_of_the_leaders_term_and_for_the_last_change() {
     // Not the leader: refused with a pointer to it.
     assert_eq!(
         change(&mut c, 2, MembershipChange::AddLearner(5)),
-        Err(MembershipError::NotLeader { leader: Some(1) })
+        Err(MembershipError::Propose(ProposeError::NotLeader {
+            leader: Some(1)
+        }))
     );
 }
 
@@ -234,16 +232,8 @@ fn joint_consensus_replaces_every_voter_and_needs_both_majorities_meanwhile() {
         c.node(1).commit_index() < joint.index,
         "the old majority is missing"
     );
-    for id in [2, 3] {
-        c.nodes[id as usize - 1] = Some(
-            Node::restart(
-                cfg(id, &[1, 2, 3]),
-                &c.disks[id as usize - 1],
-                KvStore::new(),
-            )
-            .unwrap(),
-        );
-    }
+    restart(&mut c, 2, &[1, 2, 3]);
+    restart(&mut c, 3, &[1, 2, 3]);
     spread(&mut c, 1);
     spread(&mut c, 1);
     // C_old,new committed; the leader appended C_new by itself, and it committed too.
@@ -281,7 +271,7 @@ fn a_configuration_entry_that_is_cut_gives_way_to_the_one_before() {
     let mut disk = c.disks[0].clone();
     disk.log.truncate(1);
     c.disks[0] = disk;
-    c.nodes[0] = Some(Node::restart(cfg(1, &[1, 2, 3]), &c.disks[0], KvStore::new()).unwrap());
+    restart(&mut c, 1, &[1, 2, 3]);
     c.timeout(3);
     let to_n1: Vec<_> = c.network.drain(..).filter(|e| e.to == 1).collect();
     for env in to_n1 {
@@ -308,7 +298,7 @@ fn the_configuration_survives_compaction_and_restart_and_reaches_a_learner_by_sn
     c.flush(1);
     assert_eq!(c.node(1).snapshot().index, c.node(1).last_index());
     c.crash(1);
-    c.nodes[0] = Some(Node::restart(cfg(1, &[1, 2, 3]), &c.disks[0], KvStore::new()).unwrap());
+    restart(&mut c, 1, &[1, 2, 3]);
     assert_eq!(
         c.node(1).membership().voters,
         set(&[1, 2]),
