@@ -9,6 +9,9 @@
 //!    force them);
 //! 2. faults: bit 0 loss, 1 duplication, 2 reordering, 3 crashes, 4 partitions,
 //!    bit 5 crashes lose unsynced writes, bits 6-7 the most entries per AppendEntries (1, 2, 3, 64);
+//!    bits 5-7 all set also switch membership changes on (two in the whole schedule; with 4
+//!    or 5 nodes the last one starts as a spare that joins when added), unless the options
+//!    force the features (added later: it changes what an eighth of the older inputs mean);
 //! 3. bounds: bits 0-2 the highest term an election may start (1 to 8; a world with lease
 //!    reads keeps time, and its timers fire at ticks whatever the term),
 //!    bits 3-7 the most messages in flight (4 to 35), which keeps each step cheap; bit 7
@@ -79,6 +82,13 @@ pub fn config(u: &mut Unstructured<'_>, opts: &FuzzOptions) -> WorldConfig {
         c.features.transfer = cl & 3 == 3;
         // Leases need the followers' side (check-quorum) and reads to serve (read-index).
         c.features.lease_reads = b & 128 != 0 && c.features.check_quorum && c.features.read_index;
+        c.features.membership = f >> 5 == 7;
+    }
+    if c.features.membership {
+        c.limits.max_reconfigs = Some(2);
+        if c.nodes > 3 {
+            c.voters = Some(c.nodes - 1);
+        }
     }
     let ops = 1 + usize::from((cl >> 2) & 3);
     c.clients = (0..clients)
@@ -128,6 +138,25 @@ mod tests {
             assert!(c.validate().is_ok(), "{c:?}");
             assert!((3..=5).contains(&c.nodes));
         }
+    }
+
+    #[test]
+    fn three_high_fault_bits_switch_membership_changes_on_with_a_spare() {
+        // 4 nodes (size 1 reads as 3 + 1), faults byte 0b1110_0000.
+        let c = config(
+            &mut Unstructured::new(&[1, 0xe0, 0, 0]),
+            &FuzzOptions::default(),
+        );
+        assert!(c.features.membership);
+        assert_eq!((c.nodes, c.voters), (4, Some(3)));
+        assert_eq!(c.limits.max_reconfigs, Some(2));
+        assert!(c.validate().is_ok());
+        let c = config(
+            &mut Unstructured::new(&[1, 0xc0, 0, 0]),
+            &FuzzOptions::default(),
+        );
+        assert!(!c.features.membership);
+        assert_eq!(c.voters, None);
     }
 
     #[test]
