@@ -167,9 +167,17 @@ impl fmt::Debug for NodeSet {
 }
 
 /// Written as the list of its members, as the ordered set it replaced was.
+/// A sequence of ids with its length up front: length-prefixed formats (postcard, which
+/// the wire and the disk use) cannot write a sequence of unknown length, and a set now
+/// travels inside configurations (log entries, snapshots).
 impl Serialize for NodeSet {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.iter())
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for id in self.iter() {
+            seq.serialize_element(&id)?;
+        }
+        seq.end()
     }
 }
 
@@ -182,6 +190,23 @@ impl<'de> Deserialize<'de> for NodeSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `peer_frame` fuzz target: a snapshot carrying a configuration did not
+    /// encode, because the set wrote no length.
+    #[test]
+    fn a_set_round_trips_through_postcard_and_json() {
+        let s: NodeSet = [0, 1, 10, 19, 200].into_iter().collect();
+        let bytes = postcard::to_allocvec(&s).unwrap();
+        assert_eq!(postcard::from_bytes::<NodeSet>(&bytes).unwrap(), s);
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(json, "[0,1,10,19,200]");
+        assert_eq!(serde_json::from_str::<NodeSet>(&json).unwrap(), s);
+        let empty = postcard::to_allocvec(&NodeSet::EMPTY).unwrap();
+        assert_eq!(
+            postcard::from_bytes::<NodeSet>(&empty).unwrap(),
+            NodeSet::EMPTY
+        );
+    }
 
     #[test]
     fn behaves_like_an_ordered_set_of_ids() {

@@ -6,7 +6,8 @@ use crate::model::{RaftModel, State};
 use stateright::Property;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use verraft_core::Payload;
+use verraft_core::{Index, Membership, Payload, Term};
+use verraft_kv::KvNode;
 use verraft_kv::{KvOp, KvOutput};
 use verraft_sim::{Invariant, World};
 
@@ -25,6 +26,10 @@ pub const SNAPSHOT_INSTALLED: &str = "a follower installs a snapshot";
 pub const SNAPSHOT_RECOVERY: &str = "a restarted node recovers from a snapshot";
 pub const TRANSFER_COMPLETED: &str = "a leadership transfer completes";
 pub const LEASE_READ: &str = "a leader answers a read from its lease";
+pub const MEMBER_ADDED: &str = "a node added to the voters catches up";
+pub const LEARNER_PROMOTED: &str = "a learner is promoted";
+pub const LEADER_REMOVED: &str = "a leader removes itself and another leads";
+pub const JOINT_COMPLETED: &str = "a joint change completes";
 
 /// `always` for `CHECKED[I]`. Stateright takes plain function pointers, so each invariant
 /// gets its own instance of this function.
@@ -137,6 +142,76 @@ fn lease_read(_: &RaftModel, w: &State) -> bool {
     w.ghost.lease_read
 }
 
+/// Leaders whose configuration in force has committed: what they show of membership
+/// changes is settled.
+fn settled_leaders(w: &World) -> impl Iterator<Item = &KvNode> {
+    w.live_nodes().filter(|n| {
+        n.role() == verraft_core::Role::Leader && n.membership_index() <= n.commit_index()
+    })
+}
+
+/// The committed configuration entries of `n`'s log (after its snapshot), oldest first,
+/// with their index and term.
+fn committed_configs(n: &KvNode) -> impl Iterator<Item = (Index, Term, Membership)> + '_ {
+    let first = n.snapshot().index + 1;
+    n.log()
+        .iter()
+        .enumerate()
+        .map(move |(i, e)| (first + i as Index, e))
+        .take_while(|(i, _)| *i <= n.commit_index())
+        .filter_map(|(i, e)| match e.payload {
+            Payload::Config(m) => Some((i, e.term, m)),
+            _ => None,
+        })
+}
+
+fn member_added(_: &RaftModel, w: &State) -> bool {
+    let first_spare = w.config.voters.unwrap_or(w.config.nodes) + 1;
+    settled_leaders(w).any(|l| {
+        l.membership()
+            .voters
+            .iter()
+            .filter(|id| *id >= first_spare)
+            .any(|id| {
+                w.node(id)
+                    .is_some_and(|n| n.last_index() >= l.commit_index() && n.commit_index() > 0)
+            })
+    })
+}
+
+fn learner_promoted(_: &RaftModel, w: &State) -> bool {
+    settled_leaders(w).any(|l| {
+        let configs: Vec<Membership> = committed_configs(l).map(|(_, _, m)| m).collect();
+        configs.iter().enumerate().any(|(i, before)| {
+            configs[i + 1..]
+                .iter()
+                .any(|after| before.learners.iter().any(|x| after.voters.contains(x)))
+        })
+    })
+}
+
+fn leader_removed(_: &RaftModel, w: &State) -> bool {
+    settled_leaders(w).any(|l| {
+        committed_configs(l).any(|(_, term, m)| {
+            w.ghost
+                .leaders
+                .get(&term)
+                .is_some_and(|r| r.node != l.id() && !m.is_voter(r.node) && !m.is_joint())
+        })
+    })
+}
+
+fn joint_completed(_: &RaftModel, w: &State) -> bool {
+    settled_leaders(w).any(|l| {
+        let mut joint = false;
+        committed_configs(l).any(|(_, _, m)| {
+            let done = joint && !m.is_joint();
+            joint |= m.is_joint();
+            done
+        })
+    })
+}
+
 /// Every property that applies to the model's bounds. A `sometimes` property is listed only
 /// when the bounds make it possible, so an unreached one always means a vacuous model.
 pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
@@ -228,6 +303,22 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
     if c.features.lease_reads && has_reads && ticks {
         out.push(Property::sometimes(LEASE_READ, lease_read));
     }
+    // Membership changes: adding and promoting take two changes, as a learner and a joint
+    // change that swaps it in do; a leader removing itself takes one and a second term.
+    let reconfigs = c.limits.max_reconfigs.unwrap_or(u32::MAX);
+    let spares = c.voters.is_some_and(|v| v < c.nodes);
+    if c.features.membership && c.nodes > 1 && reconfigs >= 1 {
+        if spares {
+            out.push(Property::sometimes(MEMBER_ADDED, member_added));
+        }
+        if reconfigs >= 2 && spares {
+            out.push(Property::sometimes(LEARNER_PROMOTED, learner_promoted));
+            out.push(Property::sometimes(JOINT_COMPLETED, joint_completed));
+        }
+        if c.limits.max_term.is_none_or(|t| t >= 2) {
+            out.push(Property::sometimes(LEADER_REMOVED, leader_removed));
+        }
+    }
     out
 }
 
@@ -301,6 +392,33 @@ mod tests {
             vec![LEADER_ELECTED, ENTRY_COMMITS, QUORUM_LOST]
         );
         quiet.features = verraft_sim::Features::NONE;
-        assert_eq!(names(quiet), vec![LEADER_ELECTED, ENTRY_COMMITS]);
+        assert_eq!(names(quiet.clone()), vec![LEADER_ELECTED, ENTRY_COMMITS]);
+        // Membership changes with a spare and two changes: all four of theirs; without a
+        // spare, only the leader's removal; without a second term, not even that.
+        let mut members = Bounds {
+            nodes: 4,
+            voters: Some(3),
+            max_term: 2,
+            reconfigs: 2,
+            ..quiet
+        };
+        members.features.membership = true;
+        let got = names(members.clone());
+        for p in [
+            MEMBER_ADDED,
+            LEARNER_PROMOTED,
+            JOINT_COMPLETED,
+            LEADER_REMOVED,
+        ] {
+            assert!(got.contains(&p), "{p}: {got:?}");
+        }
+        members.voters = None;
+        let got = names(members.clone());
+        assert!(
+            got.contains(&LEADER_REMOVED) && !got.contains(&MEMBER_ADDED),
+            "{got:?}"
+        );
+        members.max_term = 1;
+        assert!(!names(members).contains(&LEADER_REMOVED));
     }
 }

@@ -16,7 +16,8 @@ pub struct BoundArgs {
     /// Start from named bounds: tlc (the published TLC Raft benchmark: no faults, log <= 2,
     /// one value, term <= 2), tlc-faults (the same with restarts, loss and duplication),
     /// full (every feature and every fault, 3 nodes, one message lost, two election
-    /// timeouts, no heartbeat: 34 M states, about 5 minutes on 2 cores) or lease (lease reads in a model that keeps time, a
+    /// timeouts, no heartbeat: 34 M states, about 5 minutes on 2 cores), membership (three
+    /// voters and a spare, two membership changes, a crash and a lost message) or lease (lease reads in a model that keeps time, a
     /// partition, two clients)
     #[arg(long, value_name = "NAME")]
     preset: Option<String>,
@@ -319,8 +320,9 @@ fn preset(name: &str) -> Result<Bounds, String> {
         }),
         "full" => Ok(full()),
         "lease" => Ok(lease()),
+        "membership" => Ok(membership()),
         other => Err(format!(
-            "--preset: unknown preset '{other}' (known: tlc, tlc-faults, full, lease)"
+            "--preset: unknown preset '{other}' (known: tlc, tlc-faults, full, lease, membership)"
         )),
     }
 }
@@ -352,6 +354,35 @@ fn full() -> Bounds {
         heartbeats: 0,
         losses: Some(1),
         elections: Some(2),
+        ..Bounds::default()
+    }
+}
+
+/// `membership`: membership changes, three voters and a spare: two changes (enough to add
+/// and promote a learner, to swap it in by a joint change, or for a leader to remove
+/// itself and be replaced), a client's write, a crash and message loss.
+fn membership() -> Bounds {
+    Bounds {
+        nodes: 4,
+        voters: Some(3),
+        max_term: 2,
+        max_log: Some(4),
+        max_ops: 1,
+        clients: 1,
+        crashes: 1,
+        faults: Faults {
+            loss: true,
+            crash: true,
+            ..Faults::NONE
+        },
+        features: Features {
+            membership: true,
+            ..Features::NONE
+        },
+        reconfigs: 2,
+        max_in_flight: 1,
+        heartbeats: 1,
+        losses: Some(1),
         ..Bounds::default()
     }
 }
