@@ -151,3 +151,21 @@ fn the_full_preset_has_every_feature_and_fault_at_the_measured_bounds() {
         assert!(text.contains(bound), "{bound}: {text}");
     }
 }
+
+/// `--preset membership`: three voters and a spare, two membership changes, a crash, a
+/// lost message, three election timeouts; the whole run (10,346,071 states, every
+/// membership `sometimes` reached) is measured in `models/BENCHMARKS.md`.
+#[test]
+fn the_membership_preset_has_a_spare_and_two_changes() {
+    let out = verraft(&["check", "--preset", "membership", "--max-states", "2000"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    for bound in [
+        "nodes=4 max-term=2",
+        "losses=1 elections=3",
+        "features=membership voters=3 reconfigs=2",
+        "faults=loss,crash",
+    ] {
+        assert!(text.contains(bound), "{bound}: {text}");
+    }
+}
