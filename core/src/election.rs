@@ -2,7 +2,7 @@
 //! counting votes, and a leader's check that a majority still hears it (check-quorum, §6.2).
 use crate::bugs::Bug;
 use crate::message::Message;
-use crate::node::{Node, Progress};
+use crate::node::Node;
 use crate::node_set::NodeSet;
 use crate::state_machine::StateMachine;
 use crate::types::{Index, NodeId, Payload, Role, Term};
@@ -221,21 +221,8 @@ impl<M: StateMachine> Node<M> {
         self.leader = Some(self.config.id);
         self.heartbeat_elapsed = 0;
         self.election_elapsed = 0;
-        let next = self.log.last_index() + 1;
-        let peers = self.peers();
-        self.progress = peers
-            .iter()
-            .map(|p| {
-                (
-                    *p,
-                    Progress {
-                        matched: 0,
-                        next,
-                        recent_active: false,
-                    },
-                )
-            })
-            .collect();
+        self.progress.clear();
+        self.track_members();
         self.append_own(Payload::Noop);
         self.replicate_new_entries();
         self.maybe_commit();

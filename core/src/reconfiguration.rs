@@ -129,27 +129,14 @@ impl<M: StateMachine> Node<M> {
     fn append_membership(&mut self, m: Membership) -> Proposal {
         let index = self.append_own(Payload::Config(m));
         self.set_membership(m, index);
+        // Members just added start at the log's end and are brought up from the next
+        // heartbeat on, as a follower that missed appends is.
         self.replicate_new_entries();
-        // Members just added have no progress yet: bring them up with everything.
-        self.broadcast_to_new_members();
         // The quorum may have changed (a voter less can make one): count again.
         self.maybe_commit();
         Proposal {
             index,
             term: self.term,
-        }
-    }
-
-    fn broadcast_to_new_members(&mut self) {
-        let last = self.log.last_index();
-        let fresh: Vec<NodeId> = self
-            .progress
-            .iter()
-            .filter(|(_, p)| p.matched == 0 && p.next == last)
-            .map(|(id, _)| id)
-            .collect();
-        for id in fresh {
-            self.send_append(id);
         }
     }
 

@@ -396,14 +396,9 @@ impl World {
         if !self.transfers_allowed() {
             return 0;
         }
-        if self.config.features.membership {
-            return self
-                .leaders_free_to_transfer()
-                .map(|l| self.transfer_targets(l).count())
-                .sum();
-        }
-        let peers = self.config.nodes as usize - 1;
-        self.leaders_free_to_transfer().count() * peers
+        self.leaders_free_to_transfer()
+            .map(|l| self.transfer_targets(l).count())
+            .sum()
     }
 
     /// Whom a leader can hand leadership to: every other node, or with membership changes
