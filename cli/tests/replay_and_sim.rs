@@ -168,3 +168,56 @@ fn a_fuzz_input_decodes_to_a_scenario_that_replays_the_same_way() {
     let missing = verraft(&["replay", "--from-fuzz", "/no/such/artifact"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// A seeded bug runs in the world it needs (README's table, `bug_bounds::sim_options`):
+/// early-config needs membership changes and five nodes, four of them voters, which `sim`'s
+/// defaults leave off. The flags a user gives still win.
+#[test]
+fn sim_runs_a_bug_in_the_world_it_needs_unless_told_otherwise() {
+    let dir = temp_dir("bug-world");
+    let out_dir = dir.to_str().unwrap();
+    let out = verraft(&[
+        "sim",
+        "--seed",
+        "19289",
+        "--runs",
+        "1",
+        "--bug",
+        "early-config",
+        "--out-dir",
+        out_dir,
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}\n{}", stdout(&out));
+    assert!(
+        err.contains("--bug early-config runs in the world it needs: --nodes 5")
+            && err.contains("--voters 4")
+            && err.contains("membership"),
+        "{err}"
+    );
+    let found_by = std::fs::read_to_string(dir.join("sim-19289.scn")).unwrap();
+    assert!(
+        found_by.contains("--nodes 5") && found_by.contains("--voters 4"),
+        "the found-by line spells the world out: {found_by}"
+    );
+
+    let told = verraft(&[
+        "sim",
+        "--seed",
+        "19289",
+        "--runs",
+        "1",
+        "--bug",
+        "early-config",
+        "--nodes",
+        "3",
+        "--out-dir",
+        out_dir,
+    ]);
+    let err = stderr(&told);
+    assert_eq!(told.status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("--nodes") && !err.contains("--voters"),
+        "{err}"
+    );
+}

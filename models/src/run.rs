@@ -30,6 +30,10 @@ pub struct CheckOptions {
     /// Figure 3's properties alone to say where the bug shows last (a second breadth-first
     /// search; off where only the first catch matters, as in `verraft bughunt`).
     pub figure3: bool,
+    /// Breadth first (level by level: a violation near the start is found before the
+    /// search wanders deep, at the cost of the memory a whole level takes) instead of depth
+    /// first.
+    pub breadth_first: bool,
 }
 
 impl Default for CheckOptions {
@@ -43,6 +47,7 @@ impl Default for CheckOptions {
             max_states: None,
             interrupt: None,
             figure3: true,
+            breadth_first: false,
         }
     }
 }
@@ -173,34 +178,31 @@ pub fn check(
     if opts.stop_at_violation {
         builder = builder.finish_when(HasDiscoveries::AnyFailures);
     }
-    let mut checker = builder.spawn_dfs();
-    // Stateright's `is_done` stays false when threads stop at a discovery, so watch the
-    // threads themselves.
-    let handles = checker.handles();
-    let mut stopped = None;
-    while !handles.iter().all(|h| h.is_finished()) {
-        std::thread::sleep(every.min(Duration::from_millis(50)));
-        let now = Progress {
-            unique: checker.unique_state_count(),
-            generated: checker.state_count(),
-            max_depth: checker.max_depth(),
-            elapsed: start.elapsed(),
-        };
-        progress(&now);
-        if stopped.is_none() {
-            stopped = limit_reached(opts, &now);
-            if stopped.is_some() {
-                // Nothing is expanded from here on: the threads drain and finish.
-                model.stop.store(true, Ordering::Relaxed);
-            }
-        }
-    }
-    for h in handles {
-        h.join()
-            .map_err(|_| "a checker thread panicked".to_string())?;
-    }
+    let watched = if opts.breadth_first {
+        watch(
+            builder.spawn_bfs(),
+            &model,
+            opts,
+            start,
+            every,
+            &mut progress,
+        )?
+    } else {
+        watch(
+            builder.spawn_dfs(),
+            &model,
+            opts,
+            start,
+            every,
+            &mut progress,
+        )?
+    };
+    let Watched {
+        discoveries,
+        stopped,
+        last,
+    } = watched;
     let elapsed = start.elapsed();
-    let discoveries = checker.discoveries();
     let props = model.properties();
     let broken: Vec<Invariant> = props
         .iter()
@@ -242,9 +244,9 @@ pub fn check(
     };
     Ok(Report {
         bounds: model.description.clone(),
-        unique: checker.unique_state_count(),
-        generated: checker.state_count(),
-        max_depth: checker.max_depth(),
+        unique: last.unique,
+        generated: last.generated,
+        max_depth: last.max_depth,
         elapsed,
         exhaustive,
         stopped,
@@ -284,6 +286,60 @@ pub fn shortest_counterexample(
 }
 
 /// The path the search found, as it is (when there is no time to look for a shorter one).
+/// What a finished (or stopped) stateright search left: its discoveries, why it stopped
+/// early if it did, and its counts at the end.
+struct Watched {
+    discoveries: std::collections::HashMap<
+        &'static str,
+        stateright::Path<State, <RaftModel as Model>::Action>,
+    >,
+    stopped: Option<Stopped>,
+    last: Progress,
+}
+
+/// Wait for `checker`'s threads, reporting progress every `every` and stopping them at
+/// the limits `opts` sets.
+fn watch(
+    mut checker: impl Checker<RaftModel>,
+    model: &RaftModel,
+    opts: &CheckOptions,
+    start: Instant,
+    every: Duration,
+    progress: &mut impl FnMut(&Progress),
+) -> Result<Watched, String> {
+    // Stateright's `is_done` stays false when threads stop at a discovery, so watch the
+    // threads themselves.
+    let handles = checker.handles();
+    let mut stopped = None;
+    let now = || Progress {
+        unique: checker.unique_state_count(),
+        generated: checker.state_count(),
+        max_depth: checker.max_depth(),
+        elapsed: start.elapsed(),
+    };
+    while !handles.iter().all(|h| h.is_finished()) {
+        std::thread::sleep(every.min(Duration::from_millis(50)));
+        let now = now();
+        progress(&now);
+        if stopped.is_none() {
+            stopped = limit_reached(opts, &now);
+            if stopped.is_some() {
+                // Nothing is expanded from here on: the threads drain and finish.
+                model.stop.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+    for h in handles {
+        h.join()
+            .map_err(|_| "a checker thread panicked".to_string())?;
+    }
+    Ok(Watched {
+        discoveries: checker.discoveries(),
+        stopped,
+        last: now(),
+    })
+}
+
 fn found_counterexample(
     model: &RaftModel,
     inv: Invariant,

@@ -20,6 +20,14 @@
 //! - **Check-Quorum Sound**: a leader steps down in its own term only when fewer than a
 //!   quorum answered it since its last check (a liveness guard rather than a safety lemma:
 //!   a needless step-down stops a working cluster for an election).
+//! - **Config Lineage**: two configuration entries on diverging branches of the log (neither
+//!   is in the log that holds the other) are never both still able to commit: one of them
+//!   sits on a log that conflicts with a committed entry. A leader appends a configuration
+//!   only once an entry of its own term has committed, and every log off its branch
+//!   conflicts with that entry or an earlier one, so the history of configurations never
+//!   forks (dissertation §4.1 and its 2015 erratum; the single-server change bug breaks it
+//!   the moment the second, diverging, change is appended, long before two leaders' logs
+//!   disagree on a committed entry).
 //! - **Term Order**: log terms never decrease along a log and never exceed the node's current
 //!   term (Verdi's `entries_sorted` and `allEntries_term_sanity`).
 //! - **Leader Sublog**: every entry of term t in any log is, at the same index, in the log of
@@ -47,6 +55,21 @@ pub enum LogView<'a> {
 }
 
 impl LogView<'_> {
+    /// The index of its last entry (its snapshot's when it holds none after it).
+    fn last_index(&self) -> Index {
+        match self {
+            LogView::Live(n) => n.last_index(),
+            LogView::Disk(d) => d.snapshot_index() + d.log.len() as Index,
+        }
+    }
+
+    /// Whether its first `len` entries disagree with the committed ones anywhere (only the
+    /// indices committed so far are compared).
+    fn conflicts_with_committed(&self, len: Index, committed: &CommittedEntries) -> bool {
+        let len = (len as usize).min(committed.len());
+        len > 0 && self.prefix_digest(len, committed) != Some(committed.prefix_digest(len))
+    }
+
     /// The index its snapshot covers up to (0: none).
     fn snapshot_index(&self) -> Index {
         match self {
@@ -568,4 +591,62 @@ pub fn promise_kept(
             "n{voter} granted n{to} a {kind} for term {term} within an election timeout of hearing its leader (check-quorum's promise)"
         ),
     ))
+}
+
+/// Config Lineage for the configuration entries `node` holds from index `from` on (the ones
+/// the event just put there), against every configuration entry any node holds (`holders`:
+/// running nodes' logs, down nodes' disks). Two configuration entries lie on diverging
+/// branches when the log holding the later-indexed one has a different entry at the other's
+/// index; a branch can still commit while its log agrees with every committed entry up to
+/// the configuration's index.
+pub fn config_lineage(
+    committed: &CommittedEntries,
+    node: Holder,
+    from: Index,
+    holders: &[Holder],
+) -> Result<(), Violation> {
+    let (id, view) = node;
+    let first = from.max(view.snapshot_index() + 1);
+    for index in first..=view.last_index() {
+        let Some(entry) = view.entry(index).filter(|e| is_config(e)) else {
+            continue;
+        };
+        if view.conflicts_with_committed(index, committed) {
+            continue;
+        }
+        for (other_id, other) in holders.iter().filter(|(o, _)| *o != id) {
+            let other_start = other.snapshot_index() + 1;
+            for other_index in other_start..=other.last_index() {
+                let Some(other_entry) = other.entry(other_index).filter(|e| is_config(e)) else {
+                    continue;
+                };
+                // On one branch: the log of the later one holds the earlier one (a snapshot
+                // holds committed entries only, so an index inside it is not a fork).
+                let same_branch = if other_index <= index {
+                    view.holds(other_index, other_entry)
+                } else {
+                    other.holds(index, entry)
+                };
+                if same_branch || other.conflicts_with_committed(other_index, committed) {
+                    continue;
+                }
+                return Err(Violation::new(
+                    Invariant::ConfigLineage,
+                    format!(
+                        "n{id}'s {} at index {index} and n{other_id}'s {} at index {other_index} lie on diverging branches of the log, and neither conflicts with a committed entry: both can still commit",
+                        EntryRef::of(entry),
+                        EntryRef::of(other_entry)
+                    ),
+                )
+                .detail(format!("n{id}: {}", view.summary()))
+                .detail(format!("n{other_id}: {}", other.summary()))
+                .detail(format!("committed: {} entries", committed.len())));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_config(entry: &Entry<KvCommand>) -> bool {
+    matches!(entry.payload, verraft_core::Payload::Config(_))
 }

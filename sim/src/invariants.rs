@@ -34,12 +34,13 @@ pub enum Invariant {
     CommitTerm,
     AppendSound,
     CheckQuorumSound,
+    ConfigLineage,
     Linearizability,
     Liveness,
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 19] = [
+    pub const ALL: [Invariant; 20] = [
         Invariant::ElectionSafety,
         Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
@@ -57,12 +58,13 @@ impl Invariant {
         Invariant::CommitTerm,
         Invariant::AppendSound,
         Invariant::CheckQuorumSound,
+        Invariant::ConfigLineage,
         Invariant::Linearizability,
         Invariant::Liveness,
     ];
 
     /// The invariants checked after every event (the others judge a whole run).
-    pub const PER_EVENT: [Invariant; 17] = [
+    pub const PER_EVENT: [Invariant; 18] = [
         Invariant::ElectionSafety,
         Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
@@ -80,11 +82,12 @@ impl Invariant {
         Invariant::CommitTerm,
         Invariant::AppendSound,
         Invariant::CheckQuorumSound,
+        Invariant::ConfigLineage,
     ];
 
     /// The auxiliary invariants of the safety proofs: stronger than the properties of the
     /// paper's Figure 3, they break at the first wrong step (see `auxiliary`).
-    pub const AUXILIARY: [Invariant; 8] = [
+    pub const AUXILIARY: [Invariant; 9] = [
         Invariant::CommitQuorum,
         Invariant::MatchSound,
         Invariant::VoteSound,
@@ -93,6 +96,7 @@ impl Invariant {
         Invariant::CommitTerm,
         Invariant::AppendSound,
         Invariant::CheckQuorumSound,
+        Invariant::ConfigLineage,
     ];
 
     /// Whether this is one of `AUXILIARY`.
@@ -119,6 +123,7 @@ impl Invariant {
             Invariant::CommitTerm => "Commit Term",
             Invariant::AppendSound => "Append Sound",
             Invariant::CheckQuorumSound => "Check-Quorum Sound",
+            Invariant::ConfigLineage => "Config Lineage",
             Invariant::Linearizability => "Linearizability",
             Invariant::Liveness => "Liveness",
         }

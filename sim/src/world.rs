@@ -1734,6 +1734,19 @@ impl World {
             }
         }
         auxiliary::check_quorum_sound(before, node)?;
+        if let (Some(from), true) = (log_from, self.config.features.membership) {
+            let holders: SmallVec<[auxiliary::Holder; 9]> = self
+                .config
+                .node_ids()
+                .map(|n| (n, self.log_view(n).1))
+                .collect();
+            auxiliary::config_lineage(
+                &self.ghost.committed,
+                (id, LogView::Live(node)),
+                from,
+                &holders,
+            )?;
+        }
         if let Some((term, granted)) = touched.pre_vote_answer {
             auxiliary::pre_vote_counted_sound(before, node, touched.delivered_from, term, granted)?;
         }

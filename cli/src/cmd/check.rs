@@ -44,8 +44,8 @@ pub struct BoundArgs {
     #[arg(long, value_name = "LIST")]
     faults: Option<String>,
     /// Optional parts of the core the nodes run: a list of pre-vote, check-quorum,
-    /// read-index, snapshots, transfer, lease-reads (or all: every one but lease-reads;
-    /// none; default all but transfer)
+    /// read-index, snapshots, transfer, lease-reads, membership (or all: every one but
+    /// lease-reads and membership; none; default all but transfer)
     #[arg(long, value_name = "LIST")]
     features: Option<String>,
     /// With snapshots: each node snapshots on its own every N applied entries (0: only at
@@ -435,6 +435,11 @@ pub struct CheckArgs {
     /// Explore without symmetry reduction over node ids
     #[arg(long)]
     no_symmetry: bool,
+    /// Explore breadth first: every state N events from the start before any N+1 away,
+    /// so a violation a few events deep is found before the search wanders down long
+    /// runs (depth first, the default, needs less memory)
+    #[arg(long)]
+    bfs: bool,
     /// Keep exploring after the first violation and report every broken invariant
     #[arg(long)]
     all_violations: bool,
@@ -536,6 +541,7 @@ fn check_one(args: &CheckArgs, bounds: Bounds, timeout: Option<Duration>) -> u8 
     let opts = CheckOptions {
         threads,
         symmetry: !args.no_symmetry,
+        breadth_first: args.bfs,
         stop_at_violation: !args.all_violations,
         timeout,
         max_states: args.max_states,

@@ -5,6 +5,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use verraft_core::{Bug, BugSet};
+use verraft_models::bug_bounds::sim_options;
 use verraft_sim::random::{run_one, SimOptions};
 use verraft_sim::{CrashMode, Faults, Features};
 
@@ -16,33 +17,37 @@ pub struct SimArgs {
     /// Number of runs
     #[arg(long, default_value_t = 1000)]
     runs: u64,
-    /// Events in each run's fault phase
-    #[arg(long, default_value_t = 200)]
-    steps: usize,
-    /// Cluster size
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=9))]
-    nodes: u8,
+    /// Events in each run's fault phase [default: 200, or what --bug's world needs]
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Cluster size [default: 3, or what --bug's world needs]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
+    nodes: Option<u8>,
     /// With --features ...,membership: voters at the start (nodes 1 to V; the others are
     /// spares that join when a leader adds them; default: every node)
     #[arg(long, value_name = "V", value_parser = clap::value_parser!(u8).range(1..=9))]
     voters: Option<u8>,
-    /// Faults runs may switch on (comma-separated: loss,dup,reorder,crash,partition; or all, none)
-    #[arg(long, default_value = "all", value_parser = parse_faults)]
-    faults: Faults,
+    /// Faults runs may switch on (comma-separated: loss,dup,reorder,crash,partition; or all,
+    /// none) [default: all, or what --bug's world needs]
+    #[arg(long, value_parser = parse_faults)]
+    faults: Option<Faults>,
     /// Optional parts of the core runs may switch on (each run picks some): a list of
     /// pre-vote, check-quorum, read-index, snapshots, transfer, lease-reads, membership (or
-    /// all: every one but lease-reads and membership; none)
-    #[arg(long, default_value = "all", value_parser = Features::parse)]
-    features: Features,
-    /// Switch on a seeded bug (repeatable), e.g. --bug figure-8
+    /// all: every one but lease-reads and membership; none) [default: all, or what --bug's
+    /// world needs]
+    #[arg(long, value_parser = Features::parse)]
+    features: Option<Features>,
+    /// Switch on a seeded bug (repeatable), e.g. --bug figure-8. A bug runs in the world it
+    /// needs (early-config: five nodes, four voters, membership changes; vote-count: four
+    /// nodes; lease-drift: lease reads, partitions, long runs) unless the flags say otherwise
     #[arg(long = "bug", value_parser = parse_bug)]
     bugs: Vec<Bug>,
     /// Clients, each with a script of operations
     #[arg(long, default_value_t = 3)]
     clients: usize,
-    /// Operations per client
-    #[arg(long, default_value_t = 4)]
-    ops: usize,
+    /// Operations per client [default: 4, or what --bug's world needs]
+    #[arg(long)]
+    ops: Option<usize>,
     /// Events the fault-free phase may take before liveness counts as broken (default: grows
     /// with nodes, clients and operations; 2,432 for the other defaults)
     #[arg(long, value_name = "EVENTS")]
@@ -94,32 +99,27 @@ pub fn run(args: SimArgs) -> u8 {
         eprintln!("verraft sim: --out-dir {}: {e}", args.out_dir.display());
         return 2;
     }
-    if let Some(v) = args.voters {
-        if v > args.nodes || !args.features.membership {
+    let (opts, world) = options(&args);
+    if let Some(v) = opts.voters {
+        if v > opts.nodes || !opts.features.membership {
             eprintln!(
                 "verraft sim: --voters {v} needs membership in --features and at most --nodes ({}) voters",
-                args.nodes
+                opts.nodes
             );
             return 2;
         }
     }
-    let opts = SimOptions {
-        nodes: args.nodes,
-        voters: args.voters,
-        steps: args.steps,
-        faults: args.faults,
-        features: args.features,
-        bugs: args.bugs.iter().copied().collect::<BugSet>(),
-        clients: args.clients,
-        ops_per_client: args.ops,
-        quiet_bound: args.quiet_bound,
-        crash_mode: if args.keep_unsynced {
-            CrashMode::KeepUnsynced
-        } else {
-            CrashMode::LoseUnsynced
-        },
-        auxiliary: !args.no_auxiliary,
-    };
+    if !world.is_empty() {
+        eprintln!(
+            "verraft sim: {} runs in the world it needs: {} (flags given on the command line win)",
+            args.bugs
+                .iter()
+                .map(|b| format!("--bug {b}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            world.join(" ")
+        );
+    }
     let interrupt = crate::interrupt::flag();
     let start = Instant::now();
     let mut progress = Progress::new("verraft sim");
@@ -226,6 +226,97 @@ pub fn run(args: SimArgs) -> u8 {
     }
 }
 
+/// The options the flags ask for. What a flag leaves unsaid comes from the world the first
+/// seeded bug that needs one is hunted in ([`sim_options`], the same place `verraft
+/// bughunt` and README's table take it from), else from `sim`'s defaults; the second
+/// result lists, as flags, what a bug's world changed.
+fn options(args: &SimArgs) -> (SimOptions, Vec<String>) {
+    let defaults = SimOptions::default();
+    let needs = args
+        .bugs
+        .iter()
+        .map(|b| sim_options(*b))
+        .find(|w| {
+            (
+                w.nodes,
+                w.voters,
+                w.steps,
+                w.faults,
+                w.features,
+                w.ops_per_client,
+            ) != (
+                defaults.nodes,
+                defaults.voters,
+                defaults.steps,
+                defaults.faults,
+                defaults.features,
+                defaults.ops_per_client,
+            )
+        })
+        .unwrap_or_else(|| defaults.clone());
+    let mut world = Vec::new();
+    let mut pick = |given: Option<String>, needed: String, default: String, flag: &str| {
+        if given.is_none() && needed != default {
+            world.push(format!("--{flag} {needed}"));
+        }
+    };
+    pick(
+        args.nodes.map(|n| n.to_string()),
+        needs.nodes.to_string(),
+        defaults.nodes.to_string(),
+        "nodes",
+    );
+    // The world's voters belong to its cluster size: not taken when --nodes is given.
+    let world_voters = needs.voters.filter(|_| {
+        args.voters.is_none() && args.nodes.is_none() && args.features.is_none_or(|f| f.membership)
+    });
+    pick(
+        args.faults.map(|f| f.list()),
+        needs.faults.list(),
+        defaults.faults.list(),
+        "faults",
+    );
+    pick(
+        args.features.map(|f| f.list()),
+        needs.features.list(),
+        defaults.features.list(),
+        "features",
+    );
+    pick(
+        args.steps.map(|s| s.to_string()),
+        needs.steps.to_string(),
+        defaults.steps.to_string(),
+        "steps",
+    );
+    pick(
+        args.ops.map(|o| o.to_string()),
+        needs.ops_per_client.to_string(),
+        defaults.ops_per_client.to_string(),
+        "ops",
+    );
+    if let Some(v) = world_voters {
+        world.push(format!("--voters {v}"));
+    }
+    let opts = SimOptions {
+        nodes: args.nodes.unwrap_or(needs.nodes),
+        voters: args.voters.or(world_voters),
+        steps: args.steps.unwrap_or(needs.steps),
+        faults: args.faults.unwrap_or(needs.faults),
+        features: args.features.unwrap_or(needs.features),
+        bugs: args.bugs.iter().copied().collect::<BugSet>(),
+        clients: args.clients,
+        ops_per_client: args.ops.unwrap_or(needs.ops_per_client),
+        quiet_bound: args.quiet_bound,
+        crash_mode: if args.keep_unsynced {
+            CrashMode::KeepUnsynced
+        } else {
+            CrashMode::LoseUnsynced
+        },
+        auxiliary: !args.no_auxiliary,
+    };
+    (opts, world)
+}
+
 /// Where the same seed shows the bug when only Figure 3's properties are checked: what an
 /// auxiliary invariant caught early, in words a user of those properties knows.
 fn figure3_later(opts: &SimOptions, seed: u64) -> String {
@@ -250,18 +341,18 @@ fn figure3_later(opts: &SimOptions, seed: u64) -> String {
 /// The command that runs exactly this seed again, every option spelled out (none left to a
 /// default, which may change).
 fn reproduce(args: &SimArgs, opts: &SimOptions, seed: u64) -> String {
-    let faults = args.faults.names();
+    let faults = opts.faults.names();
     let mut cmd = format!(
         "verraft sim --seed {seed} --runs 1 --steps {} --nodes {} --faults {} --features {} --clients {} --ops {} --quiet-bound {}",
-        args.steps,
-        args.nodes,
+        opts.steps,
+        opts.nodes,
         if faults.is_empty() { "none".to_string() } else { faults.join(",") },
-        args.features.list(),
-        args.clients,
-        args.ops,
+        opts.features.list(),
+        opts.clients,
+        opts.ops_per_client,
         opts.quiet_bound()
     );
-    if let Some(v) = args.voters {
+    if let Some(v) = opts.voters {
         cmd += &format!(" --voters {v}");
     }
     if args.keep_unsynced {
