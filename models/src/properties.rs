@@ -333,7 +333,16 @@ mod tests {
 
     #[test]
     fn one_always_property_per_checked_invariant_in_order() {
-        let model = RaftModel::new(Bounds::default()).unwrap();
+        let plain = all(&RaftModel::new(Bounds::default()).unwrap());
+        assert!(
+            plain
+                .iter()
+                .all(|p| p.name != Invariant::ConfigLineage.name()),
+            "Config Lineage is listed only where configurations change"
+        );
+        let mut bounds = Bounds::default();
+        bounds.features.membership = true;
+        let model = RaftModel::new(bounds).unwrap();
         let props = all(&model);
         for (i, inv) in CHECKED.iter().enumerate() {
             assert_eq!(props[i].name, inv.name());

@@ -555,3 +555,38 @@ fn the_world_tracks_each_node_s_promise_and_the_correct_core_keeps_it() {
     assert!(w.ghost.promises.left(2) > 0);
     assert_eq!(w.node(2).unwrap().voted_for(), Some(1));
 }
+
+fn configuration(term: Term, voters: &str) -> Entry<KvCommand> {
+    Entry {
+        term,
+        payload: Payload::Config(voters.parse().unwrap()),
+    }
+}
+
+/// Config Lineage: the 2015 single-server bug's fork (n1 removed n2 in term 1, n2 removed n1
+/// in term 2, neither after a commit of its term) fires; the same logs once term 2's no-op
+/// is committed do not (n1's branch conflicts with it, so its change can never commit); a
+/// later change on the same branch does not.
+#[test]
+fn config_lineage_wants_no_two_live_branches_with_configurations() {
+    let n1 = disk(&[noop(1), configuration(1, "1,3,4")]);
+    let n2 = disk(&[noop(2), configuration(2, "2,3,4")]);
+    let holders = [(1, LogView::Disk(&n1)), (2, LogView::Disk(&n2))];
+    let none = CommittedEntries::default();
+    let why = broken(
+        auxiliary::config_lineage(&none, holders[1], 2, &holders),
+        Invariant::ConfigLineage,
+    );
+    assert!(
+        why.contains("n2's 2:config=2,3,4 at index 2 and n1's 1:config=1,3,4 at index 2"),
+        "{why}"
+    );
+    let mut committed = CommittedEntries::default();
+    committed.push(noop(2), 2);
+    assert!(auxiliary::config_lineage(&committed, holders[1], 2, &holders).is_ok());
+    // n3 went on from n2's branch: a second change after the first is no fork.
+    let n3 = disk(&[noop(2), configuration(2, "2,3,4"), configuration(2, "2,3")]);
+    let one_branch = [(2, LogView::Disk(&n2)), (3, LogView::Disk(&n3))];
+    assert!(auxiliary::config_lineage(&none, one_branch[1], 3, &one_branch).is_ok());
+    assert!(auxiliary::config_lineage(&none, one_branch[0], 1, &one_branch).is_ok());
+}
