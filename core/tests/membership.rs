@@ -336,3 +336,50 @@ fn joint_quorums_need_both_halves() {
     assert_eq!(m.quorum_index(holds), 3);
     assert_eq!(m.leave_joint().quorum_index(holds), 8);
 }
+
+/// Removed nodes cannot disrupt the cluster (dissertation §4.2.3). n3 is removed while it is
+/// down, so it never learns it: back up, it still counts itself a voter and its timer keeps
+/// running out. With pre-vote its pre-votes raise nobody's term (and its log, which lacks
+/// the change, wins none); with check-quorum the voters and the leader ignore its vote
+/// requests while they hear a leader. With neither, its higher term deposes a leader that
+/// was working: what the two rules are for.
+#[test]
+fn a_removed_node_cannot_disrupt_the_cluster() {
+    for (pre_vote, check_quorum) in [(true, true), (true, false), (false, true), (false, false)] {
+        let with_options = |id: NodeId| {
+            let mut c = cfg(id, &[1, 2, 3]);
+            c.pre_vote = pre_vote;
+            c.check_quorum = check_quorum;
+            c
+        };
+        let mut c = Cluster::new(3);
+        for id in 1..=3u8 {
+            c.nodes[id as usize - 1] = Some(Node::new(with_options(id), KvStore::new()).unwrap());
+        }
+        c.elect(1);
+        spread(&mut c, 1);
+        c.crash(3);
+        let p = change(&mut c, 1, MembershipChange::RemoveVoter(3)).unwrap();
+        spread(&mut c, 1);
+        assert!(c.node(1).commit_index() >= p.index);
+        let disk = &c.disks[2];
+        c.nodes[2] = Some(Node::restart(with_options(3), disk, KvStore::new()).unwrap());
+        assert!(c.node(3).membership().is_voter(3), "n3 never heard of its removal");
+        let term = c.node(1).term();
+        for _ in 0..3 {
+            c.timeout(3);
+            c.settle();
+        }
+        let deposed = c.node(1).role() != Role::Leader;
+        assert_eq!(
+            deposed,
+            !pre_vote && !check_quorum,
+            "pre-vote {pre_vote}, check-quorum {check_quorum}: leader n1 {:?} in term {} (was {term})",
+            c.node(1).role(),
+            c.node(1).term()
+        );
+        if !deposed {
+            assert_eq!((c.node(1).term(), c.node(2).term()), (term, term));
+        }
+    }
+}
