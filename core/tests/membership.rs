@@ -364,7 +364,10 @@ fn a_removed_node_cannot_disrupt_the_cluster() {
         assert!(c.node(1).commit_index() >= p.index);
         let disk = &c.disks[2];
         c.nodes[2] = Some(Node::restart(with_options(3), disk, KvStore::new()).unwrap());
-        assert!(c.node(3).membership().is_voter(3), "n3 never heard of its removal");
+        assert!(
+            c.node(3).membership().is_voter(3),
+            "n3 never heard of its removal"
+        );
         let term = c.node(1).term();
         for _ in 0..3 {
             c.timeout(3);

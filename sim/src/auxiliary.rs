@@ -43,6 +43,7 @@ use crate::invariants::{
     disk_log_summary, node_log_summary, Before, CommittedEntries, Ghost, Invariant, KvNode,
     Violation,
 };
+use smallvec::SmallVec;
 use verraft_core::{Entry, Index, MemStorage, Membership, Message, NodeId, NodeSet, Role, Term};
 use verraft_kv::KvCommand;
 
@@ -599,11 +600,17 @@ pub fn promise_kept(
 /// branches when the log holding the later-indexed one has a different entry at the other's
 /// index; a branch can still commit while its log agrees with every committed entry up to
 /// the configuration's index.
+///
+/// Along one log, each configuration's quorums also intersect every quorum of the
+/// configuration before it (`initial` before the first, when the log starts at index 1):
+/// a change of one voter, or a joint configuration between two sets, keeps any two
+/// consecutive configurations from deciding apart.
 pub fn config_lineage(
     committed: &CommittedEntries,
     node: Holder,
     from: Index,
     holders: &[Holder],
+    initial: &Membership,
 ) -> Result<(), Violation> {
     let (id, view) = node;
     let first = from.max(view.snapshot_index() + 1);
@@ -611,6 +618,26 @@ pub fn config_lineage(
         let Some(entry) = view.entry(index).filter(|e| is_config(e)) else {
             continue;
         };
+        let previous = (view.snapshot_index() + 1..index)
+            .rev()
+            .find_map(|i| match view.entry(i).map(|e| &e.payload) {
+                Some(verraft_core::Payload::Config(m)) => Some(*m),
+                _ => None,
+            })
+            .or((view.snapshot_index() == 0).then_some(*initial));
+        if let (Some(before), verraft_core::Payload::Config(after)) = (previous, &entry.payload) {
+            if let Some((a, b)) = disjoint_quorums(&before, after) {
+                return Err(Violation::new(
+                    Invariant::ConfigLineage,
+                    format!(
+                        "n{id}'s configuration {after} at index {index} can decide apart from the one before it, {before}: {} is a quorum of the one and {} of the other",
+                        names(&b),
+                        names(&a)
+                    ),
+                )
+                .detail(format!("n{id}: {}", view.summary())));
+            }
+        }
         if view.conflicts_with_committed(index, committed) {
             continue;
         }
@@ -645,6 +672,27 @@ pub fn config_lineage(
         }
     }
     Ok(())
+}
+
+/// Two disjoint quorums, one of `a` and one of `b`, if there are any (quorums are closed
+/// under adding members, so it is enough to split the members of both in two).
+fn disjoint_quorums(a: &Membership, b: &Membership) -> Option<(NodeSet, NodeSet)> {
+    let mut everyone = a.members();
+    for id in b.members().iter() {
+        everyone.insert(id);
+    }
+    let ids: SmallVec<[NodeId; 9]> = everyone.iter().collect();
+    (0u32..1 << ids.len()).find_map(|mask| {
+        let (mut of_a, mut of_b) = (NodeSet::default(), NodeSet::default());
+        for (bit, id) in ids.iter().enumerate() {
+            if mask & (1 << bit) != 0 {
+                of_a.insert(*id);
+            } else {
+                of_b.insert(*id);
+            }
+        }
+        (a.has_quorum(&of_a) && b.has_quorum(&of_b)).then_some((of_a, of_b))
+    })
 }
 
 fn is_config(entry: &Entry<KvCommand>) -> bool {

@@ -15,7 +15,8 @@ use smallvec::SmallVec;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use verraft_core::{
-    Config, ConfigError, Index, MembershipChange, Message, Node, NodeId, NodeSet, Ready, Role, Term,
+    Config, ConfigError, Index, Membership, MembershipChange, Message, Node, NodeId, NodeSet,
+    Ready, Role, Term,
 };
 use verraft_kv::{ClientId, KvCommand, KvOp, KvOutput, KvStore, Text};
 
@@ -1740,11 +1741,16 @@ impl World {
                 .node_ids()
                 .map(|n| (n, self.log_view(n).1))
                 .collect();
+            let initial = Membership {
+                voters: (1..=self.config.voters.unwrap_or(self.config.nodes)).collect(),
+                ..Membership::default()
+            };
             auxiliary::config_lineage(
                 &self.ghost.committed,
                 (id, LogView::Live(node)),
                 from,
                 &holders,
+                &initial,
             )?;
         }
         if let Some((term, granted)) = touched.pre_vote_answer {

@@ -569,12 +569,13 @@ fn configuration(term: Term, voters: &str) -> Entry<KvCommand> {
 /// later change on the same branch does not.
 #[test]
 fn config_lineage_wants_no_two_live_branches_with_configurations() {
+    let four: Membership = "1,2,3,4".parse().unwrap();
     let n1 = disk(&[noop(1), configuration(1, "1,3,4")]);
     let n2 = disk(&[noop(2), configuration(2, "2,3,4")]);
     let holders = [(1, LogView::Disk(&n1)), (2, LogView::Disk(&n2))];
     let none = CommittedEntries::default();
     let why = broken(
-        auxiliary::config_lineage(&none, holders[1], 2, &holders),
+        auxiliary::config_lineage(&none, holders[1], 2, &holders, &four),
         Invariant::ConfigLineage,
     );
     assert!(
@@ -583,10 +584,59 @@ fn config_lineage_wants_no_two_live_branches_with_configurations() {
     );
     let mut committed = CommittedEntries::default();
     committed.push(noop(2), 2);
-    assert!(auxiliary::config_lineage(&committed, holders[1], 2, &holders).is_ok());
+    assert!(auxiliary::config_lineage(&committed, holders[1], 2, &holders, &four).is_ok());
     // n3 went on from n2's branch: a second change after the first is no fork.
     let n3 = disk(&[noop(2), configuration(2, "2,3,4"), configuration(2, "2,3")]);
     let one_branch = [(2, LogView::Disk(&n2)), (3, LogView::Disk(&n3))];
-    assert!(auxiliary::config_lineage(&none, one_branch[1], 3, &one_branch).is_ok());
-    assert!(auxiliary::config_lineage(&none, one_branch[0], 1, &one_branch).is_ok());
+    assert!(auxiliary::config_lineage(&none, one_branch[1], 3, &one_branch, &four).is_ok());
+    assert!(auxiliary::config_lineage(&none, one_branch[0], 1, &one_branch, &four).is_ok());
+}
+
+/// Config Lineage along one log: swapping two voters in one step lets the two
+/// configurations decide apart and fires; the same swap through a joint configuration, or
+/// one voter at a time, does not. The configuration before the first entry is the one the
+/// cluster started with.
+#[test]
+fn config_lineage_wants_each_configuration_to_intersect_the_one_before() {
+    let three: Membership = "1,2,3".parse().unwrap();
+    let none = CommittedEntries::default();
+    let check = |log: &[Entry<KvCommand>]| {
+        let d = disk(log);
+        let holders = [(1, LogView::Disk(&d))];
+        auxiliary::config_lineage(&none, holders[0], 1, &holders, &three)
+    };
+    let why = broken(
+        check(&[noop(1), configuration(1, "1,4,5")]),
+        Invariant::ConfigLineage,
+    );
+    assert!(
+        why.contains(
+            "configuration 1,4,5 at index 2 can decide apart from the one before it, 1,2,3"
+        ),
+        "{why}"
+    );
+    assert!(check(&[
+        noop(1),
+        configuration(1, "1,4,5/1,2,3"),
+        configuration(1, "1,4,5")
+    ])
+    .is_ok());
+    assert!(check(&[
+        noop(1),
+        configuration(1, "1,2,3,4"),
+        configuration(1, "1,2,4")
+    ])
+    .is_ok());
+    // Two voters added one at a time are fine, both at once are not ({1, 2} is a quorum of
+    // the three, {3, 4, 5} one of the five).
+    assert!(check(&[
+        noop(1),
+        configuration(1, "1,2,3,4"),
+        configuration(1, "1,2,3,4,5")
+    ])
+    .is_ok());
+    broken(
+        check(&[noop(1), configuration(1, "1,2,3,4,5")]),
+        Invariant::ConfigLineage,
+    );
 }
