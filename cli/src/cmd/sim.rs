@@ -236,67 +236,12 @@ fn options(args: &SimArgs) -> (SimOptions, Vec<String>) {
         .bugs
         .iter()
         .map(|b| sim_options(*b))
-        .find(|w| {
-            (
-                w.nodes,
-                w.voters,
-                w.steps,
-                w.faults,
-                w.features,
-                w.ops_per_client,
-            ) != (
-                defaults.nodes,
-                defaults.voters,
-                defaults.steps,
-                defaults.faults,
-                defaults.features,
-                defaults.ops_per_client,
-            )
-        })
+        .find(|w| world_flags(w) != world_flags(&defaults))
         .unwrap_or_else(|| defaults.clone());
-    let mut world = Vec::new();
-    let mut pick = |given: Option<String>, needed: String, default: String, flag: &str| {
-        if given.is_none() && needed != default {
-            world.push(format!("--{flag} {needed}"));
-        }
-    };
-    pick(
-        args.nodes.map(|n| n.to_string()),
-        needs.nodes.to_string(),
-        defaults.nodes.to_string(),
-        "nodes",
-    );
     // The world's voters belong to its cluster size: not taken when --nodes is given.
     let world_voters = needs.voters.filter(|_| {
         args.voters.is_none() && args.nodes.is_none() && args.features.is_none_or(|f| f.membership)
     });
-    pick(
-        args.faults.map(|f| f.list()),
-        needs.faults.list(),
-        defaults.faults.list(),
-        "faults",
-    );
-    pick(
-        args.features.map(|f| f.list()),
-        needs.features.list(),
-        defaults.features.list(),
-        "features",
-    );
-    pick(
-        args.steps.map(|s| s.to_string()),
-        needs.steps.to_string(),
-        defaults.steps.to_string(),
-        "steps",
-    );
-    pick(
-        args.ops.map(|o| o.to_string()),
-        needs.ops_per_client.to_string(),
-        defaults.ops_per_client.to_string(),
-        "ops",
-    );
-    if let Some(v) = world_voters {
-        world.push(format!("--voters {v}"));
-    }
     let opts = SimOptions {
         nodes: args.nodes.unwrap_or(needs.nodes),
         voters: args.voters.or(world_voters),
@@ -314,7 +259,35 @@ fn options(args: &SimArgs) -> (SimOptions, Vec<String>) {
         },
         auxiliary: !args.no_auxiliary,
     };
+    let given = [
+        args.nodes.is_some(),
+        args.voters.is_some(),
+        args.faults.is_some(),
+        args.features.is_some(),
+        args.steps.is_some(),
+        args.ops.is_some(),
+    ];
+    let world = world_flags(&opts)
+        .into_iter()
+        .zip(world_flags(&defaults))
+        .zip(given)
+        .filter(|(((_, value), (_, default)), given)| !given && value != default)
+        .map(|(((flag, value), _), _)| format!("--{flag} {value}"))
+        .collect();
     (opts, world)
+}
+
+/// The options a seeded bug's world may set, as flag names and values (in the order of
+/// [`options`]'s `given`; no value for voters means every node votes).
+fn world_flags(o: &SimOptions) -> [(&'static str, String); 6] {
+    [
+        ("nodes", o.nodes.to_string()),
+        ("voters", o.voters.map_or(String::new(), |v| v.to_string())),
+        ("faults", o.faults.list()),
+        ("features", o.features.list()),
+        ("steps", o.steps.to_string()),
+        ("ops", o.ops_per_client.to_string()),
+    ]
 }
 
 /// Where the same seed shows the bug when only Figure 3's properties are checked: what an
