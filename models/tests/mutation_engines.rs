@@ -14,6 +14,7 @@ use verraft_harness::{regression, schedule, FuzzOptions};
 use verraft_models::bug_bounds::sim_options;
 use verraft_models::{check, Bounds, CheckOptions, RaftModel};
 use verraft_sim::random::{run_one, SimOptions};
+use verraft_sim::Features;
 
 /// The model checker: the portfolio's bound sets that finish in seconds (all but the
 /// largest, "the core as it runs by default"), each exhaustively, every invariant and every
@@ -45,7 +46,8 @@ fn engine_check() {
 /// swarm draws from, safety after every event, liveness after the faults stop, and the
 /// client history's linearizability; then 2,000 runs that keep time with lease reads on,
 /// with the options that hunt lease-drift (long runs, partitions alone) and no bug, since
-/// only they exercise the lease and the followers' promises it rests on.
+/// only they exercise the lease and the followers' promises it rests on; then 600 runs with
+/// membership changes at 5 and 4 nodes.
 #[test]
 #[ignore]
 fn engine_sim() {
@@ -53,6 +55,10 @@ fn engine_sim() {
     let leases = SimOptions {
         bugs: BugSet::NONE,
         ..sim_options(Bug::LeaseDrift)
+    };
+    let membership = Features {
+        membership: true,
+        ..Features::ALL
     };
     let sets = [
         (
@@ -70,6 +76,26 @@ fn engine_sim() {
             100,
         ),
         (leases, 2000),
+        // Membership changes (opt-in in the swarm): three voters and two spares, and two
+        // voters and two spares, so that adds, removals, promotions and joint changes run.
+        (
+            SimOptions {
+                nodes: 5,
+                voters: Some(3),
+                features: membership,
+                ..SimOptions::default()
+            },
+            300,
+        ),
+        (
+            SimOptions {
+                nodes: 4,
+                voters: Some(2),
+                features: membership,
+                ..SimOptions::default()
+            },
+            300,
+        ),
     ];
     for (opts, runs) in sets {
         let nodes = opts.nodes;
