@@ -38,11 +38,12 @@ struct Cli {
 enum Command {
     /// Exhaustively model-check the Raft core within bounds (stateright)
     ///
-    /// Without a bound flag it explores the default portfolio, six bound sets each
+    /// Without a bound flag it explores the default portfolio, seven bound sets each
     /// exhaustively: the core with pre-vote, check-quorum, ReadIndex reads and snapshots,
     /// the Figure 2 core with message loss, ReadIndex reads and snapshots while messages
     /// are lost, leadership transfer in a second term, one-entry appends with two messages
-    /// in flight, and a crash that loses unsynced writes. `--bug` and `--no-auxiliary` alone keep the portfolio (does the default check
+    /// in flight, a crash that loses unsynced writes, and membership changes in a cluster
+    /// of two voters and a spare. `--bug` and `--no-auxiliary` alone keep the portfolio (does the default check
     /// catch this bug?); any other flag gives one bound set, starting from the first.
     Check(cmd::check::CheckArgs),
     /// Browse the model's state space in a web browser (stateright Explorer)

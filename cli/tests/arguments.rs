@@ -109,7 +109,7 @@ fn a_bug_alone_is_checked_against_the_default_portfolio() {
     ]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("bound set 1 of 6"), "{text}");
+    assert!(text.contains("bound set 1 of 7"), "{text}");
     assert!(text.contains("Commit Quorum"), "{text}");
     let scenario = std::fs::read_to_string(&cx).unwrap();
     assert!(

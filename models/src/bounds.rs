@@ -198,6 +198,31 @@ impl Bounds {
             crash_mode: CrashMode::LoseUnsynced,
             ..features.clone()
         };
+        // Membership changes: two voters and a spare (an even-sized cluster, where a quorum
+        // is everyone), two changes (a learner added then promoted, or swapped in by a joint
+        // configuration, or the leader removing itself), a client's write, a crash and a lost
+        // message in two terms. Every membership `sometimes` is reached; a change the leader
+        // should have refused shows in Config Lineage. (Three voters and a spare, the
+        // smallest cluster where two uncommitted one-voter changes can decide apart, is
+        // `--preset membership`: 10 M states.)
+        let membership = Bounds {
+            features: Features {
+                membership: true,
+                ..Features::NONE
+            },
+            voters: Some(2),
+            reconfigs: 2,
+            max_term: 2,
+            max_log: Some(4),
+            max_ops: 1,
+            faults: Faults {
+                loss: true,
+                crash: true,
+                ..Faults::NONE
+            },
+            losses: Some(1),
+            ..features.clone()
+        };
         vec![
             (
                 "the core with pre-vote, check-quorum, read-index and snapshots",
@@ -223,6 +248,7 @@ impl Bounds {
                 "a crash that loses unsynced writes (power loss)",
                 power_loss,
             ),
+            ("membership changes: two voters and a spare", membership),
         ]
     }
 

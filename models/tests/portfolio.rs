@@ -50,3 +50,19 @@ fn power_loss_catches_acknowledging_before_the_sync() {
     let report = run(with_bug(&power_loss, Bug::AckBeforeSync));
     assert!(report.violated(), "ack-before-sync not caught");
 }
+
+/// The membership set reaches every membership `sometimes` (a learner added and promoted, a
+/// joint change completing, a leader removing itself) with every invariant holding, Config
+/// Lineage among them.
+#[test]
+fn the_membership_set_reaches_every_kind_of_change() {
+    let membership = set("membership changes");
+    let report = run(membership);
+    assert!(
+        report.exhaustive && !report.violated(),
+        "{:?}",
+        report.stopped
+    );
+    assert!(report.unreached().is_empty(), "{:?}", report.unreached());
+    assert_eq!(report.unique, 534_141);
+}

@@ -601,10 +601,13 @@ pub fn promise_kept(
 /// index; a branch can still commit while its log agrees with every committed entry up to
 /// the configuration's index.
 ///
-/// Along one log, each configuration's quorums also intersect every quorum of the
-/// configuration before it (`initial` before the first, when the log starts at index 1):
-/// a change of one voter, or a joint configuration between two sets, keeps any two
-/// consecutive configurations from deciding apart.
+/// Along one log, each configuration's quorums also intersect every quorum of each
+/// configuration before it back to the latest committed one (`initial` before the first,
+/// when the log starts at index 1): a change of one voter, or a joint configuration between
+/// two sets, keeps two consecutive configurations from deciding apart, and a leader that
+/// waits for its configuration to commit before the next change keeps the chain one link
+/// long. (Two uncommitted changes of one voter each can make a configuration that decides
+/// apart from the committed one: {1,2,3} to {1,2} to {1,2,4}.)
 pub fn config_lineage(
     committed: &CommittedEntries,
     node: Holder,
@@ -618,19 +621,20 @@ pub fn config_lineage(
         let Some(entry) = view.entry(index).filter(|e| is_config(e)) else {
             continue;
         };
-        let previous = (view.snapshot_index() + 1..index)
-            .rev()
-            .find_map(|i| match view.entry(i).map(|e| &e.payload) {
-                Some(verraft_core::Payload::Config(m)) => Some(*m),
-                _ => None,
-            })
-            .or((view.snapshot_index() == 0).then_some(*initial));
-        if let (Some(before), verraft_core::Payload::Config(after)) = (previous, &entry.payload) {
+        let verraft_core::Payload::Config(after) = &entry.payload else {
+            continue;
+        };
+        for (before_index, before) in configs_in_force_before(view, index, committed, initial) {
             if let Some((a, b)) = disjoint_quorums(&before, after) {
+                let which = if before_index == 0 {
+                    "the one the cluster started with".to_string()
+                } else {
+                    format!("the one at index {before_index}")
+                };
                 return Err(Violation::new(
                     Invariant::ConfigLineage,
                     format!(
-                        "n{id}'s configuration {after} at index {index} can decide apart from the one before it, {before}: {} is a quorum of the one and {} of the other",
+                        "n{id}'s configuration {after} at index {index} can decide apart from {which}, {before}, still in force for nodes that have not heard of what followed it: {} is a quorum of the one and {} of the other",
                         names(&b),
                         names(&a)
                     ),
@@ -672,6 +676,32 @@ pub fn config_lineage(
         }
     }
     Ok(())
+}
+
+/// The configurations of `view` before `index` that nodes may still act on, latest first,
+/// with their indexes (0 for `initial`): back to and including the latest one at a
+/// committed index, or `initial` when none is and the log starts at index 1. (With a
+/// snapshot and no committed configuration after it, the snapshot's is committed and
+/// the walk stops at the snapshot.)
+fn configs_in_force_before(
+    view: LogView<'_>,
+    index: Index,
+    committed: &CommittedEntries,
+    initial: &Membership,
+) -> SmallVec<[(Index, Membership); 4]> {
+    let mut found = SmallVec::new();
+    for i in (view.snapshot_index() + 1..index).rev() {
+        if let Some(verraft_core::Payload::Config(m)) = view.entry(i).map(|e| &e.payload) {
+            found.push((i, *m));
+            if i <= committed.len() as Index {
+                return found;
+            }
+        }
+    }
+    if view.snapshot_index() == 0 {
+        found.push((0, *initial));
+    }
+    found
 }
 
 /// Two disjoint quorums, one of `a` and one of `b`, if there are any (quorums are closed

@@ -366,6 +366,11 @@ impl WorldConfig {
         1..=self.nodes
     }
 
+    /// The voters every node starts with: nodes 1 to `voters`, or every node.
+    pub fn initial_voters(&self) -> std::ops::RangeInclusive<NodeId> {
+        1..=self.voters.unwrap_or(self.nodes)
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if !(1..=9).contains(&self.nodes) {
             return Err(format!("nodes must be between 1 and 9, not {}", self.nodes));

@@ -1741,10 +1741,7 @@ impl World {
                 .node_ids()
                 .map(|n| (n, self.log_view(n).1))
                 .collect();
-            let initial = Membership {
-                voters: (1..=self.config.voters.unwrap_or(self.config.nodes)).collect(),
-                ..Membership::default()
-            };
+            let initial = Membership::of_voters(self.config.initial_voters());
             auxiliary::config_lineage(
                 &self.ghost.committed,
                 (id, LogView::Live(node)),
@@ -1830,9 +1827,9 @@ impl World {
 }
 
 fn node_config(world: &WorldConfig, id: NodeId) -> Config {
-    let voters = world.voters.unwrap_or(world.nodes);
-    let mut c = if id <= voters {
-        Config::new(id, 1..=voters)
+    let voters = world.initial_voters();
+    let mut c = if voters.contains(&id) {
+        Config::new(id, voters)
     } else {
         // A spare: it joins when a leader adds it.
         Config::joining(id)

@@ -594,49 +594,62 @@ fn config_lineage_wants_no_two_live_branches_with_configurations() {
 
 /// Config Lineage along one log: swapping two voters in one step lets the two
 /// configurations decide apart and fires; the same swap through a joint configuration, or
-/// one voter at a time, does not. The configuration before the first entry is the one the
-/// cluster started with.
+/// one voter at a time each after the one before committed, does not. The configuration
+/// before the first entry is the one the cluster started with. Two changes of one voter
+/// each with the first not committed fire: the cluster's committed configuration is still
+/// in force at the nodes that have not heard of either.
 #[test]
-fn config_lineage_wants_each_configuration_to_intersect_the_one_before() {
+fn config_lineage_wants_each_configuration_to_intersect_the_ones_in_force() {
     let three: Membership = "1,2,3".parse().unwrap();
-    let none = CommittedEntries::default();
-    let check = |log: &[Entry<KvCommand>]| {
+    let check = |log: &[Entry<KvCommand>], committed: usize| {
         let d = disk(log);
         let holders = [(1, LogView::Disk(&d))];
-        auxiliary::config_lineage(&none, holders[0], 1, &holders, &three)
+        let mut c = CommittedEntries::default();
+        for e in &log[..committed] {
+            c.push(e.clone(), e.term);
+        }
+        auxiliary::config_lineage(&c, holders[0], 1, &holders, &three)
     };
     let why = broken(
-        check(&[noop(1), configuration(1, "1,4,5")]),
+        check(&[noop(1), configuration(1, "1,4,5")], 0),
         Invariant::ConfigLineage,
     );
     assert!(
         why.contains(
-            "configuration 1,4,5 at index 2 can decide apart from the one before it, 1,2,3"
+            "configuration 1,4,5 at index 2 can decide apart from the one the cluster started with, 1,2,3"
         ),
         "{why}"
     );
-    assert!(check(&[
+    let joint = [
         noop(1),
         configuration(1, "1,4,5/1,2,3"),
-        configuration(1, "1,4,5")
-    ])
-    .is_ok());
-    assert!(check(&[
-        noop(1),
-        configuration(1, "1,2,3,4"),
-        configuration(1, "1,2,4")
-    ])
-    .is_ok());
+        configuration(1, "1,4,5"),
+    ];
+    assert!(check(&joint, 2).is_ok());
     // Two voters added one at a time are fine, both at once are not ({1, 2} is a quorum of
     // the three, {3, 4, 5} one of the five).
-    assert!(check(&[
+    let one_at_a_time = [
         noop(1),
         configuration(1, "1,2,3,4"),
-        configuration(1, "1,2,3,4,5")
-    ])
-    .is_ok());
+        configuration(1, "1,2,3,4,5"),
+    ];
+    assert!(check(&one_at_a_time, 2).is_ok());
     broken(
-        check(&[noop(1), configuration(1, "1,2,3,4,5")]),
+        check(&[noop(1), configuration(1, "1,2,3,4,5")], 1),
         Invariant::ConfigLineage,
     );
+    // One voter removed, then one added before the removal committed: {2, 3} is a quorum
+    // of the committed three and {1, 4} one of the last.
+    let hasty = [noop(1), configuration(1, "1,2"), configuration(1, "1,2,4")];
+    let why = broken(check(&hasty, 1), Invariant::ConfigLineage);
+    assert!(
+        why.contains(
+            "1,2,4 at index 3 can decide apart from the one the cluster started with, 1,2,3"
+        ),
+        "{why}"
+    );
+    assert!(check(&hasty, 2).is_ok());
+    // The same chain cut by a committed configuration further back.
+    let why = broken(check(&one_at_a_time, 1), Invariant::ConfigLineage);
+    assert!(why.contains("1,2,3,4,5 at index 3"), "{why}");
 }
