@@ -116,8 +116,9 @@ pub enum Message<C> {
     InstallSnapshot {
         /// The leader's term.
         term: Term,
-        /// The snapshot; its bytes are shared, not copied, by every copy of the message.
-        snapshot: Snapshot,
+        /// The snapshot, shared by every copy of the message (behind a pointer: inline it
+        /// would make every message, most of them a few words, the size of this one).
+        snapshot: Arc<Snapshot>,
     },
     /// On success `index` is the follower's match index; on rejection it is the index the
     /// leader should try next (fast back-off), with the term of the follower's conflicting

@@ -384,7 +384,7 @@ impl<M: StateMachine> Node<M> {
                 leader_commit,
             ),
             Message::InstallSnapshot { term, snapshot } => {
-                self.handle_install_snapshot(from, term, snapshot)
+                self.handle_install_snapshot(from, term, std::sync::Arc::unwrap_or_clone(snapshot))
             }
             Message::AppendEntriesResponse {
                 term,

@@ -42,7 +42,7 @@ impl<M: StateMachine> Node<M> {
     /// goes on from just after it (pipelined, like appends: a lost snapshot is sent again
     /// by the next heartbeat, which falls back to the acknowledged index).
     pub(crate) fn send_snapshot(&mut self, peer: NodeId) {
-        let snapshot = self.snapshot.clone();
+        let snapshot = std::sync::Arc::new(self.snapshot.clone());
         if let Some(p) = self.progress.get_mut(peer) {
             p.next = snapshot.meta.index + 1;
         }

@@ -151,8 +151,14 @@ fn install(
         data: KvStore::new().snapshot().unwrap().into(),
         membership: None,
     };
-    node.step(1, Message::InstallSnapshot { term, snapshot })
-        .unwrap();
+    node.step(
+        1,
+        Message::InstallSnapshot {
+            term,
+            snapshot: Arc::new(snapshot),
+        },
+    )
+    .unwrap();
     sent(node)
 }
 
@@ -227,8 +233,14 @@ fn old_and_damaged_snapshots_change_nothing() {
         data: Arc::from(&[0xff, 0xff, 0xff][..]),
         membership: None,
     };
-    n.step(1, Message::InstallSnapshot { term: 1, snapshot })
-        .unwrap();
+    n.step(
+        1,
+        Message::InstallSnapshot {
+            term: 1,
+            snapshot: Arc::new(snapshot),
+        },
+    )
+    .unwrap();
     assert!(sent(&mut n).is_empty());
     assert_eq!(n.snapshot().index, 3);
 }

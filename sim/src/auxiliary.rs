@@ -396,7 +396,7 @@ pub fn votes_sound(ghost: &Ghost, node: &KvNode, floors: &[Term]) -> Result<(), 
         return Err(Violation::new(
             Invariant::VoteSound,
             format!(
-                "n{me} leads term {term} with the votes of {} alone, no quorum of the voters {membership}",
+                "n{me} leads term {term} with the votes of {} alone, no quorum of its configuration {{{membership}}}",
                 names(node.votes())
             ),
         ));

@@ -240,7 +240,9 @@ fn vote_sound_wants_counted_votes_to_be_real_and_a_quorum() {
         Invariant::VoteSound,
     );
     assert!(
-        why.contains("with the votes of {n1, n2} alone, no quorum of the voters 1,2,3,4,5"),
+        why.contains(
+            "with the votes of {n1, n2} alone, no quorum of its configuration {1,2,3,4,5}"
+        ),
         "{why}"
     );
 }
