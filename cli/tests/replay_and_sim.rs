@@ -175,18 +175,21 @@ fn a_fuzz_input_decodes_to_a_scenario_that_replays_the_same_way() {
 #[test]
 fn sim_runs_a_bug_in_the_world_it_needs_unless_told_otherwise() {
     let dir = temp_dir("bug-world");
-    let out_dir = dir.to_str().unwrap();
-    let out = verraft(&[
-        "sim",
-        "--seed",
-        "19289",
-        "--runs",
-        "1",
-        "--bug",
-        "early-config",
-        "--out-dir",
-        out_dir,
-    ]);
+    let sim = |flags: &[&str]| {
+        let mut args = vec![
+            "sim",
+            "--seed",
+            "19289",
+            "--runs",
+            "1",
+            "--bug",
+            "early-config",
+        ];
+        args.extend_from_slice(flags);
+        args.extend(["--out-dir", dir.to_str().unwrap()]);
+        verraft(&args)
+    };
+    let out = sim(&[]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}\n{}", stdout(&out));
     assert!(
@@ -202,21 +205,7 @@ fn sim_runs_a_bug_in_the_world_it_needs_unless_told_otherwise() {
     );
 
     // Told three nodes and no membership changes, the bug's code never runs.
-    let told = verraft(&[
-        "sim",
-        "--seed",
-        "19289",
-        "--runs",
-        "1",
-        "--bug",
-        "early-config",
-        "--nodes",
-        "3",
-        "--features",
-        "none",
-        "--out-dir",
-        out_dir,
-    ]);
+    let told = sim(&["--nodes", "3", "--features", "none"]);
     let err = stderr(&told);
     assert_eq!(told.status.code(), Some(0), "{err}");
     assert!(!err.contains("runs in the world"), "{err}");
