@@ -30,6 +30,7 @@ pub const MEMBER_ADDED: &str = "a node added to the voters catches up";
 pub const LEARNER_PROMOTED: &str = "a learner is promoted";
 pub const LEADER_REMOVED: &str = "a leader removes itself and another leads";
 pub const JOINT_COMPLETED: &str = "a joint change completes";
+pub const LEARNER_DROPPED: &str = "a learner is dropped";
 
 /// `always` for `CHECKED[I]`. Stateright takes plain function pointers, so each invariant
 /// gets its own instance of this function.
@@ -190,6 +191,18 @@ fn learner_promoted(_: &RaftModel, w: &State) -> bool {
     })
 }
 
+fn learner_dropped(_: &RaftModel, w: &State) -> bool {
+    settled_leaders(w).any(|l| {
+        let configs: Vec<Membership> = committed_configs(l).map(|(_, _, m)| m).collect();
+        configs.windows(2).any(|pair| {
+            pair[0]
+                .learners
+                .iter()
+                .any(|x| !pair[1].members().contains(x))
+        })
+    })
+}
+
 fn leader_removed(_: &RaftModel, w: &State) -> bool {
     settled_leaders(w).any(|l| {
         committed_configs(l).any(|(_, term, m)| {
@@ -318,6 +331,7 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
         if reconfigs >= 2 && spares {
             out.push(Property::sometimes(LEARNER_PROMOTED, learner_promoted));
             out.push(Property::sometimes(JOINT_COMPLETED, joint_completed));
+            out.push(Property::sometimes(LEARNER_DROPPED, learner_dropped));
         }
         if c.limits.max_term.is_none_or(|t| t >= 2) {
             out.push(Property::sometimes(LEADER_REMOVED, leader_removed));
@@ -406,7 +420,7 @@ mod tests {
         );
         quiet.features = verraft_sim::Features::NONE;
         assert_eq!(names(quiet.clone()), vec![LEADER_ELECTED, ENTRY_COMMITS]);
-        // Membership changes with a spare and two changes: all four of theirs; without a
+        // Membership changes with a spare and two changes: all five of theirs; without a
         // spare, only the leader's removal; without a second term, not even that.
         let mut members = Bounds {
             nodes: 4,
@@ -421,6 +435,7 @@ mod tests {
             MEMBER_ADDED,
             LEARNER_PROMOTED,
             JOINT_COMPLETED,
+            LEARNER_DROPPED,
             LEADER_REMOVED,
         ] {
             assert!(got.contains(&p), "{p}: {got:?}");

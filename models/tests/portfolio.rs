@@ -64,5 +64,5 @@ fn the_membership_set_reaches_every_kind_of_change() {
         report.stopped
     );
     assert!(report.unreached().is_empty(), "{:?}", report.unreached());
-    assert_eq!(report.unique, 534_141);
+    assert_eq!(report.unique, 545_544);
 }

@@ -374,7 +374,12 @@ impl World {
                     .hash(&mut h);
             }
             h.write_u64(around[i].0);
-            *sig = h.finish();
+            // The spares (nodes outside the starting configuration) sort after the
+            // starting voters, so a renaming keeps the voters at ids 1 to V, where a restart
+            // and Config Lineage look for them (`WorldConfig::initial_voters`): renaming a
+            // spare to a voter's id would restart it as a voter.
+            let spare = !self.config.initial_voters().contains(&id);
+            *sig = (h.finish() >> 1) | (u64::from(spare) << 63);
         }
         out
     }

@@ -422,8 +422,8 @@ impl World {
 
     /// The membership changes `leader` would accept now, in a fixed order, each handed to
     /// `visit` until it returns `true` (then `true`): for every node, adding it as a learner
-    /// or a voter, promoting it, or removing it; and every joint change that swaps one
-    /// voter for one learner.
+    /// or a voter, promoting or dropping it as a learner, or removing it as a voter; and
+    /// every joint change that swaps one voter for one learner.
     fn each_reconfig(
         leader: &KvNode,
         nodes: u8,
@@ -436,7 +436,7 @@ impl World {
             let stop = if m.voters.contains(id) {
                 offer(MembershipChange::RemoveVoter(id))
             } else if m.learners.contains(id) {
-                offer(MembershipChange::Promote(id))
+                offer(MembershipChange::Promote(id)) || offer(MembershipChange::RemoveLearner(id))
             } else {
                 offer(MembershipChange::AddLearner(id)) || offer(MembershipChange::AddVoter(id))
             };
