@@ -57,11 +57,7 @@ impl Membership {
 
     /// Everyone the leader replicates to: voters of both halves and learners.
     pub fn members(&self) -> NodeSet {
-        let mut all = self.voters;
-        for id in self.outgoing.iter().chain(self.learners.iter()) {
-            all.insert(id);
-        }
-        all
+        self.voters.union(&self.outgoing).union(&self.learners)
     }
 
     /// Whether `acks` holds a majority of the voters, and, while joint, a majority of the

@@ -101,6 +101,15 @@ impl NodeSet {
         out
     }
 
+    /// The ids in either set.
+    pub fn union(&self, other: &NodeSet) -> NodeSet {
+        let mut out = *self;
+        for (w, o) in out.0.iter_mut().zip(other.0) {
+            *w |= o;
+        }
+        out
+    }
+
     /// The set with every member renamed by `rename`.
     pub fn map(&self, rename: impl Fn(NodeId) -> NodeId) -> NodeSet {
         let mut out = NodeSet::EMPTY;
@@ -227,6 +236,11 @@ mod tests {
         assert_eq!(
             s.intersection(&other).iter().collect::<Vec<_>>(),
             vec![1, 3, 255]
+        );
+        let few: NodeSet = [2, 200].into_iter().collect();
+        assert_eq!(
+            s.union(&few).iter().collect::<Vec<_>>(),
+            vec![0, 1, 2, 3, 63, 200, 255]
         );
         assert_eq!(
             other

@@ -707,10 +707,7 @@ fn configs_in_force_before(
 /// Two disjoint quorums, one of `a` and one of `b`, if there are any (quorums are closed
 /// under adding members, so it is enough to split the members of both in two).
 fn disjoint_quorums(a: &Membership, b: &Membership) -> Option<(NodeSet, NodeSet)> {
-    let mut everyone = a.members();
-    for id in b.members().iter() {
-        everyone.insert(id);
-    }
+    let everyone = a.members().union(&b.members());
     let ids: SmallVec<[NodeId; 9]> = everyone.iter().collect();
     (0u32..1 << ids.len()).find_map(|mask| {
         let (mut of_a, mut of_b) = (NodeSet::default(), NodeSet::default());
