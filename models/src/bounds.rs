@@ -204,7 +204,7 @@ impl Bounds {
         // message in two terms. Every membership `sometimes` is reached; a change the leader
         // should have refused shows in Config Lineage. (Three voters and a spare, the
         // smallest cluster where two uncommitted one-voter changes can decide apart, is
-        // `--preset membership`: 10 M states.)
+        // `--preset membership`: 57 M states.)
         let membership = Bounds {
             features: Features {
                 membership: true,

@@ -18,7 +18,7 @@ pub struct BoundArgs {
     /// full (every feature and every fault, 3 nodes, one message lost, two election
     /// timeouts, no heartbeat: 34 M states, about 5 minutes on 2 cores), membership (three
     /// voters and a spare, two membership changes, a crash, a lost message, three election
-    /// timeouts: 10 M states) or lease (lease reads in a model that keeps time, a
+    /// timeouts: 57 M states, about 5 minutes) or lease (lease reads in a model that keeps time, a
     /// partition, two clients)
     #[arg(long, value_name = "NAME")]
     preset: Option<String>,
@@ -362,7 +362,8 @@ fn full() -> Bounds {
 /// `membership`: membership changes, three voters and a spare: two changes (enough to add
 /// and promote a learner, to swap it in by a joint change, or for a leader to remove
 /// itself and be replaced), a client's write, a crash, a lost message and three election
-/// timeouts (10,355,028 states, 82 s on 2 threads; without the election bound it did not finish in 240 s).
+/// timeouts (56,800,280 states without symmetry reduction, 299 s on 2 threads; see
+/// `models/BENCHMARKS.md`).
 fn membership() -> Bounds {
     Bounds {
         nodes: 4,
