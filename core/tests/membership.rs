@@ -325,6 +325,50 @@ fn configurations_read_and_write_as_text() {
     assert!("0,1".parse::<Membership>().is_err());
 }
 
+/// Each kind of change from one configuration, and what it refuses: a learner is dropped
+/// only when it is one, a voter added only when it is not one, a learner promoted only
+/// when it is one, and no change while a joint configuration is under way.
+#[test]
+fn each_change_applies_to_the_configuration_and_refuses_what_does_not_fit() {
+    let m: Membership = "1,2+3".parse().unwrap();
+    let apply = |m: &Membership, c| m.apply(&c).map(|n| n.to_string());
+    assert_eq!(
+        apply(&m, MembershipChange::RemoveLearner(3)),
+        Ok("1,2".into())
+    );
+    assert_eq!(
+        apply(&m, MembershipChange::RemoveLearner(2)),
+        Err(MembershipError::NotALearner(2))
+    );
+    assert_eq!(
+        apply(&m, MembershipChange::AddVoter(4)),
+        Ok("1,2,4+3".into())
+    );
+    assert_eq!(apply(&m, MembershipChange::AddVoter(3)), Ok("1,2,3".into()));
+    assert_eq!(
+        apply(&m, MembershipChange::AddVoter(2)),
+        Err(MembershipError::AlreadyVoter(2))
+    );
+    assert_eq!(apply(&m, MembershipChange::Promote(3)), Ok("1,2,3".into()));
+    assert_eq!(
+        apply(&m, MembershipChange::Promote(4)),
+        Err(MembershipError::NotALearner(4))
+    );
+    assert_eq!(
+        apply(&m, MembershipChange::AddLearner(4)),
+        Ok("1,2+3,4".into())
+    );
+    assert_eq!(
+        apply(&m, MembershipChange::RemoveVoter(2)),
+        Ok("1+3".into())
+    );
+    let joint: Membership = "1,3/1,2".parse().unwrap();
+    assert_eq!(
+        apply(&joint, MembershipChange::RemoveLearner(3)),
+        Err(MembershipError::JointUnderWay)
+    );
+}
+
 #[test]
 fn joint_quorums_need_both_halves() {
     let m: Membership = "1,4,5/1,2,3".parse().unwrap();
