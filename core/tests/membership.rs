@@ -74,6 +74,8 @@ fn a_learner_catches_up_then_is_promoted_and_counts() {
     c.propose(1, put(1, 1, "k", "v")).unwrap();
     c.settle();
     let p = change(&mut c, 1, MembershipChange::AddLearner(4)).unwrap();
+    // Just added, it holds nothing: the leader's whole log is its lag.
+    assert_eq!(c.node(1).replication_lag(4), Some(c.node(1).last_index()));
     spread(&mut c, 1);
     assert!(c.node(1).commit_index() >= p.index);
     assert_eq!(c.node(4).membership().learners, set(&[4]));
