@@ -333,42 +333,25 @@ fn configurations_read_and_write_as_text() {
 #[test]
 fn each_change_applies_to_the_configuration_and_refuses_what_does_not_fit() {
     let m: Membership = "1,2+3".parse().unwrap();
-    let apply = |m: &Membership, c| m.apply(&c).map(|n| n.to_string());
-    assert_eq!(
-        apply(&m, MembershipChange::RemoveLearner(3)),
-        Ok("1,2".into())
-    );
-    assert_eq!(
-        apply(&m, MembershipChange::RemoveLearner(2)),
-        Err(MembershipError::NotALearner(2))
-    );
-    assert_eq!(
-        apply(&m, MembershipChange::AddVoter(4)),
-        Ok("1,2,4+3".into())
-    );
-    assert_eq!(apply(&m, MembershipChange::AddVoter(3)), Ok("1,2,3".into()));
-    assert_eq!(
-        apply(&m, MembershipChange::AddVoter(2)),
-        Err(MembershipError::AlreadyVoter(2))
-    );
-    assert_eq!(apply(&m, MembershipChange::Promote(3)), Ok("1,2,3".into()));
-    assert_eq!(
-        apply(&m, MembershipChange::Promote(4)),
-        Err(MembershipError::NotALearner(4))
-    );
-    assert_eq!(
-        apply(&m, MembershipChange::AddLearner(4)),
-        Ok("1,2+3,4".into())
-    );
-    assert_eq!(
-        apply(&m, MembershipChange::RemoveVoter(2)),
-        Ok("1+3".into())
-    );
+    use MembershipChange::*;
+    use MembershipError::*;
     let joint: Membership = "1,3/1,2".parse().unwrap();
-    assert_eq!(
-        apply(&joint, MembershipChange::RemoveLearner(3)),
-        Err(MembershipError::JointUnderWay)
-    );
+    let cases: [(&Membership, MembershipChange, Result<&str, MembershipError>); 10] = [
+        (&m, RemoveLearner(3), Ok("1,2")),
+        (&m, RemoveLearner(2), Err(NotALearner(2))),
+        (&m, AddVoter(4), Ok("1,2,4+3")),
+        (&m, AddVoter(3), Ok("1,2,3")),
+        (&m, AddVoter(2), Err(AlreadyVoter(2))),
+        (&m, Promote(3), Ok("1,2,3")),
+        (&m, Promote(4), Err(NotALearner(4))),
+        (&m, AddLearner(4), Ok("1,2+3,4")),
+        (&m, RemoveVoter(2), Ok("1+3")),
+        (&joint, RemoveLearner(3), Err(JointUnderWay)),
+    ];
+    for (from, change, expected) in cases {
+        let got = from.apply(&change).map(|n| n.to_string());
+        assert_eq!(got, expected.map(String::from), "{from} {change:?}");
+    }
 }
 
 #[test]
