@@ -74,3 +74,60 @@ impl<C, O> Ready<C, O> {
             && self.reads.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{Envelope, Message};
+    use crate::types::Payload;
+
+    /// Empty means nothing at all to do, `must_sync` aside; any one part makes it non-empty.
+    #[test]
+    fn a_ready_is_empty_only_with_nothing_in_any_part() {
+        let empty = || Ready::<u8, u8> {
+            snapshot: None,
+            hard_state: None,
+            log_write: None,
+            must_sync: true,
+            messages: Outgoing::new(),
+            applied: Vec::new(),
+            reads: Vec::new(),
+        };
+        assert!(empty().is_empty());
+        let noop = Entry {
+            term: 1,
+            payload: Payload::Noop,
+        };
+        type SetOnePart<'a> = Box<dyn Fn(&mut Ready<u8, u8>) + 'a>;
+        let one_part: [SetOnePart; 6] = [
+            Box::new(|r| r.snapshot = Some(Snapshot::default())),
+            Box::new(|r| r.hard_state = Some(HardState::default())),
+            Box::new(|r| {
+                r.log_write = Some(LogWrite {
+                    from: 1,
+                    entries: vec![noop.clone()],
+                })
+            }),
+            Box::new(|r| {
+                r.messages.push(Envelope {
+                    from: 1,
+                    to: 2,
+                    msg: Message::TimeoutNow { term: 1 },
+                })
+            }),
+            Box::new(|r| {
+                r.applied.push(Applied {
+                    index: 1,
+                    entry: noop.clone(),
+                    output: None,
+                })
+            }),
+            Box::new(|r| r.reads.push(ReadState { id: 1, index: None })),
+        ];
+        for (k, set) in one_part.iter().enumerate() {
+            let mut r = empty();
+            set(&mut r);
+            assert!(!r.is_empty(), "part {k}");
+        }
+    }
+}
