@@ -618,7 +618,7 @@ pub fn config_lineage(
     let (id, view) = node;
     let first = from.max(view.snapshot_index() + 1);
     for index in first..=view.last_index() {
-        let Some(entry) = view.entry(index).filter(|e| is_config(e)) else {
+        let Some(entry) = view.entry(index) else {
             continue;
         };
         let verraft_core::Payload::Config(after) = &entry.payload else {
