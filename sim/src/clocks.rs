@@ -44,6 +44,15 @@ impl Clocks {
         (next.ahead(id) <= max_ahead).then_some(next)
     }
 
+    /// Whether `after_tick(id, ..)` would be `Some`, without renormalizing: the clocks are
+    /// kept normalized (some live clock is 0 ahead), so a clock at the bound is ahead of a
+    /// live clock at 0, and one more tick takes it past the bound; a clock short of it can
+    /// always tick (renormalizing only lowers leads). A bound of 0 lets no clock tick alone.
+    /// The choice count asks this for every node before every event.
+    pub fn can_tick_alone(self, id: NodeId, max_ahead: u8) -> bool {
+        self.ahead(id) < max_ahead
+    }
+
     /// A node went down: its clock is gone, and the others are measured against the
     /// slowest of the clocks still running.
     pub fn stopped(self, id: NodeId, live: impl Fn(NodeId) -> bool + Copy, nodes: u8) -> Clocks {
@@ -92,6 +101,40 @@ mod tests {
         let c = c.after_tick(2, all, 3, 1).unwrap();
         let c = c.after_tick(3, all, 3, 1).unwrap();
         assert_eq!((c.ahead(1), c.ahead(2), c.ahead(3)), (0, 0, 0));
+    }
+
+    /// `can_tick_alone` answers what `after_tick` would, for every normalized state of
+    /// up to four clocks, every set of live nodes and bounds 0 to 3.
+    #[test]
+    fn can_tick_alone_agrees_with_after_tick() {
+        for nodes in 1..=4u8 {
+            for live_mask in 0..(1u32 << nodes) {
+                let live = move |n: NodeId| live_mask & (1 << (n - 1)) != 0;
+                for max_ahead in 0..=3u8 {
+                    for leads in 0..(max_ahead as u32 + 1).pow(u32::from(nodes)) {
+                        let mut c = Clocks::default();
+                        let mut rest = leads;
+                        for n in 1..=nodes {
+                            let lead = (rest % (u32::from(max_ahead) + 1)) as u8;
+                            rest /= u32::from(max_ahead) + 1;
+                            c.set(n, if live(n) { lead } else { 0 });
+                        }
+                        if c.normalized(live, nodes) != c {
+                            continue; // not a state the world keeps
+                        }
+                        for id in (1..=nodes).filter(|&n| live(n)) {
+                            let slow =
+                                max_ahead > 0 && c.after_tick(id, live, nodes, max_ahead).is_some();
+                            assert_eq!(
+                                c.can_tick_alone(id, max_ahead),
+                                slow,
+                                "{c:?} n{id} bound {max_ahead}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

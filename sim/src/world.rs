@@ -323,6 +323,8 @@ impl World {
         let (mut syncs, mut torn) = (0, 0);
         let leader_timer = self.leader_timer_runs();
         let timed = config.features.lease_reads;
+        let tick = timed && self.can_tick();
+        let max_ahead = config.timing.max_ahead();
         for node in self.live_nodes() {
             up += 1;
             let disk = &self.disks[node.id() as usize - 1];
@@ -334,7 +336,7 @@ impl World {
                 leaders += 1;
             }
             if timed {
-                timers += usize::from(self.can_tick_alone(node.id()));
+                timers += usize::from(tick && self.clocks.can_tick_alone(node.id(), max_ahead));
             } else if node.role() == Role::Leader {
                 let timer = leader_timer || node.transfer_target().is_some();
                 timers += usize::from(heartbeats) + usize::from(timer);
@@ -369,9 +371,7 @@ impl World {
         } else {
             0
         };
-        if timed {
-            timers += usize::from(self.can_tick());
-        }
+        timers += usize::from(tick);
         let snapshots = self.snapshot_choices_count();
         let transfers = self.transfer_choices_count();
         let reconfigs = self.reconfig_choices_count();
@@ -429,6 +429,9 @@ impl World {
         nodes: u8,
         mut visit: impl FnMut(MembershipChange) -> bool,
     ) -> bool {
+        if leader.may_change_membership().is_err() {
+            return false;
+        }
         let m = *leader.membership();
         let mut offer =
             |c: MembershipChange| leader.check_membership_change(&c).is_ok() && visit(c);
@@ -677,12 +680,10 @@ impl World {
     /// Whether node `id`'s clock can tick alone (`tick nN`): it runs no further ahead of the
     /// slowest than the drift bound allows.
     fn can_tick_alone(&self, id: NodeId) -> bool {
-        // A clock short of the bound can always tick (renormalizing only lowers leads):
-        // that settles most calls without the renormalization, which the choice count
-        // would otherwise do for every node before every event.
-        let max_ahead = self.config.timing.max_ahead();
         self.can_tick()
-            && (self.clocks.ahead(id) < max_ahead || self.clocks_after_tick(id).is_some())
+            && self
+                .clocks
+                .can_tick_alone(id, self.config.timing.max_ahead())
     }
 
     fn clocks_after_tick(&self, id: NodeId) -> Option<Clocks> {
