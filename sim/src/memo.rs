@@ -66,6 +66,11 @@ pub struct Memo<T> {
     value: T,
     #[serde(skip)]
     digest: DigestSlot,
+    /// A second remembered number, whatever the owner derives from the value alone (the
+    /// world keeps how many membership changes a leader would take: counting them asks the
+    /// core about each possible change, before every event). Dropped with the digest.
+    #[serde(skip)]
+    derived: DigestSlot,
 }
 
 impl<T> Memo<T> {
@@ -73,7 +78,15 @@ impl<T> Memo<T> {
         Memo {
             value,
             digest: DigestSlot::default(),
+            derived: DigestSlot::default(),
         }
+    }
+
+    /// The number `compute` derives from the value, computed on first use after a write.
+    /// `compute` must depend on the value alone (and on what never changes for it), and
+    /// return something other than 0, which stands for "not known".
+    pub fn derived(&self, compute: impl FnOnce(&T) -> u64) -> u64 {
+        self.derived.get_or(|| compute(&self.value))
     }
 }
 
@@ -98,6 +111,7 @@ impl<T> Deref for Memo<T> {
 impl<T> DerefMut for Memo<T> {
     fn deref_mut(&mut self) -> &mut T {
         self.digest.clear();
+        self.derived.clear();
         &mut self.value
     }
 }
@@ -107,6 +121,7 @@ impl<T: Clone> Clone for Memo<T> {
         Memo {
             value: self.value.clone(),
             digest: self.digest.clone(),
+            derived: self.derived.clone(),
         }
     }
 }
@@ -150,6 +165,16 @@ mod tests {
         m.0 = 2;
         assert_ne!(m.digest(), first);
         assert_eq!(m.digest(), Memo::new(Counter(2)).digest());
+    }
+
+    #[test]
+    fn a_write_drops_the_derived_number() {
+        let mut m = Memo::new(Counter(1));
+        assert_eq!(m.derived(|c| c.0 + 10), 11);
+        assert_eq!(m.derived(|_| unreachable!("remembered")), 11);
+        m.0 = 2;
+        assert_eq!(m.derived(|c| c.0 + 10), 12);
+        assert_eq!(m.clone().derived(|_| unreachable!("a clone keeps it")), 12);
     }
 
     #[test]
