@@ -365,6 +365,41 @@ mod tests {
         assert_eq!(renamed_after, b);
     }
 
+    /// A log that starts after a snapshot keeps its start when configuration entries in it
+    /// are renamed (rebuilt from the renamed entries, it must sit at the same indexes).
+    #[test]
+    fn renaming_configuration_entries_keeps_the_log_after_its_snapshot() {
+        use crate::membership::MembershipChange;
+        use crate::types::{Payload, Role};
+        let mut a = elected(1, 2);
+        a.log_synced(1, 1);
+        a.step(
+            2,
+            Message::AppendEntriesResponse {
+                term: 1,
+                success: true,
+                index: 1,
+                conflict_term: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(a.commit_index(), 1);
+        a.ready();
+        assert_eq!(a.compact().unwrap().map(|m| m.index), Some(1));
+        a.change_membership(MembershipChange::RemoveVoter(3))
+            .unwrap();
+        a.ready();
+        assert_eq!(a.role(), Role::Leader);
+        let map = [2, 3, 1];
+        let r = a.renamed(&map).unwrap();
+        assert_eq!(r.log.start(), a.log.start());
+        assert_eq!(r.last_index(), 2);
+        let Payload::Config(m) = &r.log.get(2).unwrap().payload else {
+            panic!("entry 2 is the configuration");
+        };
+        assert_eq!(m.voters.iter().collect::<Vec<_>>(), vec![2, 3]);
+    }
+
     #[test]
     fn the_identity_renaming_changes_nothing() {
         let mut a = node(2);
