@@ -1389,7 +1389,13 @@ impl World {
         let installs = matches!(env.msg, Message::InstallSnapshot { .. });
         let timeout_now = matches!(env.msg, Message::TimeoutNow { .. });
         let msg_term = env.msg.term();
-        let from_leader = matches!(env.msg, Message::AppendEntries { .. });
+        // Word from a leader: an append, or a confirmation round (a read's, or with leases
+        // the round each heartbeat sends, whose answer the leader counts as this node's
+        // promise). Either resets the node's election timer.
+        let from_leader = matches!(
+            env.msg,
+            Message::AppendEntries { .. } | Message::ReadConfirm { .. }
+        );
         let asks_vote = matches!(
             env.msg,
             Message::RequestVote {

@@ -558,6 +558,46 @@ fn the_world_tracks_each_node_s_promise_and_the_correct_core_keeps_it() {
     assert_eq!(w.node(2).unwrap().voted_for(), Some(1));
 }
 
+/// A confirmation round is word from the leader as much as an append is (with leases, each
+/// heartbeat's round is what the leader counts as the follower's promise): a follower that
+/// has heard nothing else from its new leader has promised it once the round arrives.
+/// (A core whose followers answered rounds without resetting their timers was caught only
+/// once the world counted rounds.)
+#[test]
+fn a_read_confirmation_round_starts_a_promise() {
+    use verraft_kv::KvOp;
+    use verraft_sim::{Event, Features, World, WorldConfig};
+    let mut c = WorldConfig::new(3);
+    c.features = Features {
+        check_quorum: true,
+        read_index: true,
+        ..Features::NONE
+    };
+    c.clients = vec![vec![KvOp::Get { key: "x".into() }]];
+    let mut w = World::new(c).unwrap();
+    let deliver = |w: &mut World, prefix: &str| {
+        let e = w
+            .enabled_events()
+            .into_iter()
+            .find(|e| e.to_string().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` enabled"));
+        assert_eq!(w.apply(&e).unwrap(), None, "{e}");
+    };
+    w.apply(&Event::Timeout(1)).unwrap();
+    deliver(&mut w, "deliver n1->n2 RV");
+    deliver(&mut w, "deliver n2->n1 V+");
+    assert_eq!(w.leaders(), vec![1]);
+    assert_eq!(
+        w.ghost.promises.left(3),
+        0,
+        "n3 has heard nothing from n1 yet"
+    );
+    w.apply(&Event::Invoke { client: 1, node: 1 }).unwrap();
+    deliver(&mut w, "deliver n1->n3 RC");
+    assert!(w.ghost.promises.left(3) > 0);
+    assert_eq!(w.node(3).unwrap().leader(), Some(1));
+}
+
 fn configuration(term: Term, voters: &str) -> Entry<KvCommand> {
     Entry {
         term,
