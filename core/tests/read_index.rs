@@ -141,6 +141,32 @@ fn a_leader_answers_only_once_a_majority_confirms_it_still_leads() {
     );
 }
 
+/// Rounds are numbered afresh in every term, so an answer from an earlier term (a node that
+/// led before and leads again) carries a round number that means nothing now: it confirms
+/// no read of this term.
+#[test]
+fn an_answer_from_an_earlier_term_confirms_nothing() {
+    let mut c = Cluster::new(BugSet::NONE);
+    c.elect(1, 2);
+    c.deliver_between(1, 3);
+    let term = c.node(1).term();
+    c.node(1).read(7);
+    c.take_output(1);
+    c.node(1)
+        .step(
+            2,
+            Message::ReadConfirmResponse {
+                term: term - 1,
+                round: 0,
+            },
+        )
+        .unwrap();
+    c.take_output(1);
+    assert!(c.reads[0].is_empty(), "a stale answer served the read");
+    c.deliver_between(1, 2);
+    assert_eq!(c.reads[0].len(), 1, "this term's answer does");
+}
+
 #[test]
 fn a_leader_that_cannot_reach_a_majority_never_answers_and_refuses_once_deposed() {
     let mut c = Cluster::new(BugSet::NONE);
