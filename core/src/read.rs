@@ -51,8 +51,13 @@ pub struct PendingRead {
 /// A node's reads in progress: confirming (leader), or forwarded and waiting (follower).
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct Reads {
-    /// The next confirmation round's number (a leader's count, restarting with each term).
-    pub next_round: u64,
+    /// The number of the last confirmation round started (a leader's count, restarting with
+    /// each term). Rounds are numbered from 1: round 0 names no round. It is what a node
+    /// answers to a round of an earlier term (to tell its sender of the newer term); such an
+    /// answer may have been sent before a read of the new term began, so it must count for
+    /// none (numbered from 0, it once counted for the first read of a leader that led again,
+    /// and served that read stale).
+    pub last_round: u64,
     /// Reads being confirmed, in the order they came.
     pub pending: Vec<PendingRead>,
     /// Reads forwarded to the leader: the index once the leader told it.
@@ -63,11 +68,17 @@ impl Reads {
     /// Whether nothing is in progress and the round count is at its start: reads leave no
     /// trace in the state of a node that serves none (the model checker hashes it).
     pub fn is_idle(&self) -> bool {
-        self.pending.is_empty() && self.forwarded.is_empty() && self.next_round == 0
+        self.pending.is_empty() && self.forwarded.is_empty() && self.last_round == 0
     }
 }
 
 impl<M: StateMachine> Node<M> {
+    /// The reads this node is confirming as leader, in the order they came (empty unless it
+    /// leads): for drivers and checkers that watch reads in progress.
+    pub fn pending_reads(&self) -> &[PendingRead] {
+        &self.reads.pending
+    }
+
     /// Read linearizably, without writing to the log. The outcome comes later in
     /// `Ready::reads` under `id` (see [`ReadState`]). A leader confirms its leadership
     /// first; a follower forwards the read to the leader it knows. A node that knows no
@@ -116,8 +127,8 @@ impl<M: StateMachine> Node<M> {
         {
             return;
         }
-        let round = self.reads.next_round;
-        self.reads.next_round += 1;
+        self.reads.last_round += 1;
+        let round = self.reads.last_round;
         let mut acks = NodeSet::new();
         acks.insert(self.config.id);
         // A lease stands for the confirmation round: no other leader can be elected before
@@ -147,8 +158,8 @@ impl<M: StateMachine> Node<M> {
     /// A new confirmation round for every read still waiting: its answers count for all of
     /// them (each was received before the round was sent). Returns the round's number.
     pub(crate) fn reconfirm_reads(&mut self) -> u64 {
-        let round = self.reads.next_round;
-        self.reads.next_round += 1;
+        self.reads.last_round += 1;
+        let round = self.reads.last_round;
         let term = self.term;
         let peers = self.peers();
         for peer in peers {
@@ -182,9 +193,10 @@ impl<M: StateMachine> Node<M> {
             self.reset_election_timer();
             self.promise_lease();
         }
-        // An answer to a request of an older term only tells its sender the newer term: the
-        // round means nothing there, and is left out (0), so that answers to stale rounds
-        // do not carry their numbers into a term in which nobody uses them.
+        // An answer to a request of an older term only tells its sender the newer term: it
+        // names no round (0), so that it confirms no read and no lease of the newer term,
+        // which may have begun after it was sent, and does not carry a stale round's number
+        // into a term in which nobody uses it.
         let round = if term < self.term { 0 } else { round };
         let term = self.term;
         self.send(leader, Message::ReadConfirmResponse { term, round });

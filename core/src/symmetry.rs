@@ -169,7 +169,7 @@ impl<M: StateMachine> Node<M> {
         snapshot.hash(h);
         // Reads without the nodes they name (a forwarding follower, the acknowledgers):
         // `hash_ids_renamed` covers those.
-        reads.next_round.hash(h);
+        reads.last_round.hash(h);
         reads.forwarded.hash(h);
         h.write_usize(reads.pending.len());
         for r in &reads.pending {
@@ -259,21 +259,28 @@ impl<M: StateMachine> Node<M> {
 }
 
 impl<M: StateMachine> Node<M> {
-    /// The ReadIndex confirmation rounds this node's state names: the next one it would
-    /// start, and those its pending reads wait for. Only their order matters to the
-    /// protocol (an answer to round `r` counts for reads of rounds up to `r`), so a model
-    /// checker may renumber them densely (`renumber_read_rounds`) to keep a leader that
-    /// confirms read after read within one term from making endless distinct states.
+    /// The confirmation rounds this node's state names: round 0 (which names no round), the
+    /// last one it started, those its pending reads wait for and its lease rounds. Only their
+    /// order matters to the protocol (an answer to round `r` counts for reads and lease
+    /// rounds up to `r`), so a model checker may renumber them densely
+    /// (`renumber_read_rounds`) to keep a leader that confirms read after read within one
+    /// term from making endless distinct states.
     pub fn read_rounds(&self) -> impl Iterator<Item = u64> + '_ {
-        std::iter::once(self.reads.next_round).chain(self.reads.pending.iter().map(|r| r.round))
+        [0, self.reads.last_round]
+            .into_iter()
+            .chain(self.reads.pending.iter().map(|r| r.round))
+            .chain(self.lease.rounds.iter().map(|r| r.round))
     }
 
-    /// Renumber this node's confirmation rounds by `map`, which must preserve their order
-    /// (and be applied alike to the rounds of messages in flight to and from this node in
-    /// its term), so that the node behaves exactly as before.
+    /// Renumber this node's confirmation rounds by `map`, which must preserve their order,
+    /// keep 0 at 0 (and be applied alike to the rounds of messages in flight to and from
+    /// this node in its term), so that the node behaves exactly as before.
     pub fn renumber_read_rounds(&mut self, map: impl Fn(u64) -> u64) {
-        self.reads.next_round = map(self.reads.next_round);
+        self.reads.last_round = map(self.reads.last_round);
         for r in &mut self.reads.pending {
+            r.round = map(r.round);
+        }
+        for r in &mut self.lease.rounds {
             r.round = map(r.round);
         }
     }

@@ -152,12 +152,21 @@ fn an_answer_from_an_earlier_term_confirms_nothing() {
     let term = c.node(1).term();
     c.node(1).read(7);
     c.take_output(1);
+    // The answer of an earlier term names the very round this read waits for.
+    let round = c
+        .network
+        .iter()
+        .find_map(|e| match e.msg {
+            Message::ReadConfirm { round, .. } => Some(round),
+            _ => None,
+        })
+        .unwrap();
     c.node(1)
         .step(
             2,
             Message::ReadConfirmResponse {
                 term: term - 1,
-                round: 0,
+                round,
             },
         )
         .unwrap();
@@ -297,4 +306,74 @@ fn a_node_that_knows_no_leader_refuses_at_once() {
     c.take_output(2);
     assert_eq!(c.reads[1], vec![ReadState { id: 4, index: None }]);
     assert!(c.network.is_empty());
+}
+
+/// A node that gets a confirmation round of an earlier term answers with its own term, to
+/// tell the sender of it. Sent before a read of that term started, such an answer says
+/// nothing about whether the sender still leads when the read came, and must confirm no
+/// read. Here n1 leads term t, its round to n2 is delayed; n1 leads again in a later term,
+/// n2 gets the old round then and answers in n1's new term. n2 and n3 then elect n3, which
+/// commits a put; a read at n1, cut off, must not be served on n2's old answer.
+#[test]
+fn an_answer_to_an_earlier_terms_round_confirms_no_read_of_the_new_term() {
+    let mut c = Cluster::new(BugSet::NONE);
+    c.elect(1, 2);
+    c.deliver_between(1, 3);
+    c.node(1).read(1);
+    c.take_output(1);
+    let to_n2 = c
+        .network
+        .iter()
+        .position(|e| e.to == 2 && matches!(e.msg, Message::ReadConfirm { .. }))
+        .unwrap();
+    let old_round = c.network.remove(to_n2);
+    c.deliver_between(1, 3);
+    assert_eq!(c.reads[0].len(), 1, "the first read is confirmed by n3");
+
+    // n1 loses its term to n3's campaign and wins the one after.
+    c.node(3).fire_election_timeout();
+    c.take_output(3);
+    c.run(|e| e.from == 3 && e.to == 1, false);
+    c.lose_all();
+    c.elect(1, 2);
+    c.deliver_between(1, 3);
+    let term = c.node(1).term();
+
+    // The old round reaches n2 now; its answer carries n1's new term.
+    c.node(2).step(old_round.from, old_round.msg).unwrap();
+    c.take_output(2);
+    let at = c
+        .network
+        .iter()
+        .position(|e| e.to == 1 && matches!(e.msg, Message::ReadConfirmResponse { .. }))
+        .unwrap();
+    let stale_answer = c.network.remove(at);
+    assert!(matches!(stale_answer.msg, Message::ReadConfirmResponse { term: t, .. } if t == term));
+
+    // n2 and n3 elect n3, which commits a put; n1 hears nothing of it.
+    c.lose_all();
+    c.node(3).fire_election_timeout();
+    c.take_output(3);
+    c.deliver_between(3, 2);
+    assert_eq!(c.node(3).role(), Role::Leader);
+    c.put(3, "x", "1");
+    c.deliver_between(3, 2);
+    assert_eq!(
+        c.answer(3, "x").as_deref(),
+        Some("1"),
+        "the put is committed"
+    );
+
+    // A read at n1, still leader of its term as far as it knows.
+    c.node(1).read(2);
+    c.take_output(1);
+    c.lose_all();
+    c.node(1).step(stale_answer.from, stale_answer.msg).unwrap();
+    c.take_output(1);
+    assert_eq!(
+        c.reads[0].len(),
+        1,
+        "a read served on an answer sent before it began: {:?}",
+        c.reads[0]
+    );
 }

@@ -12,7 +12,7 @@ use verraft_kv::{KvOp, KvOutput};
 use verraft_sim::{Invariant, World};
 
 /// The invariants the world checks after every event, each an `always` property.
-pub const CHECKED: [Invariant; 18] = Invariant::PER_EVENT;
+pub const CHECKED: [Invariant; 19] = Invariant::PER_EVENT;
 
 pub const LEADER_ELECTED: &str = "a leader is elected";
 pub const ENTRY_COMMITS: &str = "an entry commits";
@@ -251,6 +251,10 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
     // Without membership changes there is no configuration entry to judge.
     if c.features.membership {
         out.push(Property::always(CHECKED[17].name(), holds::<17>));
+    }
+    // Without ReadIndex no read is served outside the log.
+    if c.features.read_index {
+        out.push(Property::always(CHECKED[18].name(), holds::<18>));
     }
     if c.clients.iter().any(|s| !s.is_empty()) {
         out.push(Property::always(

@@ -35,12 +35,13 @@ pub enum Invariant {
     AppendSound,
     CheckQuorumSound,
     ConfigLineage,
+    ReadSound,
     Linearizability,
     Liveness,
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 20] = [
+    pub const ALL: [Invariant; 21] = [
         Invariant::ElectionSafety,
         Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
@@ -59,12 +60,13 @@ impl Invariant {
         Invariant::AppendSound,
         Invariant::CheckQuorumSound,
         Invariant::ConfigLineage,
+        Invariant::ReadSound,
         Invariant::Linearizability,
         Invariant::Liveness,
     ];
 
     /// The invariants checked after every event (the others judge a whole run).
-    pub const PER_EVENT: [Invariant; 18] = [
+    pub const PER_EVENT: [Invariant; 19] = [
         Invariant::ElectionSafety,
         Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
@@ -83,11 +85,12 @@ impl Invariant {
         Invariant::AppendSound,
         Invariant::CheckQuorumSound,
         Invariant::ConfigLineage,
+        Invariant::ReadSound,
     ];
 
     /// The auxiliary invariants of the safety proofs: stronger than the properties of the
     /// paper's Figure 3, they break at the first wrong step (see `auxiliary`).
-    pub const AUXILIARY: [Invariant; 9] = [
+    pub const AUXILIARY: [Invariant; 10] = [
         Invariant::CommitQuorum,
         Invariant::MatchSound,
         Invariant::VoteSound,
@@ -97,6 +100,7 @@ impl Invariant {
         Invariant::AppendSound,
         Invariant::CheckQuorumSound,
         Invariant::ConfigLineage,
+        Invariant::ReadSound,
     ];
 
     /// Whether this is one of `AUXILIARY`.
@@ -124,6 +128,7 @@ impl Invariant {
             Invariant::AppendSound => "Append Sound",
             Invariant::CheckQuorumSound => "Check-Quorum Sound",
             Invariant::ConfigLineage => "Config Lineage",
+            Invariant::ReadSound => "Read Sound",
             Invariant::Linearizability => "Linearizability",
             Invariant::Liveness => "Liveness",
         }
@@ -287,6 +292,8 @@ pub struct Ghost {
     pub lease_read: bool,
     /// What each node promised its leader (check-quorum's rule), as the world saw it.
     pub promises: crate::promises::Promises,
+    /// Who vouched for each read's leader since the read began (Read Sound).
+    pub read_witnesses: crate::read_witnesses::ReadWitnesses,
 }
 
 impl Ghost {

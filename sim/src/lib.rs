@@ -21,6 +21,7 @@ pub mod narrate;
 pub mod network;
 pub mod promises;
 pub mod random;
+pub mod read_witnesses;
 pub mod replay;
 mod rounds;
 pub mod scenario;

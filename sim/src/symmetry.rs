@@ -134,6 +134,7 @@ impl World {
             transfer_completed: self.ghost.transfer_completed,
             lease_read: self.ghost.lease_read,
             promises: self.ghost.promises.renamed(n as u8, |id| rename(map, id)),
+            read_witnesses: self.ghost.read_witnesses.renamed(map),
         };
         Some(World {
             config: self.config.clone(),

@@ -1318,6 +1318,7 @@ impl World {
         }
         self.nodes[id as usize - 1] = None;
         self.set_promise(id, 0);
+        self.ghost.read_witnesses.crashed(id);
         let live = |n: NodeId| self.nodes[n as usize - 1].is_some();
         self.clocks = self.clocks.stopped(id, live, self.config.nodes);
         self.counters.crashes += 1;
@@ -1386,6 +1387,7 @@ impl World {
             }
             _ => {}
         }
+        let forwarded_read = matches!(env.msg, Message::ReadIndex { .. });
         let installs = matches!(env.msg, Message::InstallSnapshot { .. });
         let timeout_now = matches!(env.msg, Message::TimeoutNow { .. });
         let msg_term = env.msg.term();
@@ -1418,6 +1420,9 @@ impl World {
         if campaign.is_some() {
             self.ghost.transfer_campaign = campaign;
         }
+        if forwarded_read {
+            self.note_reads_began(to);
+        }
         let node = self.live_mut(to)?;
         let term_after = node.term();
         let mut ready = take_ready(node);
@@ -1430,6 +1435,62 @@ impl World {
             self.set_promise(to, 0);
         }
         Ok(checked)
+    }
+
+    /// Note the reads leader `id` began confirming in the event just run (Read Sound).
+    fn note_reads_began(&mut self, id: NodeId) {
+        if !self.config.auxiliary {
+            return;
+        }
+        let Some(node) = self.nodes[id as usize - 1].as_deref() else {
+            return;
+        };
+        if node.role() != Role::Leader || node.pending_reads().is_empty() {
+            return;
+        }
+        let leased = (node.lease_remaining() > 0).then(|| *node.membership());
+        self.ghost
+            .read_witnesses
+            .began(id, node.term(), node.pending_reads(), leased.as_ref());
+    }
+
+    /// Read Sound for node `id`'s output: its answers to confirmation rounds vouch for their
+    /// leader; a read it serves as leader must have a quorum vouching for it since it began.
+    fn witness_reads(&mut self, id: NodeId, ready: &KvReady) -> Result<(), Violation> {
+        let Some(node) = self.nodes[id as usize - 1].as_deref() else {
+            return Ok(());
+        };
+        let (term, membership) = (node.term(), *node.membership());
+        let leads = node.role() == Role::Leader;
+        let leased = node.lease_remaining() > 0;
+        let witnesses = &mut self.ghost.read_witnesses;
+        for env in &ready.messages {
+            match env.msg {
+                Message::ReadConfirmResponse { term, .. } => witnesses.answered(id, env.to, term),
+                Message::ReadIndexResponse {
+                    term,
+                    id: read,
+                    index,
+                } => match index {
+                    Some(_) => {
+                        witnesses.served(id, term, read, Some(env.to), &membership, leased)?
+                    }
+                    None => witnesses.dropped(id, read, Some(env.to)),
+                },
+                _ => {}
+            }
+        }
+        for read in &ready.reads {
+            match read.index {
+                // A follower answers the reads it forwarded: the leader's were judged.
+                Some(_) if leads => {
+                    witnesses.served(id, term, read.id, None, &membership, leased)?
+                }
+                Some(_) => {}
+                None => witnesses.dropped(id, read.id, None),
+            }
+        }
+        Ok(())
     }
 
     /// Record what node `id` promised its leader, when the world tracks promises.
@@ -1484,6 +1545,9 @@ impl World {
             Some(node.propose(cmd))
         };
         let mut ready = take_ready(node);
+        if read {
+            self.note_reads_began(node_id);
+        }
         if fresh {
             self.clock += 1;
             let client = &mut self.clients[c as usize - 1];
@@ -1539,6 +1603,9 @@ impl World {
                     auxiliary::pre_vote_granted_sound(node, env.to, &env.msg, pre_vote)?;
                     auxiliary::promise_kept(id, env.to, &env.msg, promised)?;
                 }
+            }
+            if self.config.features.read_index {
+                self.witness_reads(id, ready)?;
             }
         }
         let synced = ready
