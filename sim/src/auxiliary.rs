@@ -38,6 +38,10 @@
 //! - **Append Sound**: an AppendEntries message agrees with its sender's log: the previous
 //!   entry's term and the entries it carries are the leader's own (the TLA+ proof's message
 //!   invariants; Verdi's `append_entries_leaderLogs`).
+//! - **Read Sound**: a leader serves a read without the log only once a quorum answered it,
+//!   in its term, after the read began (or while its lease holds): the quorum-intersection
+//!   argument of ReadIndex (dissertation §6.4). Kept by the world in `read_witnesses`, from
+//!   the answers it sees sent.
 use crate::event::EntryRef;
 use crate::invariants::{
     disk_log_summary, node_log_summary, Before, CommittedEntries, Ghost, Invariant, KvNode,
