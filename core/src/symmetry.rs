@@ -259,24 +259,30 @@ impl<M: StateMachine> Node<M> {
 }
 
 impl<M: StateMachine> Node<M> {
-    /// The confirmation rounds this node's state names: round 0 (which names no round), the
-    /// last one it started, those its pending reads wait for and its lease rounds. Only their
-    /// order matters to the protocol (an answer to round `r` counts for reads and lease
-    /// rounds up to `r`), so a model checker may renumber them densely
-    /// (`renumber_read_rounds`) to keep a leader that confirms read after read within one
-    /// term from making endless distinct states.
+    /// The confirmation rounds this node's state names besides its count of rounds
+    /// started: round 0 (which names no round), the rounds its pending reads wait for and
+    /// its lease rounds. Only their order matters to the protocol (an answer to round `r`
+    /// counts for reads and lease rounds up to `r`), so a model checker may renumber them
+    /// densely (`renumber_read_rounds`) to keep a leader that confirms read after read
+    /// within one term from making endless distinct states.
     pub fn read_rounds(&self) -> impl Iterator<Item = u64> + '_ {
-        [0, self.reads.last_round]
-            .into_iter()
+        std::iter::once(0)
             .chain(self.reads.pending.iter().map(|r| r.round))
             .chain(self.lease.rounds.iter().map(|r| r.round))
     }
 
-    /// Renumber this node's confirmation rounds by `map`, which must preserve their order,
-    /// keep 0 at 0 (and be applied alike to the rounds of messages in flight to and from
-    /// this node in its term), so that the node behaves exactly as before.
-    pub fn renumber_read_rounds(&mut self, map: impl Fn(u64) -> u64) {
-        self.reads.last_round = map(self.reads.last_round);
+    /// The number of the last confirmation round this node started (0: none this term).
+    pub fn last_read_round(&self) -> u64 {
+        self.reads.last_round
+    }
+
+    /// Renumber this node's confirmation rounds by `map`, which must preserve their order
+    /// and keep 0 at 0 (and be applied alike to the rounds of messages in flight to and from
+    /// this node in its term), and make `last` its count of rounds started: at least every
+    /// round still in use, so that the next round it starts is later than all of them and
+    /// the node behaves exactly as before.
+    pub fn renumber_read_rounds(&mut self, map: impl Fn(u64) -> u64, last: u64) {
+        self.reads.last_round = last;
         for r in &mut self.reads.pending {
             r.round = map(r.round);
         }

@@ -294,6 +294,8 @@ pub struct Ghost {
     pub promises: crate::promises::Promises,
     /// Who vouched for each read's leader since the read began (Read Sound).
     pub read_witnesses: crate::read_witnesses::ReadWitnesses,
+    /// Whom each leader heard from since its last check-quorum check (Check-Quorum Sound).
+    pub heard: crate::heard::HeardSince,
 }
 
 impl Ghost {

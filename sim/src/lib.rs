@@ -12,6 +12,7 @@ pub mod disk;
 pub mod draw;
 pub mod event;
 pub mod fingerprint;
+pub mod heard;
 pub mod invariants;
 pub mod linearizability;
 pub mod log_diff;

@@ -6,8 +6,11 @@
 //! bounds: a follower times out, is refused a pre-vote, a client retries its read... and each
 //! read starts a new round. Only the order of the rounds in use matters to the protocol, so
 //! the fingerprint of a world is taken on its copy with the rounds each leader has in use
-//! (its next round, its reads' rounds, those of its messages in flight) renumbered `0, 1, ...`
-//! in their order, and the rounds nobody will count (messages of a past leadership)
+//! (round 0, which answers to an earlier term's round carry and which counts for nothing; its
+//! reads' and lease rounds; those of its messages in flight) renumbered `0, 1, ...` in their
+//! order, its count of rounds started set to the last of them (the next round it starts is
+//! then later than every round in use, as before), and the rounds nobody will count
+//! (messages of a past leadership)
 //! renumbered among themselves likewise (set all to 0, two of them on one FIFO link would
 //! become one message twice, and dropping "the second" would no longer be a choice).
 //! The two worlds behave alike step for step, so exploring one of them explores both.
@@ -31,15 +34,25 @@ impl World {
         let in_use = self.rounds_in_use();
         let stale = self.stale_rounds(&in_use);
         let dense = |rounds: &[u64]| rounds.iter().enumerate().all(|(k, r)| *r == k as u64);
-        if stale.values().all(|r| dense(r)) && in_use.iter().flatten().all(|(_, r)| dense(r)) {
+        // A leader's count is dense when it is its last round in use.
+        let last_dense = |i: usize, rounds: &[u64]| {
+            let node = self.nodes[i].as_deref();
+            node.is_none_or(|n| n.last_read_round() + 1 == rounds.len() as u64)
+        };
+        let leaders_dense = in_use
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.as_ref().is_none_or(|(_, r)| dense(r) && last_dense(i, r)));
+        if stale.values().all(|r| dense(r)) && leaders_dense {
             return None;
         }
         let rank = |rounds: &[u64], round: u64| rounds.partition_point(|r| *r < round) as u64;
         let mut copy = self.clone();
         for (i, slot) in copy.nodes.iter_mut().enumerate() {
             if let (Some(node), Some((_, rounds))) = (slot, &in_use[i]) {
-                if !dense(rounds) {
-                    Arc::make_mut(node).renumber_read_rounds(|r| rank(rounds, r));
+                if !dense(rounds) || !last_dense(i, rounds) {
+                    let last = rounds.len() as u64 - 1;
+                    Arc::make_mut(node).renumber_read_rounds(|r| rank(rounds, r), last);
                 }
             }
         }

@@ -135,6 +135,7 @@ impl World {
             lease_read: self.ghost.lease_read,
             promises: self.ghost.promises.renamed(n as u8, |id| rename(map, id)),
             read_witnesses: self.ghost.read_witnesses.renamed(map),
+            heard: self.ghost.heard.renamed(map),
         };
         Some(World {
             config: self.config.clone(),

@@ -1117,8 +1117,14 @@ impl World {
                     )));
                 }
                 let campaigns = node.role() != Role::Leader;
+                let term = node.term();
                 node.fire_election_timeout();
                 let mut ready = take_ready(node);
+                let unheard = if campaigns {
+                    Ok(())
+                } else {
+                    self.leader_checked(*id, term)
+                };
                 if campaigns {
                     // Its election timer fired: whatever it promised is over.
                     self.set_promise(*id, 0);
@@ -1127,7 +1133,7 @@ impl World {
                         &mut self.counters.elections,
                     );
                 }
-                Ok(self.flush_ready(*id, ready.as_mut()))
+                Ok(unheard.and_then(|()| self.flush_ready(*id, ready.as_mut())))
             }
             Event::Heartbeat(id) => {
                 let node = self.live_mut(*id)?;
@@ -1319,6 +1325,7 @@ impl World {
         self.nodes[id as usize - 1] = None;
         self.set_promise(id, 0);
         self.ghost.read_witnesses.crashed(id);
+        self.ghost.heard.checked(id);
         let live = |n: NodeId| self.nodes[n as usize - 1].is_some();
         self.clocks = self.clocks.stopped(id, live, self.config.nodes);
         self.counters.crashes += 1;
@@ -1423,6 +1430,13 @@ impl World {
         if forwarded_read {
             self.note_reads_began(to);
         }
+        if self.config.auxiliary && self.config.features.check_quorum {
+            let node = self.live_mut(to)?;
+            if node.role() == Role::Leader && node.term() == msg_term {
+                let term = node.term();
+                self.ghost.heard.heard(to, term, from);
+            }
+        }
         let node = self.live_mut(to)?;
         let term_after = node.term();
         let mut ready = take_ready(node);
@@ -1435,6 +1449,38 @@ impl World {
             self.set_promise(to, 0);
         }
         Ok(checked)
+    }
+
+    /// Check-Quorum Sound at leader `id`'s check (its election timer fired in `term`): it
+    /// must have stepped down unless a quorum, itself included, was heard from since its last
+    /// check, as the world saw messages delivered. (The converse, no step-down while a
+    /// quorum answered, is judged from the node's own marks in `check_auxiliary`.) The record
+    /// starts afresh either way.
+    fn leader_checked(&mut self, id: NodeId, term: Term) -> Result<(), Violation> {
+        let heard = self.ghost.heard.since_check(id, term);
+        self.ghost.heard.checked(id);
+        if !self.config.auxiliary || !self.config.features.check_quorum {
+            return Ok(());
+        }
+        let Some(node) = self.nodes[id as usize - 1].as_deref() else {
+            return Ok(());
+        };
+        let membership = node.membership();
+        let mut heard = heard;
+        if membership.is_voter(id) {
+            heard.insert(id);
+        }
+        if node.role() != Role::Leader || membership.has_quorum(&heard) {
+            return Ok(());
+        }
+        let names: Vec<String> = heard.iter().map(|n| format!("n{n}")).collect();
+        Err(Violation::new(
+            Invariant::CheckQuorumSound,
+            format!(
+                "leader n{id} of term {term} keeps leading at its check-quorum check, but since its last check it heard from only {}: not a quorum of {membership}, so a leader cut off from the cluster would never step down",
+                names.join(", ")
+            ),
+        ))
     }
 
     /// Note the reads leader `id` began confirming in the event just run (Read Sound).
