@@ -227,9 +227,4 @@ impl Config {
     pub(crate) const fn bug(&self, _bug: Bug) -> bool {
         false
     }
-
-    /// Votes (or replicas) needed for a decision: a majority of the voters.
-    pub fn quorum(&self) -> usize {
-        self.voters.len() / 2 + 1
-    }
 }
