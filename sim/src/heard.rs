@@ -1,5 +1,7 @@
 //! Whom each leader heard from since its last check-quorum check, as the world saw messages
-//! delivered (any message of the leader's term from a peer counts, as in the core). With it
+//! delivered (any message of the leader's term from a peer counts, as in the core), and, in
+//! worlds that keep time, how many ticks of its clock passed since (the check comes every
+//! election timeout's worth of ticks; starting a leadership transfer restarts the count). With it
 //! Check-Quorum Sound judges both ways: a leader that heard from a quorum keeps leading (read
 //! from the node's own marks), and a leader that did not steps down at its check (read from
 //! this record, so that a leader whose marks never clear, and which so never steps down when
@@ -15,31 +17,60 @@ use std::sync::Arc;
 use verraft_core::symmetry::{rename, Renaming};
 use verraft_core::{NodeId, NodeSet, Term};
 
-/// Per leader: the term it leads and whom it heard from in that term since its last check.
+/// Since a leader's last check: whom it heard from and how many ticks of its clock passed.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+struct Since {
+    term: Term,
+    heard: NodeSet,
+    ticks: u32,
+}
+
+/// Per leader, what happened in the term it leads since its last check.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
-pub struct HeardSince(Arc<VecMap<NodeId, (Term, NodeSet)>>);
+pub struct HeardSince(Arc<VecMap<NodeId, Since>>);
 
 impl HeardSince {
     /// Leader `leader` of `term` received a message of its term from `from`.
     pub fn heard(&mut self, leader: NodeId, term: Term, from: NodeId) {
-        let known = self
-            .0
-            .get(&leader)
-            .is_some_and(|(t, set)| *t == term && set.contains(from));
-        if known {
+        let mut since = self.of(leader, term);
+        if since.heard.contains(from) {
             return;
         }
-        let mut set = self.since_check(leader, term);
-        set.insert(from);
-        Arc::make_mut(&mut self.0).insert(leader, (term, set));
+        since.heard.insert(from);
+        Arc::make_mut(&mut self.0).insert(leader, since);
     }
 
     /// Whom leader `leader` of `term` heard from since its last check (or since it was
     /// elected).
     pub fn since_check(&self, leader: NodeId, term: Term) -> NodeSet {
+        self.of(leader, term).heard
+    }
+
+    /// One tick of leader `leader`'s clock passed in `term`: the ticks since its last check.
+    pub fn ticked(&mut self, leader: NodeId, term: Term) -> u32 {
+        let mut since = self.of(leader, term);
+        since.ticks += 1;
+        Arc::make_mut(&mut self.0).insert(leader, since);
+        since.ticks
+    }
+
+    /// Leader `leader` of `term` started a leadership transfer, which restarts its timer
+    /// (the transfer has an election timeout to complete) but not whom it heard from.
+    pub fn timer_restarted(&mut self, leader: NodeId, term: Term) {
+        let mut since = self.of(leader, term);
+        if since.ticks != 0 {
+            since.ticks = 0;
+            Arc::make_mut(&mut self.0).insert(leader, since);
+        }
+    }
+
+    fn of(&self, leader: NodeId, term: Term) -> Since {
         match self.0.get(&leader) {
-            Some((t, set)) if *t == term => *set,
-            _ => NodeSet::new(),
+            Some(since) if since.term == term => *since,
+            _ => Since {
+                term,
+                ..Since::default()
+            },
         }
     }
 
@@ -58,7 +89,10 @@ impl HeardSince {
         let renamed = self
             .0
             .iter()
-            .map(|(id, (term, set))| (rename(map, *id), (*term, set.map(|n| rename(map, n)))))
+            .map(|(id, since)| {
+                let heard = since.heard.map(|n| rename(map, n));
+                (rename(map, *id), Since { heard, ..*since })
+            })
             .collect::<VecMap<_, _>>();
         HeardSince(Arc::new(renamed))
     }
@@ -79,6 +113,11 @@ mod tests {
         assert_eq!(h.since_check(1, 3).iter().collect::<Vec<_>>(), vec![2]);
         h.checked(1);
         assert!(h.since_check(1, 3).is_empty());
+        assert_eq!((h.ticked(1, 3), h.ticked(1, 3)), (1, 2));
+        h.heard(1, 3, 3);
+        h.timer_restarted(1, 3);
+        assert_eq!(h.ticked(1, 3), 1, "a transfer restarts the timer");
+        assert_eq!(h.since_check(1, 3).len(), 1, "but not whom it heard from");
         h.heard(2, 1, 1);
         let r = h.renamed(&[2, 1, 3]);
         assert_eq!(r.since_check(1, 1).iter().collect::<Vec<_>>(), vec![2]);

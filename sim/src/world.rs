@@ -1196,8 +1196,10 @@ impl World {
                 let node = self.live_mut(*from)?;
                 node.transfer_leadership(*to)
                     .map_err(|e| EventError::NotEnabled(format!("n{from}: {e}")))?;
+                let term = node.term();
                 let mut ready = take_ready(node);
                 self.counters.transfers += 1;
+                self.ghost.heard.timer_restarted(*from, term);
                 Ok(self.flush_ready(*from, ready.as_mut()))
             }
             Event::Reconfig { leader, change } => {
@@ -2050,9 +2052,18 @@ impl World {
         }
         let node = self.nodes[id as usize - 1].as_mut()?;
         let node = &mut **Arc::make_mut(node);
+        let led = (node.role() == Role::Leader).then(|| node.term());
         node.tick();
         let mut ready = take_ready(node);
-        self.flush_ready(id, ready.as_mut()).err()
+        if let Err(v) = self.flush_ready(id, ready.as_mut()) {
+            return Some(v);
+        }
+        // A leader's check-quorum check comes every election timeout's worth of its ticks.
+        let term = led?;
+        if self.ghost.heard.ticked(id, term) >= self.config.timing.election_ticks {
+            return self.leader_checked(id, term).err();
+        }
+        None
     }
 }
 
