@@ -565,28 +565,12 @@ fn the_world_tracks_each_node_s_promise_and_the_correct_core_keeps_it() {
 /// once the world counted rounds.)
 #[test]
 fn a_read_confirmation_round_starts_a_promise() {
-    use verraft_kv::KvOp;
-    use verraft_sim::{Event, Features, World, WorldConfig};
-    let mut c = WorldConfig::new(3);
-    c.features = Features {
+    use verraft_sim::{Event, Features};
+    let mut w = world_with_leader(Features {
         check_quorum: true,
         read_index: true,
         ..Features::NONE
-    };
-    c.clients = vec![vec![KvOp::Get { key: "x".into() }]];
-    let mut w = World::new(c).unwrap();
-    let deliver = |w: &mut World, prefix: &str| {
-        let e = w
-            .enabled_events()
-            .into_iter()
-            .find(|e| e.to_string().starts_with(prefix))
-            .unwrap_or_else(|| panic!("no `{prefix}` enabled"));
-        assert_eq!(w.apply(&e).unwrap(), None, "{e}");
-    };
-    w.apply(&Event::Timeout(1)).unwrap();
-    deliver(&mut w, "deliver n1->n2 RV");
-    deliver(&mut w, "deliver n2->n1 V+");
-    assert_eq!(w.leaders(), vec![1]);
+    });
     assert_eq!(
         w.ghost.promises.left(3),
         0,
@@ -694,4 +678,95 @@ fn config_lineage_wants_each_configuration_to_intersect_the_ones_in_force() {
     // The same chain cut by a committed configuration further back.
     let why = broken(check(&one_at_a_time, 1), Invariant::ConfigLineage);
     assert!(why.contains("1,2,3,4,5 at index 3"), "{why}");
+}
+
+/// A three-node world without clocks, n1 elected with n2's vote, the clients' reads served
+/// by ReadIndex.
+fn world_with_leader(features: verraft_sim::Features) -> verraft_sim::World {
+    use verraft_sim::{Event, World, WorldConfig};
+    let mut c = WorldConfig::new(3);
+    c.features = features;
+    c.clients = vec![vec![KvOp::Get { key: "x".into() }]];
+    let mut w = World::new(c).unwrap();
+    w.apply(&Event::Timeout(1)).unwrap();
+    deliver(&mut w, "deliver n1->n2 RV");
+    deliver(&mut w, "deliver n2->n1 V+");
+    assert_eq!(w.leaders(), vec![1]);
+    w
+}
+
+/// Apply the first enabled event that reads `prefix...`; it must break nothing.
+fn deliver(w: &mut verraft_sim::World, prefix: &str) {
+    let e = w
+        .enabled_events()
+        .into_iter()
+        .find(|e| e.to_string().starts_with(prefix))
+        .unwrap_or_else(|| panic!("no `{prefix}` enabled"));
+    assert_eq!(w.apply(&e).unwrap(), None, "{e}");
+}
+
+/// Read Sound: a read served on n2's answer, sent after the read began, holds; the same
+/// world with the record of that answer forgotten (as if the answer had been sent before
+/// the read began) breaks it at the serving event.
+#[test]
+fn read_sound_wants_a_quorum_that_answered_after_the_read_began() {
+    use verraft_sim::read_witnesses::ReadWitnesses;
+    use verraft_sim::{Event, Features};
+    let features = Features {
+        read_index: true,
+        ..Features::NONE
+    };
+    let mut w = world_with_leader(features);
+    deliver(&mut w, "deliver n1->n2 AE");
+    deliver(&mut w, "deliver n2->n1 A+");
+    w.apply(&Event::Invoke { client: 1, node: 1 }).unwrap();
+    deliver(&mut w, "deliver n1->n2 RC");
+    let mut forgotten = w.clone();
+    deliver(&mut w, "deliver n2->n1 RC+");
+    assert_eq!(
+        w.node(1).unwrap().pending_reads().len(),
+        0,
+        "the read is served"
+    );
+
+    forgotten.ghost.read_witnesses = ReadWitnesses::default();
+    let answer = forgotten
+        .enabled_events()
+        .into_iter()
+        .find(|e| e.to_string().starts_with("deliver n2->n1 RC+"))
+        .unwrap();
+    let v = forgotten
+        .apply(&answer)
+        .unwrap()
+        .expect("Read Sound breaks");
+    assert_eq!(v.invariant, Invariant::ReadSound, "{v}");
+}
+
+/// Check-Quorum Sound, the other way: at its check a leader that heard from n2 keeps
+/// leading; the same world with the record of n2's messages forgotten (as if nothing had
+/// come) breaks it, since the leader still leads.
+#[test]
+fn check_quorum_sound_wants_a_step_down_without_a_quorum() {
+    use verraft_sim::heard::HeardSince;
+    use verraft_sim::{Event, Features};
+    let features = Features {
+        check_quorum: true,
+        ..Features::NONE
+    };
+    let mut w = world_with_leader(features);
+    deliver(&mut w, "deliver n1->n2 AE");
+    deliver(&mut w, "deliver n2->n1 A+");
+    let mut forgotten = w.clone();
+    assert_eq!(w.apply(&Event::Timeout(1)).unwrap(), None);
+    assert_eq!(w.leaders(), vec![1], "n2 answered: a quorum");
+    // A second check with nothing heard since the first: n1 steps down, as it must.
+    assert_eq!(w.apply(&Event::Timeout(1)).unwrap(), None);
+    assert!(w.leaders().is_empty());
+
+    forgotten.ghost.heard = HeardSince::default();
+    let v = forgotten
+        .apply(&Event::Timeout(1))
+        .unwrap()
+        .expect("Check-Quorum Sound breaks");
+    assert_eq!(v.invariant, Invariant::CheckQuorumSound, "{v}");
 }
