@@ -12,7 +12,7 @@ use verraft_kv::{KvOp, KvOutput};
 use verraft_sim::{Invariant, World};
 
 /// The invariants the world checks after every event, each an `always` property.
-pub const CHECKED: [Invariant; 19] = Invariant::PER_EVENT;
+pub const CHECKED: [Invariant; 20] = Invariant::PER_EVENT;
 
 pub const LEADER_ELECTED: &str = "a leader is elected";
 pub const ENTRY_COMMITS: &str = "an entry commits";
@@ -255,6 +255,10 @@ pub fn all(model: &RaftModel) -> Vec<Property<RaftModel>> {
     // Without ReadIndex no read is served outside the log.
     if c.features.read_index {
         out.push(Property::always(CHECKED[18].name(), holds::<18>));
+    }
+    // Without leadership transfer no node is told to campaign at once.
+    if c.features.transfer {
+        out.push(Property::always(CHECKED[19].name(), holds::<19>));
     }
     if c.clients.iter().any(|s| !s.is_empty()) {
         out.push(Property::always(

@@ -38,6 +38,12 @@
 //! - **Append Sound**: an AppendEntries message agrees with its sender's log: the previous
 //!   entry's term and the entries it carries are the leader's own (the TLA+ proof's message
 //!   invariants; Verdi's `append_entries_leaderLogs`).
+//! - **Transfer Sound**: a leader tells a node to campaign at once (`TimeoutNow`) only when
+//!   that node's log holds the leader's whole log, and a node campaigns on such a message
+//!   only when it came from the leader it follows in its term (the dissertation's §3.10):
+//!   the campaign skips pre-vote and passes the voters' promises to their leader, so a
+//!   misdirected or stale one could depose a healthy leader, and with leases elect a new
+//!   one while the old lease still holds.
 //! - **Read Sound**: a leader serves a read without the log only once a quorum answered it,
 //!   in its term, after the read began (or while its lease holds): the quorum-intersection
 //!   argument of ReadIndex (dissertation §6.4). Kept by the world in `read_witnesses`, from
@@ -728,4 +734,58 @@ fn disjoint_quorums(a: &Membership, b: &Membership) -> Option<(NodeSet, NodeSet)
 
 fn is_config(entry: &Entry<KvCommand>) -> bool {
     matches!(entry.payload, verraft_core::Payload::Config(_))
+}
+
+/// Transfer Sound, at the moment `leader` sends `TimeoutNow` to `target`, whose term and log
+/// are `target_log`: the target must hold the leader's whole log, or it cannot win (a target
+/// in a later term is not judged: it may have rightly dropped what a deposed leader counts).
+pub fn timeout_now_sound(
+    leader: &KvNode,
+    target: NodeId,
+    target_log: (Term, LogView),
+    committed: &CommittedEntries,
+) -> Result<(), Violation> {
+    let (target_term, log) = target_log;
+    let last = leader.last_index() as usize;
+    if target_term > leader.term() {
+        return Ok(());
+    }
+    let theirs = log.prefix_digest(last, committed);
+    if theirs.is_some() && theirs == LogView::Live(leader).prefix_digest(last, committed) {
+        return Ok(());
+    }
+    Err(Violation::new(
+        Invariant::TransferSound,
+        format!(
+            "leader n{} of term {} tells n{target} to campaign at once, but n{target} does not hold its log up to index {last}",
+            leader.id(),
+            leader.term()
+        ),
+    )
+    .detail(format!("n{}: {}", leader.id(), node_log_summary(leader)))
+    .detail(format!("n{target}: {}", log.summary())))
+}
+
+/// Transfer Sound, when a `TimeoutNow` of `term` from `sender` made `node` campaign: before
+/// it, `node` was a follower of `sender` in that very term.
+pub fn campaign_on_timeout_now_sound(
+    node: NodeId,
+    sender: NodeId,
+    term: Term,
+    before: (Role, Term, Option<NodeId>),
+) -> Result<(), Violation> {
+    let (role, node_term, leader) = before;
+    if role == Role::Follower && node_term == term && leader == Some(sender) {
+        return Ok(());
+    }
+    let following = match leader {
+        Some(l) => format!("following n{l}"),
+        None => "following no leader".to_string(),
+    };
+    Err(Violation::new(
+        Invariant::TransferSound,
+        format!(
+            "n{node} campaigns at once on n{sender}'s TimeoutNow of term {term}, while it was {role:?} of term {node_term}, {following}: only its own leader may ask that"
+        ),
+    ))
 }

@@ -36,12 +36,13 @@ pub enum Invariant {
     CheckQuorumSound,
     ConfigLineage,
     ReadSound,
+    TransferSound,
     Linearizability,
     Liveness,
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 21] = [
+    pub const ALL: [Invariant; 22] = [
         Invariant::ElectionSafety,
         Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
@@ -61,12 +62,13 @@ impl Invariant {
         Invariant::CheckQuorumSound,
         Invariant::ConfigLineage,
         Invariant::ReadSound,
+        Invariant::TransferSound,
         Invariant::Linearizability,
         Invariant::Liveness,
     ];
 
     /// The invariants checked after every event (the others judge a whole run).
-    pub const PER_EVENT: [Invariant; 19] = [
+    pub const PER_EVENT: [Invariant; 20] = [
         Invariant::ElectionSafety,
         Invariant::SingleVote,
         Invariant::LeaderAppendOnly,
@@ -86,11 +88,12 @@ impl Invariant {
         Invariant::CheckQuorumSound,
         Invariant::ConfigLineage,
         Invariant::ReadSound,
+        Invariant::TransferSound,
     ];
 
     /// The auxiliary invariants of the safety proofs: stronger than the properties of the
     /// paper's Figure 3, they break at the first wrong step (see `auxiliary`).
-    pub const AUXILIARY: [Invariant; 10] = [
+    pub const AUXILIARY: [Invariant; 11] = [
         Invariant::CommitQuorum,
         Invariant::MatchSound,
         Invariant::VoteSound,
@@ -101,6 +104,7 @@ impl Invariant {
         Invariant::CheckQuorumSound,
         Invariant::ConfigLineage,
         Invariant::ReadSound,
+        Invariant::TransferSound,
     ];
 
     /// Whether this is one of `AUXILIARY`.
@@ -129,6 +133,7 @@ impl Invariant {
             Invariant::CheckQuorumSound => "Check-Quorum Sound",
             Invariant::ConfigLineage => "Config Lineage",
             Invariant::ReadSound => "Read Sound",
+            Invariant::TransferSound => "Transfer Sound",
             Invariant::Linearizability => "Linearizability",
             Invariant::Liveness => "Liveness",
         }

@@ -1415,6 +1415,10 @@ impl World {
             } | Message::PreVote { .. }
         );
         let term_before = self.node(to).map_or(0, |n| n.term());
+        let follower_of = self
+            .node(to)
+            .map(|n| (n.role(), n.term(), n.leader()))
+            .filter(|_| timeout_now);
         self.touched.asks_past_promise =
             self.config.promises && asks_vote && msg_term > term_before;
         let node = self.live_mut(to)?;
@@ -1428,6 +1432,15 @@ impl World {
         }
         if campaign.is_some() {
             self.ghost.transfer_campaign = campaign;
+            // (A candidate already campaigning ignores the message: a new campaign raises
+            // the term.)
+            let started = campaign.is_some_and(|(_, term)| Some(term) > follower_of.map(|b| b.1));
+            if let (true, true, Some(before)) = (self.config.auxiliary, started, follower_of) {
+                let checked = auxiliary::campaign_on_timeout_now_sound(to, from, msg_term, before);
+                if let Err(v) = checked {
+                    return Ok(Err(v));
+                }
+            }
         }
         if forwarded_read {
             self.note_reads_began(to);
@@ -1650,6 +1663,10 @@ impl World {
                     auxiliary::append_sound(node, env.to, &env.msg)?;
                     auxiliary::pre_vote_granted_sound(node, env.to, &env.msg, pre_vote)?;
                     auxiliary::promise_kept(id, env.to, &env.msg, promised)?;
+                    if matches!(env.msg, Message::TimeoutNow { .. }) {
+                        let target = self.log_view(env.to);
+                        auxiliary::timeout_now_sound(node, env.to, target, &self.ghost.committed)?;
+                    }
                 }
             }
             if self.config.features.read_index {

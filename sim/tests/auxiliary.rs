@@ -770,3 +770,38 @@ fn check_quorum_sound_wants_a_step_down_without_a_quorum() {
         .expect("Check-Quorum Sound breaks");
     assert_eq!(v.invariant, Invariant::CheckQuorumSound, "{v}");
 }
+
+/// Transfer Sound: `TimeoutNow` only to a target holding the leader's whole log (a target
+/// in a later term is not judged), and a campaign on it only by a follower of the sender in
+/// the message's term.
+#[test]
+fn transfer_sound_wants_an_up_to_date_target_told_by_its_own_leader() {
+    let committed = CommittedEntries::default();
+    let l = leader(1, vec![noop(1), put(1, 1)], BugSet::NONE); // term 2, log [1, 1, 2]
+    let behind = restarted(3, 3, BugSet::NONE, 2, vec![noop(1), put(1, 1)]);
+    let level = restarted(3, 3, BugSet::NONE, 2, vec![noop(1), put(1, 1), noop(2)]);
+    broken(
+        auxiliary::timeout_now_sound(&l, 3, view(&behind), &committed),
+        Invariant::TransferSound,
+    );
+    auxiliary::timeout_now_sound(&l, 3, view(&level), &committed).unwrap();
+    let later = restarted(3, 3, BugSet::NONE, 3, vec![noop(1)]);
+    fn view(n: &KvNode) -> (Term, LogView<'_>) {
+        (n.term(), LogView::Live(n))
+    }
+    auxiliary::timeout_now_sound(&l, 3, view(&later), &committed).unwrap();
+
+    let follower = (Role::Follower, 2, Some(1));
+    auxiliary::campaign_on_timeout_now_sound(3, 1, 2, follower).unwrap();
+    for before in [
+        (Role::Follower, 3, Some(1)), // the message is of an earlier term
+        (Role::Follower, 2, Some(2)), // it follows another leader
+        (Role::Follower, 2, None),    // it knows no leader
+        (Role::Candidate, 2, None),   // it is campaigning already
+    ] {
+        broken(
+            auxiliary::campaign_on_timeout_now_sound(3, 1, 2, before),
+            Invariant::TransferSound,
+        );
+    }
+}
