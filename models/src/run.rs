@@ -286,7 +286,16 @@ pub fn shortest_counterexample(
         // a breadth-first search that keeps a whole level of worlds must not be allowed to
         // fill the memory looking (without symmetry reduction, membership worlds did).
         let cap = opts.max_shortest_states.min(FIGURE3_SEARCH_STATES);
+        // A client history is judged once it is complete, not after every event: a search
+        // for any event's violation does not see it, so it is sought apart.
+        let has_clients = model.config.clients.iter().any(|c| !c.is_empty());
         found.figure3 = shortest_violation(&figure3, None, opts.symmetry, cap)
+            .or_else(|| {
+                let lin = Some(Invariant::Linearizability);
+                has_clients
+                    .then(|| shortest_violation(&figure3, lin, opts.symmetry, cap))
+                    .flatten()
+            })
             .map(|s| (s.invariant, s.events.len()));
     }
     Ok(found)
