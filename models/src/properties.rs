@@ -363,7 +363,10 @@ mod tests {
             "Config Lineage is listed only where configurations change"
         );
         let mut bounds = Bounds::default();
+        // Each invariant judged only where its feature is on.
         bounds.features.membership = true;
+        bounds.features.read_index = true;
+        bounds.features.transfer = true;
         let model = RaftModel::new(bounds).unwrap();
         let props = all(&model);
         for (i, inv) in CHECKED.iter().enumerate() {
