@@ -234,8 +234,7 @@ pub fn match_sound(
         return Ok(());
     }
     let matched = progress.matched as usize;
-    let theirs = log.prefix_digest(matched, committed);
-    if theirs.is_some() && theirs == LogView::Live(leader).prefix_digest(matched, committed) {
+    if holds_leader_prefix(&log, leader, matched, committed) {
         return Ok(());
     }
     Err(Violation::new(
@@ -736,6 +735,17 @@ fn is_config(entry: &Entry<KvCommand>) -> bool {
     matches!(entry.payload, verraft_core::Payload::Config(_))
 }
 
+/// Whether `log` holds the first `len` entries of `leader`'s log (compared by prefix digest).
+fn holds_leader_prefix(
+    log: &LogView,
+    leader: &KvNode,
+    len: usize,
+    committed: &CommittedEntries,
+) -> bool {
+    let theirs = log.prefix_digest(len, committed);
+    theirs.is_some() && theirs == LogView::Live(leader).prefix_digest(len, committed)
+}
+
 /// Transfer Sound, at the moment `leader` sends `TimeoutNow` to `target`, whose term and log
 /// are `target_log`: the target must hold the leader's whole log, or it cannot win (a target
 /// in a later term is not judged: it may have rightly dropped what a deposed leader counts).
@@ -750,8 +760,7 @@ pub fn timeout_now_sound(
     if target_term > leader.term() {
         return Ok(());
     }
-    let theirs = log.prefix_digest(last, committed);
-    if theirs.is_some() && theirs == LogView::Live(leader).prefix_digest(last, committed) {
+    if holds_leader_prefix(&log, leader, last, committed) {
         return Ok(());
     }
     Err(Violation::new(
