@@ -1432,24 +1432,29 @@ impl World {
         }
         if campaign.is_some() {
             self.ghost.transfer_campaign = campaign;
-            // (A candidate already campaigning ignores the message: a new campaign raises
-            // the term.)
-            let started = campaign.is_some_and(|(_, term)| Some(term) > follower_of.map(|b| b.1));
-            if let (true, true, Some(before)) = (self.config.auxiliary, started, follower_of) {
-                let checked = auxiliary::campaign_on_timeout_now_sound(to, from, msg_term, before);
-                if let Err(v) = checked {
-                    return Ok(Err(v));
+            // (A candidate already campaigning ignores the message: only a new campaign,
+            // which raises the term, is judged.)
+            if let (true, Some((_, term)), Some(before)) =
+                (self.config.auxiliary, campaign, follower_of)
+            {
+                if term > before.1 {
+                    let checked =
+                        auxiliary::campaign_on_timeout_now_sound(to, from, msg_term, before);
+                    if let Err(v) = checked {
+                        return Ok(Err(v));
+                    }
                 }
             }
         }
         if forwarded_read {
             self.note_reads_began(to);
         }
-        if self.config.auxiliary && self.config.features.check_quorum {
-            let node = self.live_mut(to)?;
-            if node.role() == Role::Leader && node.term() == msg_term {
-                let term = node.term();
-                self.ghost.heard.heard(to, term, from);
+        if self.judges_check_quorum() {
+            let leads_term = self
+                .node(to)
+                .is_some_and(|n| n.role() == Role::Leader && n.term() == msg_term);
+            if leads_term {
+                self.ghost.heard.heard(to, msg_term, from);
             }
         }
         let node = self.live_mut(to)?;
@@ -1472,16 +1477,15 @@ impl World {
     /// quorum answered, is judged from the node's own marks in `check_auxiliary`.) The record
     /// starts afresh either way.
     fn leader_checked(&mut self, id: NodeId, term: Term) -> Result<(), Violation> {
-        let heard = self.ghost.heard.since_check(id, term);
-        self.ghost.heard.checked(id);
-        if !self.config.auxiliary || !self.config.features.check_quorum {
+        if !self.judges_check_quorum() {
             return Ok(());
         }
+        let mut heard = self.ghost.heard.since_check(id, term);
+        self.ghost.heard.checked(id);
         let Some(node) = self.nodes[id as usize - 1].as_deref() else {
             return Ok(());
         };
         let membership = node.membership();
-        let mut heard = heard;
         if membership.is_voter(id) {
             heard.insert(id);
         }
@@ -1496,6 +1500,12 @@ impl World {
                 names.join(", ")
             ),
         ))
+    }
+
+    /// Whether the world keeps the record of whom leaders heard from (`ghost.heard`) and
+    /// judges their check-quorum checks by it.
+    fn judges_check_quorum(&self) -> bool {
+        self.config.auxiliary && self.config.features.check_quorum
     }
 
     /// Note the reads leader `id` began confirming in the event just run (Read Sound).
@@ -2076,7 +2086,7 @@ impl World {
             return Some(v);
         }
         // A leader's check-quorum check comes every election timeout's worth of its ticks.
-        let term = led?;
+        let term = led.filter(|_| self.judges_check_quorum())?;
         if self.ghost.heard.ticked(id, term) >= self.config.timing.election_ticks {
             return self.leader_checked(id, term).err();
         }
